@@ -1,0 +1,252 @@
+// The Raft role statechart, declared as data.
+//
+// This file knows nothing of XState's runtime, of IO or of time: it names the
+// states, the events, and every transition with the guard it tests and the
+// actions it takes. `machines/raft.ts` builds an XState v5 machine from it;
+// `spec/tla-mapping.ts` says which TLA+ action of `tla/Raft.tla` each
+// transition mirrors; the chart renderer, the model-based tests and the
+// mirror check all read this same table.
+
+/** The three Raft roles. */
+export const roles = ['follower', 'candidate', 'leader'] as const;
+export type Role = (typeof roles)[number];
+
+/** Where a transition is declared: on the root (any role) or on one role. */
+export type Source = 'raft' | Role;
+
+/**
+ * Named delays. Their lengths come from the node's configuration (and, for the
+ * election timeout, from a seeded random draw kept in the context).
+ */
+export const delays = ['electionTimeout', 'heartbeatInterval'] as const;
+export type DelayName = (typeof delays)[number];
+
+/**
+ * Events the chart reacts to. Message events carry the Maelstrom message
+ * (`src` and `body`); `client_request` is any client operation (read, write,
+ * cas, txn) whether it came from a client or was proxied by a peer.
+ */
+export const events = [
+  'request_vote',
+  'request_vote_res',
+  'append_entries',
+  'append_entries_res',
+  'client_request',
+] as const;
+export type EventName = (typeof events)[number];
+
+/** `after:<delay>` is a timer expiry; `always` is an eventless transition. */
+export type Trigger = EventName | `after:${DelayName}` | 'always';
+
+export interface TransitionSpec {
+  /** Unique name of the transition; `spec/tla-mapping.ts` is keyed by it. */
+  readonly name: string;
+  readonly source: Source;
+  readonly on: readonly Trigger[];
+  /** Name of a guard in `machines/guards.ts`; absent means always enabled. */
+  readonly guard?: string;
+  /** Target role; absent means the role does not change. */
+  readonly target?: Role;
+  /** Re-enter the target (restarts its timers). */
+  readonly reenter?: boolean;
+  /** Names of actions in `machines/actions.ts`, run in order. */
+  readonly actions: readonly string[];
+  readonly description: string;
+}
+
+/**
+ * Transitions, in priority order within a source and trigger (XState takes the
+ * first enabled one; a role's transitions are tried before the root's).
+ */
+export const transitions: readonly TransitionSpec[] = [
+  // ---- any role -----------------------------------------------------------
+  {
+    name: 'updateTerm',
+    source: 'raft',
+    on: ['request_vote', 'request_vote_res', 'append_entries', 'append_entries_res'],
+    guard: 'isHigherTerm',
+    target: 'follower',
+    actions: ['updateTerm', 'reprocessEvent'],
+    description:
+      'Any Raft message carrying a higher term: adopt the term, clear the vote, forget the leader, ' +
+      'become follower, then handle the message again as a follower.',
+  },
+  {
+    name: 'rejectStaleAppendEntries',
+    source: 'raft',
+    on: ['append_entries'],
+    guard: 'isStaleTerm',
+    actions: ['rejectAppendEntries'],
+    description: 'AppendEntries from an older term: answer failure with our term so the sender steps down.',
+  },
+  {
+    name: 'rejectVote',
+    source: 'raft',
+    on: ['request_vote'],
+    actions: ['rejectVote'],
+    description:
+      'A vote request we must refuse: stale term, already voted for another in this term, or a log less up to date than ours.',
+  },
+  {
+    name: 'applyCommitted',
+    source: 'raft',
+    on: ['always'],
+    guard: 'hasCommittedUnapplied',
+    actions: ['applyCommitted'],
+    description:
+      'Apply committed entries to the state machine in log order, answering the clients this node holds requests for.',
+  },
+  {
+    name: 'refuseClientRequest',
+    source: 'raft',
+    on: ['client_request'],
+    actions: ['refuseUnavailable'],
+    description:
+      'A client request at a node that knows no leader (or a proxied request at a non-leader): error 11, definite, since nothing was appended.',
+  },
+
+  // ---- follower -----------------------------------------------------------
+  {
+    name: 'followerElectionTimeout',
+    source: 'follower',
+    on: ['after:electionTimeout'],
+    target: 'candidate',
+    actions: ['becomeCandidate', 'requestVotes'],
+    description:
+      'No leader heard from for an election timeout: start an election in the next term, vote for self, forget the leader.',
+  },
+  {
+    name: 'grantVote',
+    source: 'follower',
+    on: ['request_vote'],
+    guard: 'canGrantVote',
+    target: 'follower',
+    reenter: true,
+    actions: ['grantVote'],
+    description:
+      'A vote request of the current term from a candidate whose log is at least as up to date as ours, and no other vote cast in this term: grant it and restart the election timer.',
+  },
+  {
+    name: 'acceptAppendEntries',
+    source: 'follower',
+    on: ['append_entries'],
+    guard: 'isCurrentTerm',
+    target: 'follower',
+    reenter: true,
+    actions: ['recordLeader', 'handleAppendEntries'],
+    description:
+      "AppendEntries from the current term's leader: remember the leader, restart the election timer, check the log matches at prev_log_index, append (truncating only on conflict), advance the commit index.",
+  },
+  {
+    name: 'proxyToLeader',
+    source: 'follower',
+    on: ['client_request'],
+    guard: 'canProxy',
+    actions: ['proxyToLeader'],
+    description: 'A client request at a follower that knows the leader: forward it and relay the answer.',
+  },
+
+  // ---- candidate ----------------------------------------------------------
+  {
+    name: 'candidateElectionTimeout',
+    source: 'candidate',
+    on: ['after:electionTimeout'],
+    target: 'candidate',
+    reenter: true,
+    actions: ['becomeCandidate', 'requestVotes'],
+    description: 'The election did not conclude in time: start another in the next term.',
+  },
+  {
+    name: 'recordVote',
+    source: 'candidate',
+    on: ['request_vote_res'],
+    guard: 'isVoteGrantedInCurrentTerm',
+    actions: ['recordVote'],
+    description: 'A vote granted in the current term: count it.',
+  },
+  {
+    name: 'becomeLeader',
+    source: 'candidate',
+    on: ['always'],
+    guard: 'hasVoteQuorum',
+    target: 'leader',
+    actions: ['becomeLeader', 'replicateLog'],
+    description:
+      'Votes from a majority in the current term: become leader, initialise next/match indexes, forget the known leader, append a no-op of the new term and send it.',
+  },
+  {
+    name: 'yieldToLeader',
+    source: 'candidate',
+    on: ['append_entries'],
+    guard: 'isCurrentTerm',
+    target: 'follower',
+    actions: ['recordLeader', 'handleAppendEntries'],
+    description: 'Another node won the election of our term: become its follower and handle its AppendEntries.',
+  },
+
+  // ---- leader -------------------------------------------------------------
+  {
+    name: 'clientRequest',
+    source: 'leader',
+    on: ['client_request'],
+    guard: 'hasPendingCapacity',
+    actions: ['appendClientEntry', 'replicateLog'],
+    description:
+      'A client request (direct or proxied) at the leader: append it to the log in the current term and replicate it.',
+  },
+  {
+    name: 'handleAppendEntriesResponse',
+    source: 'leader',
+    on: ['append_entries_res'],
+    guard: 'isCurrentTerm',
+    actions: ['handleAppendEntriesResponse', 'replicateLog'],
+    description:
+      'A follower answered AppendEntries of our term: on success raise its match/next index; on mismatch back its next index off (using its hint); send what it still lacks.',
+  },
+  {
+    name: 'advanceCommitIndex',
+    source: 'leader',
+    on: ['always'],
+    guard: 'canAdvanceCommitIndex',
+    actions: ['advanceCommitIndex'],
+    description:
+      'The median of the match indexes (the highest index stored on a majority) is above the commit index and that entry is of the current term: commit up to it.',
+  },
+  {
+    name: 'stepDownWithoutQuorum',
+    source: 'leader',
+    on: ['after:heartbeatInterval'],
+    guard: 'hasLostQuorum',
+    target: 'follower',
+    actions: ['stepDown'],
+    description:
+      'A whole lease window (leaderLeaseTicks heartbeats) passed without hearing from a majority: step down to follower in the same term, forgetting the leader.',
+  },
+  {
+    name: 'heartbeat',
+    source: 'leader',
+    on: ['after:heartbeatInterval'],
+    target: 'leader',
+    reenter: true,
+    actions: ['tickLeaderLease', 'replicateLog'],
+    description:
+      'Heartbeat/replication tick: count a tick of the lease window, then send every follower AppendEntries from its next index (empty when it is up to date).',
+  },
+];
+
+/** The initial role. */
+export const initialRole: Role = 'follower';
+
+/** Which timers run in which role (the runtime draws their lengths). */
+export const timers: Readonly<Record<Role, readonly DelayName[]>> = {
+  follower: ['electionTimeout'],
+  candidate: ['electionTimeout'],
+  leader: ['heartbeatInterval'],
+};
+
+/** Entry actions per role (bookkeeping that belongs to entering a role). */
+export const entryActions: Readonly<Record<Role, readonly string[]>> = {
+  follower: ['drawElectionTimeout'],
+  candidate: ['drawElectionTimeout'],
+  leader: [],
+};

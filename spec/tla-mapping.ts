@@ -1,0 +1,49 @@
+// Which action of tla/Raft.tla each chart transition mirrors.
+//
+// Every transition of `spec/chart.ts` appears here exactly once. A transition
+// mirrors one TLA+ action, or none when it changes no variable of the spec
+// (it then says why: it only talks to clients, or keeps timing bookkeeping
+// that the spec abstracts as nondeterminism). The mirror check in
+// test/mirror.test.ts reads this table, the chart and tla/Raft.tla and fails
+// on any name that does not line up.
+
+export interface MirrorEntry {
+  /** The TLA+ action (an operator of tla/Raft.tla used in `Next`), or null. */
+  readonly tla: string | null;
+  /** Required when tla is null: why no TLA+ action is needed. */
+  readonly why?: string;
+}
+
+export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
+  updateTerm: { tla: 'UpdateTerm' },
+  rejectStaleAppendEntries: { tla: 'HandleAppendEntriesRequest' },
+  rejectVote: { tla: 'HandleRequestVoteRequest' },
+  applyCommitted: { tla: 'ApplyEntry' },
+  refuseClientRequest: {
+    tla: null,
+    why: 'answers a client with error 11 and changes no Raft variable',
+  },
+  followerElectionTimeout: { tla: 'Timeout' },
+  grantVote: { tla: 'HandleRequestVoteRequest' },
+  acceptAppendEntries: { tla: 'HandleAppendEntriesRequest' },
+  proxyToLeader: {
+    tla: null,
+    why: 'forwards a client request to the known leader; the leader appending it is ClientRequest',
+  },
+  candidateElectionTimeout: { tla: 'Timeout' },
+  recordVote: { tla: 'HandleRequestVoteResponse' },
+  becomeLeader: { tla: 'BecomeLeader' },
+  yieldToLeader: { tla: 'HandleAppendEntriesRequest' },
+  clientRequest: { tla: 'ClientRequest' },
+  handleAppendEntriesResponse: { tla: 'HandleAppendEntriesResponse' },
+  advanceCommitIndex: { tla: 'AdvanceCommitIndex' },
+  stepDownWithoutQuorum: { tla: 'CheckQuorum' },
+  heartbeat: { tla: 'AppendEntries' },
+};
+
+/**
+ * TLA+ actions of `Next` that belong to the environment, not to the chart:
+ * the network losing or duplicating messages (delay and reordering need no
+ * action: the network is a bag), and clients submitting requests.
+ */
+export const environmentActions: readonly string[] = ['DropMessage', 'DuplicateMessage'];

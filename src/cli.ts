@@ -1,0 +1,42 @@
+// The raftchart command line: dispatches to the bench (`test`) and the
+// deterministic simulator (`sim`).
+import { runBenchCli } from './bench/cli.js';
+import { runSimCli } from './sim/cli.js';
+
+const USAGE = `usage: raftchart <command> [options]
+
+commands:
+  test    run a Maelstrom-compatible test against any node binary
+          (raftchart test --help for the flags)
+  sim     deterministic simulation of whole raftchart clusters
+          (raftchart sim --help for the flags)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'test':
+      return runBenchCli(rest);
+    case 'sim':
+      return runSimCli(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`raftchart: unknown command '${command}'\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`raftchart: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exitCode = 2;
+  },
+);
