@@ -170,9 +170,9 @@ export const transitions: readonly TransitionSpec[] = [
     on: ['always'],
     guard: 'hasVoteQuorum',
     target: 'leader',
-    actions: ['becomeLeader', 'replicateLog'],
+    actions: ['becomeLeader', 'sendHeartbeats'],
     description:
-      'Votes from a majority in the current term: become leader, initialise next/match indexes, forget the known leader, append a no-op of the new term and send it.',
+      'Votes from a majority in the current term: become leader, initialise next/match indexes, forget the known leader, append a no-op of the new term and announce it to every follower.',
   },
   {
     name: 'yieldToLeader',
@@ -192,7 +192,7 @@ export const transitions: readonly TransitionSpec[] = [
     guard: 'hasPendingCapacity',
     actions: ['appendClientEntry', 'replicateLog'],
     description:
-      'A client request (direct or proxied) at the leader: append it to the log in the current term and replicate it.',
+      'A client request (direct or proxied) at the leader: append it to the log in the current term and send it to every follower with no AppendEntries in flight.',
   },
   {
     name: 'handleAppendEntriesResponse',
@@ -228,9 +228,9 @@ export const transitions: readonly TransitionSpec[] = [
     on: ['after:heartbeatInterval'],
     target: 'leader',
     reenter: true,
-    actions: ['tickLeaderLease', 'replicateLog'],
+    actions: ['tickLeaderLease', 'sendHeartbeats'],
     description:
-      'Heartbeat/replication tick: count a tick of the lease window, then send every follower AppendEntries from its next index (empty when it is up to date).',
+      'Heartbeat tick: count a tick of the lease window, then send every follower AppendEntries from its next index (empty when it is up to date; a retransmission when a request was lost).',
   },
 ];
 

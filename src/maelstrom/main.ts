@@ -1,3 +1,81 @@
-// Placeholder: the node binary lands with issue 2.
-process.stderr.write('raft: not built yet\n');
-process.exit(1);
+// The Maelstrom node binary (bin/raft): JSON messages, one per line, on stdin
+// and stdout; leveled logs on stderr. Nothing but messages reaches stdout.
+//
+// Environment:
+//   RAFT_LOG            error | warn | info (default) | debug
+//   RAFT_HEARTBEAT_MS   leader heartbeat period (default 50)
+//   RAFT_ELECTION_MS    election timeout range "min-max" (default 300-600)
+
+import { defaultConfig, type RaftConfig } from '../../machines/context.js';
+import { realClock } from '../runtime/clock.js';
+import { LOG_LEVELS, RaftNode, type LogLevel, type Message } from '../runtime/node.js';
+import { LineSplitter } from './lines.js';
+
+function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; level: LogLevel; problems: string[] } {
+  const problems: string[] = [];
+  const config: { -readonly [K in keyof RaftConfig]?: RaftConfig[K] } = {};
+  const level = (env.RAFT_LOG ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(level)) problems.push(`RAFT_LOG must be one of ${LOG_LEVELS.join(', ')}; using info`);
+  if (env.RAFT_HEARTBEAT_MS !== undefined) {
+    const n = Number(env.RAFT_HEARTBEAT_MS);
+    if (Number.isInteger(n) && n > 0) config.heartbeatMs = n;
+    else problems.push(`RAFT_HEARTBEAT_MS must be a positive integer; using ${defaultConfig.heartbeatMs}`);
+  }
+  if (env.RAFT_ELECTION_MS !== undefined) {
+    const m = /^(\d+)-(\d+)$/.exec(env.RAFT_ELECTION_MS);
+    if (m && Number(m[1]) > 0 && Number(m[2]) >= Number(m[1])) {
+      config.electionMinMs = Number(m[1]);
+      config.electionMaxMs = Number(m[2]);
+    } else {
+      problems.push(`RAFT_ELECTION_MS must look like 300-600; using ${defaultConfig.electionMinMs}-${defaultConfig.electionMaxMs}`);
+    }
+  }
+  return { config, level: LOG_LEVELS.includes(level) ? level : 'info', problems };
+}
+
+const { config, level, problems } = configFromEnv(process.env);
+const stderr = (text: string): void => {
+  process.stderr.write(`${text}\n`);
+};
+for (const p of problems) stderr(`warn ${p}`);
+
+// Outgoing messages are gathered and written once per turn of the event loop.
+let out: string[] = [];
+let flushScheduled = false;
+const flush = (): void => {
+  flushScheduled = false;
+  const chunk = out.join('');
+  out = [];
+  process.stdout.write(chunk);
+};
+const send = (msg: Message): void => {
+  out.push(`${JSON.stringify(msg)}\n`);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+};
+
+const node = new RaftNode({
+  send,
+  clock: realClock,
+  logLevel: level,
+  log: (lvl, text) => stderr(`${new Date().toISOString()} ${lvl} ${text}`),
+  config,
+  seed: (process.pid * 2654435761) | 0,
+});
+
+const lines = new LineSplitter((line) => node.handleLine(line), (len) =>
+  stderr(`warn dropped an input line of ${len} bytes (over the limit)`),
+);
+process.stdin.on('data', (chunk: Buffer) => lines.push(chunk));
+process.stdin.on('end', () => {
+  lines.end();
+  flush();
+  node.stop();
+});
+process.stdout.on('error', (err) => {
+  // The bench went away (EPIPE): nothing left to do.
+  stderr(`stdout closed: ${err.message}`);
+  process.exit(0);
+});

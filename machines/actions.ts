@@ -1,0 +1,278 @@
+// Actions of the Raft chart: pure functions of context and event that return
+// the context changes and the effects (messages, replies, log lines) for the
+// runtime to carry out. Every action named in spec/chart.ts is defined here,
+// except `reprocessEvent`, which the machine builder implements with XState's
+// `raise` (handle the same message again after stepping down).
+
+import { ErrorCode } from '../src/core/errors.js';
+import type { Entry } from '../src/core/log.js';
+import { errorBody, type Op, type ReplyBody } from '../src/core/state-machine.js';
+import { majorityMatchIndex } from './guards.js';
+import { nextRandom, type ActionResult, type Effect, type MessageEvent, type RaftContext } from './context.js';
+
+export type Action = (ctx: RaftContext, ev: MessageEvent) => ActionResult;
+
+const reply = (ev: MessageEvent, body: ReplyBody): Effect[] =>
+  ev.body.msg_id === undefined ? [] : [{ kind: 'reply', to: ev.src, inReplyTo: ev.body.msg_id, body }];
+
+const info = (text: string): Effect => ({ kind: 'log', level: 'info', text });
+
+/** The op a client request puts in the log. */
+export function opOfRequest(body: MessageEvent['body']): Op {
+  const b = body as Record<string, unknown>;
+  switch (b.type) {
+    case 'read':
+      return { f: 'read', key: b.key as string | number };
+    case 'write':
+      return { f: 'write', key: b.key as string | number, value: b.value };
+    case 'cas':
+      return { f: 'cas', key: b.key as string | number, from: b.from, to: b.to };
+    case 'txn':
+      return { f: 'txn', txn: b.txn as Extract<Op, { f: 'txn' }>['txn'] };
+    default:
+      throw new Error(`not a client request: ${String(b.type)}`);
+  }
+}
+
+/** AppendEntries to one peer from its next index. */
+function appendEntriesTo(ctx: RaftContext, peer: string): Effect {
+  const next = ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1;
+  const prev = next - 1;
+  return {
+    kind: 'send',
+    to: peer,
+    body: {
+      type: 'append_entries',
+      term: ctx.term,
+      leader_id: ctx.self,
+      prev_log_index: prev,
+      prev_log_term: ctx.log.termAt(prev) ?? 0,
+      entries: ctx.log.slice(next, ctx.config.maxBatch),
+      leader_commit: ctx.commitIndex,
+    },
+  };
+}
+
+export const actions = {
+  updateTerm: (ctx, ev) => ({
+    assign: { term: ev.body.term as number, votedFor: null, leader: null, votes: [] },
+    effects: [info(`term ${ev.body.term} seen from ${ev.src}: following (was term ${ctx.term})`)],
+  }),
+
+  rejectAppendEntries: (ctx, ev) => ({
+    effects: reply(ev, { type: 'append_entries_res', term: ctx.term, success: false, match_index: 0 }),
+  }),
+
+  rejectVote: (ctx, ev) => ({
+    effects: reply(ev, { type: 'request_vote_res', term: ctx.term, vote_granted: false }),
+  }),
+
+  grantVote: (ctx, ev) => ({
+    assign: { votedFor: ev.body.candidate_id as string },
+    effects: [
+      info(`voted for ${ev.body.candidate_id} in term ${ctx.term}`),
+      ...reply(ev, { type: 'request_vote_res', term: ctx.term, vote_granted: true }),
+    ],
+  }),
+
+  /** Apply committed entries in order; answer the requests this node holds. */
+  applyCommitted: (ctx) => {
+    const effects: Effect[] = [];
+    let applied = ctx.lastApplied;
+    while (applied < ctx.commitIndex) {
+      applied++;
+      const entry = ctx.log.entry(applied);
+      const result = ctx.sm.apply(entry.op);
+      const waiting = ctx.pending.get(applied);
+      if (waiting) {
+        ctx.pending.delete(applied);
+        // Same index, other term: our entry was overwritten and never commits.
+        // Its client gets no answer (it times out: indefinite, always safe).
+        if (waiting.term === entry.term) {
+          effects.push({ kind: 'reply', to: waiting.to, inReplyTo: waiting.inReplyTo, body: result });
+        }
+      }
+    }
+    return { assign: { lastApplied: applied }, effects };
+  },
+
+  refuseUnavailable: (ctx, ev) => ({
+    effects: reply(
+      ev,
+      errorBody(
+        ErrorCode.TemporarilyUnavailable,
+        ctx.leader === null
+          ? 'no known leader'
+          : ctx.nodes.includes(ev.src)
+            ? `not the leader (${ctx.leader} is); proxied requests are not proxied again`
+            : 'leader has too many pending requests',
+      ),
+    ),
+  }),
+
+  becomeCandidate: (ctx) => ({
+    assign: { term: ctx.term + 1, votedFor: ctx.self, leader: null, votes: [ctx.self] },
+    effects: [info(`became candidate for term ${ctx.term + 1}`)],
+  }),
+
+  requestVotes: (ctx) => ({
+    effects: ctx.peers.map(
+      (to): Effect => ({
+        kind: 'send',
+        to,
+        body: {
+          type: 'request_vote',
+          term: ctx.term,
+          candidate_id: ctx.self,
+          last_log_index: ctx.log.lastIndex,
+          last_log_term: ctx.log.lastTerm,
+        },
+      }),
+    ),
+  }),
+
+  recordLeader: (ctx, ev) =>
+    ctx.leader === ev.body.leader_id
+      ? {}
+      : {
+          assign: { leader: ev.body.leader_id as string },
+          effects: [info(`following leader ${ev.body.leader_id} in term ${ctx.term}`)],
+        },
+
+  /** Figure 2, AppendEntries receiver rules 2-5. */
+  handleAppendEntries: (ctx, ev) => {
+    const b = ev.body as unknown as {
+      prev_log_index: number;
+      prev_log_term: number;
+      entries: Entry<Op>[];
+      leader_commit: number;
+    };
+    if (!ctx.log.matches(b.prev_log_index, b.prev_log_term)) {
+      // Hint: nothing useful at or after this index, so the leader can skip a whole term.
+      const hint =
+        b.prev_log_index > ctx.log.lastIndex ? ctx.log.lastIndex + 1 : ctx.log.firstIndexOfTerm(b.prev_log_index);
+      return {
+        effects: reply(ev, { type: 'append_entries_res', term: ctx.term, success: false, match_index: Math.max(hint, 1) }),
+      };
+    }
+    const { lastNew, truncatedFrom } = ctx.log.appendFrom(b.prev_log_index, b.entries);
+    const effects: Effect[] = [];
+    if (truncatedFrom !== undefined) {
+      effects.push(info(`truncated conflicting entries from index ${truncatedFrom}`));
+    }
+    const commitIndex = Math.max(ctx.commitIndex, Math.min(b.leader_commit, lastNew));
+    effects.push(...reply(ev, { type: 'append_entries_res', term: ctx.term, success: true, match_index: lastNew }));
+    return { assign: commitIndex === ctx.commitIndex ? {} : { commitIndex }, effects };
+  },
+
+  proxyToLeader: (ctx, ev) => ({
+    effects: [
+      {
+        kind: 'proxy',
+        to: ctx.leader as string,
+        client: ev.src,
+        inReplyTo: ev.body.msg_id,
+        body: ev.body as ReplyBody,
+      },
+    ],
+  }),
+
+  recordVote: (ctx, ev) => (ctx.votes.includes(ev.src) ? {} : { assign: { votes: [...ctx.votes, ev.src] } }),
+
+  /** Initialise leader state and append a no-op of the new term (commits earlier entries promptly). */
+  becomeLeader: (ctx) => {
+    const next = ctx.log.lastIndex + 1;
+    ctx.log.append({ term: ctx.term, op: { f: 'noop' } });
+    const nextIndex: Record<string, number> = {};
+    const matchIndex: Record<string, number> = {};
+    const inflight: Record<string, boolean> = {};
+    for (const p of ctx.peers) {
+      nextIndex[p] = next;
+      matchIndex[p] = 0;
+      inflight[p] = false;
+    }
+    return {
+      assign: { leader: null, nextIndex, matchIndex, inflight, heard: [], leaseTick: 0 },
+      effects: [info(`became leader for term ${ctx.term}`)],
+    };
+  },
+
+  /** Every peer gets AppendEntries from its next index: heartbeat and retransmission. */
+  sendHeartbeats: (ctx) => {
+    const inflight: Record<string, boolean> = {};
+    const effects: Effect[] = [];
+    for (const p of ctx.peers) {
+      effects.push(appendEntriesTo(ctx, p));
+      inflight[p] = (ctx.nextIndex[p] ?? 0) <= ctx.log.lastIndex;
+    }
+    return { assign: { inflight }, effects };
+  },
+
+  /** Peers with nothing in flight and entries they lack get them now. */
+  replicateLog: (ctx) => {
+    let inflight: Record<string, boolean> | undefined;
+    const effects: Effect[] = [];
+    for (const p of ctx.peers) {
+      if (ctx.inflight[p] || (ctx.nextIndex[p] ?? 0) > ctx.log.lastIndex) continue;
+      effects.push(appendEntriesTo(ctx, p));
+      inflight ??= { ...ctx.inflight };
+      inflight[p] = true;
+    }
+    return inflight ? { assign: { inflight }, effects } : {};
+  },
+
+  appendClientEntry: (ctx, ev) => {
+    const index = ctx.log.append({ term: ctx.term, op: opOfRequest(ev.body) });
+    if (ev.body.msg_id !== undefined) {
+      ctx.pending.set(index, { term: ctx.term, to: ev.src, inReplyTo: ev.body.msg_id });
+    }
+    return {};
+  },
+
+  handleAppendEntriesResponse: (ctx, ev) => {
+    const peer = ev.src;
+    if (!ctx.peers.includes(peer)) return {};
+    const m = ev.body.match_index as number;
+    const heard = ctx.heard.includes(peer) ? ctx.heard : [...ctx.heard, peer];
+    const inflight = { ...ctx.inflight, [peer]: false };
+    const match = ctx.matchIndex[peer] ?? 0;
+    const next = ctx.nextIndex[peer] ?? 1;
+    if (ev.body.success === true) {
+      // A success can only cover entries we have; a larger claim is ignored.
+      const newMatch = Math.max(match, Math.min(m, ctx.log.lastIndex));
+      return {
+        assign: {
+          heard,
+          inflight,
+          matchIndex: newMatch === match ? ctx.matchIndex : { ...ctx.matchIndex, [peer]: newMatch },
+          nextIndex: { ...ctx.nextIndex, [peer]: Math.max(next, newMatch + 1) },
+        },
+      };
+    }
+    const backedOff = Math.max(match + 1, Math.min(next - 1, m), 1);
+    return { assign: { heard, inflight, nextIndex: { ...ctx.nextIndex, [peer]: backedOff } } };
+  },
+
+  advanceCommitIndex: (ctx) => {
+    const n = majorityMatchIndex(ctx);
+    return { assign: { commitIndex: n }, effects: [{ kind: 'log', level: 'debug', text: `commit index now ${n}` }] };
+  },
+
+  stepDown: (ctx) => ({
+    assign: { leader: null },
+    effects: [info(`stepping down in term ${ctx.term}: no majority heard for ${ctx.config.leaseTicks} heartbeats`)],
+  }),
+
+  tickLeaderLease: (ctx) =>
+    ctx.leaseTick + 1 >= ctx.config.leaseTicks
+      ? { assign: { leaseTick: 0, heard: [] } }
+      : { assign: { leaseTick: ctx.leaseTick + 1 } },
+
+  drawElectionTimeout: (ctx) => {
+    const rng = nextRandom(ctx.rng);
+    const span = ctx.config.electionMaxMs - ctx.config.electionMinMs + 1;
+    return { assign: { rng, electionTimeoutMs: ctx.config.electionMinMs + ((rng >>> 0) % span) } };
+  },
+} satisfies Record<string, Action>;
+
+export type ActionName = keyof typeof actions;

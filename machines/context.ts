@@ -1,0 +1,156 @@
+// The context of the Raft chart, its events and the effects it emits.
+//
+// Scalar Raft variables (term, vote, leader, indexes) are replaced, never
+// mutated. Three stores are mutable on purpose so nothing is copied per
+// event: the log, the state machine, and the table of client requests this
+// node must answer. Only chart actions touch them.
+
+import { RaftLog } from '../src/core/log.js';
+import { KvStateMachine, type Op, type ReplyBody } from '../src/core/state-machine.js';
+
+export interface RaftConfig {
+  /** Leader heartbeat period (ms). */
+  readonly heartbeatMs: number;
+  /** Election timeouts are drawn uniformly from [electionMinMs, electionMaxMs]. */
+  readonly electionMinMs: number;
+  readonly electionMaxMs: number;
+  /** A leader steps down after this many heartbeats without hearing from a majority. */
+  readonly leaseTicks: number;
+  /** Most entries in one AppendEntries. */
+  readonly maxBatch: number;
+  /** Most client requests awaiting their entry's application at one node. */
+  readonly maxPending: number;
+}
+
+export const defaultConfig: RaftConfig = {
+  heartbeatMs: 50,
+  electionMinMs: 300,
+  electionMaxMs: 600,
+  leaseTicks: 12,
+  maxBatch: 256,
+  maxPending: 4096,
+};
+
+/** A client request this node must answer when its entry is applied. */
+export interface PendingReply {
+  readonly term: number;
+  readonly to: string;
+  readonly inReplyTo: number;
+}
+
+export interface RaftContext {
+  readonly self: string;
+  /** Every server, self included, in the order init gave. */
+  readonly nodes: readonly string[];
+  readonly peers: readonly string[];
+  readonly config: RaftConfig;
+
+  readonly term: number;
+  readonly votedFor: string | null;
+  /** The leader this node knows of in `term` (null for the leader itself, as in the seed). */
+  readonly leader: string | null;
+
+  readonly log: RaftLog<Op>;
+  readonly commitIndex: number;
+  readonly lastApplied: number;
+
+  // Candidate state.
+  readonly votes: readonly string[];
+
+  // Leader state.
+  readonly nextIndex: Readonly<Record<string, number>>;
+  readonly matchIndex: Readonly<Record<string, number>>;
+  /** Peers with an AppendEntries carrying entries awaiting its answer. */
+  readonly inflight: Readonly<Record<string, boolean>>;
+  /** Peers heard from in the current lease window. */
+  readonly heard: readonly string[];
+  readonly leaseTick: number;
+
+  readonly sm: KvStateMachine;
+  readonly pending: Map<number, PendingReply>;
+
+  /** Seeded xorshift32 state: the election timeout is drawn from it. */
+  readonly rng: number;
+  readonly electionTimeoutMs: number;
+}
+
+export interface RaftInput {
+  self: string;
+  nodes: readonly string[];
+  config?: Partial<RaftConfig>;
+  /** Seed for the election-timeout draws (any integer; 0 is replaced). */
+  seed?: number;
+}
+
+export function initialContext(input: RaftInput): RaftContext {
+  const config = { ...defaultConfig, ...input.config };
+  let seed = (input.seed ?? hashString(input.self)) | 0;
+  if (seed === 0) seed = 0x9e3779b9 | 0;
+  return {
+    self: input.self,
+    nodes: [...input.nodes],
+    peers: input.nodes.filter((n) => n !== input.self),
+    config,
+    term: 0,
+    votedFor: null,
+    leader: null,
+    log: new RaftLog<Op>(),
+    commitIndex: 0,
+    lastApplied: 0,
+    votes: [],
+    nextIndex: {},
+    matchIndex: {},
+    inflight: {},
+    heard: [],
+    leaseTick: 0,
+    sm: new KvStateMachine(),
+    pending: new Map(),
+    rng: seed,
+    electionTimeoutMs: config.electionMaxMs,
+  };
+}
+
+function hashString(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h | 0;
+}
+
+/** One step of xorshift32. */
+export function nextRandom(state: number): number {
+  let x = state | 0;
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  return x | 0;
+}
+
+/** A message delivered to the chart: the Maelstrom envelope's src and body. */
+export interface MessageEvent {
+  readonly type: 'request_vote' | 'request_vote_res' | 'append_entries' | 'append_entries_res' | 'client_request';
+  readonly src: string;
+  readonly body: { readonly type: string; readonly msg_id?: number; readonly [field: string]: unknown };
+}
+
+/** What the chart asks the runtime to do. */
+export type Effect =
+  /** Send a new message (the runtime assigns its msg_id). */
+  | { readonly kind: 'send'; readonly to: string; readonly body: ReplyBody }
+  /** Answer a message. */
+  | { readonly kind: 'reply'; readonly to: string; readonly inReplyTo: number; readonly body: ReplyBody }
+  /** Forward a client request to the leader and relay its answer to `client`. */
+  | {
+      readonly kind: 'proxy';
+      readonly to: string;
+      readonly client: string;
+      readonly inReplyTo: number | undefined;
+      readonly body: ReplyBody;
+    }
+  /** A line for the node's log (stderr), at a level. */
+  | { readonly kind: 'log'; readonly level: 'debug' | 'info' | 'warn'; readonly text: string };
+
+/** What a pure chart action returns: context changes and effects. */
+export interface ActionResult {
+  readonly assign?: Partial<RaftContext>;
+  readonly effects?: readonly Effect[];
+}

@@ -1,0 +1,54 @@
+// Guards of the Raft chart: pure predicates over context and event, named
+// after what they test. Every guard named in spec/chart.ts is defined here.
+
+import { majority, quorumIndex } from '../src/core/quorum.js';
+import type { MessageEvent, RaftContext } from './context.js';
+
+export type Guard = (ctx: RaftContext, ev: MessageEvent) => boolean;
+
+const termOf = (ev: MessageEvent): number => ev.body.term as number;
+
+/** The highest index stored on a majority, the leader's own log included. */
+export function majorityMatchIndex(ctx: RaftContext): number {
+  const matches = [ctx.log.lastIndex];
+  for (const p of ctx.peers) matches.push(ctx.matchIndex[p] ?? 0);
+  return quorumIndex(matches);
+}
+
+export const guards = {
+  isHigherTerm: (ctx, ev) => termOf(ev) > ctx.term,
+  isStaleTerm: (ctx, ev) => termOf(ev) < ctx.term,
+  isCurrentTerm: (ctx, ev) => termOf(ev) === ctx.term,
+
+  /** Figure 2 RequestVote: same term, no other vote this term, candidate's log at least as up to date. */
+  canGrantVote: (ctx, ev) => {
+    const b = ev.body as unknown as { term: number; candidate_id: string; last_log_index: number; last_log_term: number };
+    return (
+      b.term === ctx.term &&
+      (ctx.votedFor === null || ctx.votedFor === b.candidate_id) &&
+      ctx.log.isUpToDate(b.last_log_index, b.last_log_term)
+    );
+  },
+
+  isVoteGrantedInCurrentTerm: (ctx, ev) => termOf(ev) === ctx.term && ev.body.vote_granted === true,
+  hasVoteQuorum: (ctx) => ctx.votes.length >= majority(ctx.nodes.length),
+
+  hasCommittedUnapplied: (ctx) => ctx.commitIndex > ctx.lastApplied,
+
+  /** Only the current term's entries are committed by counting replicas (§5.4.2, Figure 8). */
+  canAdvanceCommitIndex: (ctx) => {
+    const n = majorityMatchIndex(ctx);
+    return n > ctx.commitIndex && ctx.log.termAt(n) === ctx.term;
+  },
+
+  /** A follower proxies requests that come from clients (never twice) to a leader it knows. */
+  canProxy: (ctx, ev) => ctx.leader !== null && !ctx.nodes.includes(ev.src),
+
+  hasPendingCapacity: (ctx) => ctx.pending.size < ctx.config.maxPending,
+
+  /** The lease window ends on this tick and fewer than a majority (self included) answered in it. */
+  hasLostQuorum: (ctx) =>
+    ctx.leaseTick + 1 >= ctx.config.leaseTicks && ctx.heard.length + 1 < majority(ctx.nodes.length),
+} satisfies Record<string, Guard>;
+
+export type GuardName = keyof typeof guards;

@@ -1,0 +1,109 @@
+// The Raft log: 1-based, entries carry the term they were created in.
+//
+// Appends are amortised O(1); nothing copies the whole log. Index 0 is a
+// sentinel of term 0, so `prevLogIndex = 0` always matches and no caller ever
+// indexes below the start (the seed's "append at 0" bug).
+
+export interface Entry<Op = unknown> {
+  readonly term: number;
+  readonly op: Op;
+}
+
+export class RaftLog<Op = unknown> {
+  private readonly entries: Entry<Op>[] = [];
+
+  /** Index of the last entry (0 when empty). */
+  get lastIndex(): number {
+    return this.entries.length;
+  }
+
+  /** Term of the last entry (0 when empty). */
+  get lastTerm(): number {
+    return this.termAt(this.entries.length) ?? 0;
+  }
+
+  /** Term of the entry at `index`; 0 for index 0; undefined past the end. */
+  termAt(index: number): number | undefined {
+    if (index === 0) return 0;
+    if (!Number.isInteger(index) || index < 0 || index > this.entries.length) return undefined;
+    return this.entries[index - 1]!.term;
+  }
+
+  entry(index: number): Entry<Op> {
+    if (!Number.isInteger(index) || index < 1 || index > this.entries.length) {
+      throw new RangeError(`log index ${index} out of range 1..${this.entries.length}`);
+    }
+    return this.entries[index - 1]!;
+  }
+
+  /** Appends one entry at lastIndex + 1 and returns its index. */
+  append(entry: Entry<Op>): number {
+    this.entries.push(entry);
+    return this.entries.length;
+  }
+
+  /** Does our log contain an entry at prevIndex with prevTerm (Figure 2, rule 2)? */
+  matches(prevIndex: number, prevTerm: number): boolean {
+    return this.termAt(prevIndex) === prevTerm;
+  }
+
+  /**
+   * Figure 2, AppendEntries rules 3 and 4: for each incoming entry after
+   * prevIndex, if an existing entry conflicts (same index, different term)
+   * delete it and all that follow; append entries not already in the log.
+   * Entries that already match are left alone, so a delayed duplicate never
+   * erases anything. Returns the index of the last entry the request covered
+   * (prevIndex + entries.length) and the index truncated from, if any.
+   * The caller must have checked `matches(prevIndex, prevTerm)`.
+   */
+  appendFrom(prevIndex: number, incoming: readonly Entry<Op>[]): { lastNew: number; truncatedFrom?: number } {
+    if (!Number.isInteger(prevIndex) || prevIndex < 0 || prevIndex > this.entries.length) {
+      throw new RangeError(`prevIndex ${prevIndex} out of range 0..${this.entries.length}`);
+    }
+    let truncatedFrom: number | undefined;
+    for (let k = 0; k < incoming.length; k++) {
+      const index = prevIndex + 1 + k;
+      const existing = this.termAt(index);
+      if (existing === undefined) {
+        for (let j = k; j < incoming.length; j++) this.entries.push(incoming[j]!);
+        break;
+      }
+      if (existing !== incoming[k]!.term) {
+        this.entries.length = index - 1;
+        truncatedFrom = index;
+        for (let j = k; j < incoming.length; j++) this.entries.push(incoming[j]!);
+        break;
+      }
+    }
+    return { lastNew: prevIndex + incoming.length, truncatedFrom };
+  }
+
+  /** Deletes every entry from `index` on. Only for test-only bug variants and conflict handling. */
+  truncateFrom(index: number): void {
+    if (index < 1) throw new RangeError(`cannot truncate from ${index}`);
+    if (index <= this.entries.length) this.entries.length = index - 1;
+  }
+
+  /** Up to `max` entries starting at `from` (inclusive); a fresh small array. */
+  slice(from: number, max: number): Entry<Op>[] {
+    const start = Math.max(from, 1) - 1;
+    return this.entries.slice(start, Math.min(this.entries.length, start + max));
+  }
+
+  /**
+   * The first index of the term of the entry at `index`, used as a back-off
+   * hint so a leader skips a whole conflicting term at once.
+   */
+  firstIndexOfTerm(index: number): number {
+    const term = this.termAt(index);
+    if (term === undefined || index === 0) return index;
+    let i = index;
+    while (i > 1 && this.entries[i - 2]!.term === term) i--;
+    return i;
+  }
+
+  /** Is a log ending at (lastTerm, lastIndex) at least as up to date as ours (§5.4.1)? */
+  isUpToDate(lastIndex: number, lastTerm: number): boolean {
+    return lastTerm > this.lastTerm || (lastTerm === this.lastTerm && lastIndex >= this.lastIndex);
+  }
+}

@@ -1,0 +1,119 @@
+// Clocks: the only source of time for the runtime. XState's delayed
+// transitions take the same interface (`clock` option of createActor).
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
+};
+
+/**
+ * A virtual clock: time moves only when `advance`/`runUntil` is called, and
+ * timers fire in (deadline, creation) order, so runs are reproducible.
+ * Many nodes can share one VirtualClock (whole-cluster simulation).
+ */
+export class VirtualClock implements Clock {
+  private time = 0;
+  private seq = 0;
+  private readonly timers = new Map<number, { at: number; seq: number; fn: () => void }>();
+  // A binary heap of [at, seq, id] for the next deadline.
+  private readonly heap: [number, number, number][] = [];
+
+  constructor(start = 0) {
+    this.time = start;
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimeout(fn: () => void, ms: number): number {
+    const id = ++this.seq;
+    const at = this.time + Math.max(0, ms);
+    this.timers.set(id, { at, seq: id, fn });
+    this.push([at, id, id]);
+    return id;
+  }
+
+  clearTimeout(id: unknown): void {
+    this.timers.delete(id as number);
+  }
+
+  /** Deadline of the next live timer, or undefined. */
+  nextDeadline(): number | undefined {
+    while (this.heap.length > 0 && !this.timers.has(this.heap[0]![2])) this.pop();
+    return this.heap.length > 0 ? this.heap[0]![0] : undefined;
+  }
+
+  /** Fires the next timer if it is due at or before `limit`; returns whether one fired. */
+  step(limit = Infinity): boolean {
+    const at = this.nextDeadline();
+    if (at === undefined || at > limit) return false;
+    const [, , id] = this.pop()!;
+    const t = this.timers.get(id)!;
+    this.timers.delete(id);
+    if (at > this.time) this.time = at;
+    t.fn();
+    return true;
+  }
+
+  /** Fires every timer due up to `until`, then sets the time to `until`. */
+  runUntil(until: number): void {
+    while (this.step(until)) {
+      /* keep firing */
+    }
+    if (until > this.time) this.time = until;
+  }
+
+  advance(ms: number): void {
+    this.runUntil(this.time + ms);
+  }
+
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  private push(item: [number, number, number]): void {
+    const h = this.heap;
+    h.push(item);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (less(h[parent]!, h[i]!)) break;
+      [h[parent], h[i]] = [h[i]!, h[parent]!];
+      i = parent;
+    }
+  }
+
+  private pop(): [number, number, number] | undefined {
+    const h = this.heap;
+    if (h.length === 0) return undefined;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[m], h[i]] = [h[i]!, h[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function less(a: [number, number, number], b: [number, number, number]): boolean {
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+}

@@ -1,0 +1,336 @@
+// The runtime: one XState actor per node, fed by Maelstrom messages and by
+// timer expiries from an injected clock; it carries out the effects the chart
+// emits. It knows nothing of stdin/stdout: the binary, the simulator and the
+// model-based tests wire it to their own transport and clock.
+
+import { createActor, type Actor } from 'xstate';
+import { clientRequests, validateBody } from '../../spec/messages.js';
+import type { Role } from '../../spec/chart.js';
+import { ErrorCode } from '../core/errors.js';
+import type { Effect, EffectsEmitted, MessageEvent, RaftConfig, RaftContext } from '../../machines/index.js';
+import { createRaftMachine, type MachineOverrides, type RaftMachine } from '../../machines/raft.js';
+import type { Clock } from './clock.js';
+
+/** A Maelstrom message. */
+export interface Message {
+  src: string;
+  dest: string;
+  body: { type: string; msg_id?: number; in_reply_to?: number; [field: string]: unknown };
+}
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+
+export interface NodeOptions {
+  /** Called with every outgoing message, in order. */
+  readonly send: (msg: Message) => void;
+  readonly clock: Clock;
+  /** Called with every log line at or above `logLevel`. */
+  readonly log?: (level: LogLevel, text: string) => void;
+  readonly logLevel?: LogLevel;
+  readonly config?: Partial<RaftConfig>;
+  /** Seed of the election-timeout draws (default: derived from the node id). */
+  readonly seed?: number;
+  /** Test-only machine variants (the simulator's bug hunts). */
+  readonly overrides?: MachineOverrides;
+  /** Called after every event the actor processed (simulator invariants, traces). */
+  readonly onStep?: (node: RaftNode, cause: string) => void;
+  /** Most proxied requests awaiting their leader's answer. */
+  readonly maxProxied?: number;
+  /** A proxied request whose leader has not answered in this long is forgotten (ms). */
+  readonly proxyTimeoutMs?: number;
+}
+
+interface Proxied {
+  readonly client: string;
+  readonly inReplyTo: number | undefined;
+  readonly expires: number;
+}
+
+const RAFT_EVENTS = new Set(['request_vote', 'request_vote_res', 'append_entries', 'append_entries_res']);
+const CLIENT_EVENTS = new Set<string>(clientRequests);
+
+export class RaftNode {
+  private actor: Actor<RaftMachine> | undefined;
+  private nodeId: string | undefined;
+  private nextMsgId = 0;
+  private readonly proxied = new Map<number, Proxied>();
+  private sweepTimer: unknown;
+  private lastRole: Role | undefined;
+  private lastTerm = -1;
+  private readonly levelRank: number;
+  private readonly machine: RaftMachine;
+  /** Counters a benchmark or test may read. */
+  readonly stats = { received: 0, sent: 0, malformed: 0, ignoredReplies: 0, proxied: 0, proxyExpired: 0 };
+
+  constructor(private readonly opts: NodeOptions) {
+    this.levelRank = LOG_LEVELS.indexOf(opts.logLevel ?? 'info');
+    this.machine = createRaftMachine(opts.overrides);
+  }
+
+  get id(): string | undefined {
+    return this.nodeId;
+  }
+
+  /** The chart's current role and context (undefined before init). */
+  get role(): Role | undefined {
+    return this.actor?.getSnapshot().value as Role | undefined;
+  }
+
+  get context(): RaftContext | undefined {
+    return this.actor?.getSnapshot().context;
+  }
+
+  /** Handles one line of input (a JSON message). Never throws. */
+  handleLine(line: string): void {
+    if (line.trim() === '') return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      this.log('warn', `malformed JSON ignored: ${truncate(line)}`);
+      this.stats.malformed++;
+      return;
+    }
+    this.handle(parsed);
+  }
+
+  /** Handles one parsed message. Never throws. */
+  handle(raw: unknown): void {
+    this.stats.received++;
+    try {
+      this.dispatch(raw);
+    } catch (err) {
+      // The chart never throws (actions are guarded); this is a runtime bug.
+      this.log('error', `internal error handling ${truncate(JSON.stringify(raw) ?? String(raw))}: ${err instanceof Error ? err.stack : String(err)}`);
+    }
+  }
+
+  /** Stops timers; the node handles nothing afterwards. */
+  stop(): void {
+    this.actor?.stop();
+    if (this.sweepTimer !== undefined) this.opts.clock.clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+
+  private dispatch(raw: unknown): void {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      this.stats.malformed++;
+      this.log('warn', `message is not a JSON object: ${truncate(JSON.stringify(raw) ?? String(raw))}`);
+      return;
+    }
+    const msg = raw as Partial<Message>;
+    const body = msg.body;
+    const canReply =
+      typeof msg.src === 'string' &&
+      typeof body === 'object' &&
+      body !== null &&
+      !Array.isArray(body) &&
+      Number.isSafeInteger(body.msg_id) &&
+      (body.msg_id as number) >= 0;
+    if (typeof msg.src !== 'string' || msg.src === '' || typeof body !== 'object' || body === null || Array.isArray(body)) {
+      this.stats.malformed++;
+      this.log('warn', `message lacks a src or a body object: ${truncate(JSON.stringify(raw))}`);
+      return;
+    }
+    if (this.nodeId !== undefined && typeof msg.dest === 'string' && msg.dest !== this.nodeId) {
+      this.log('warn', `message for ${msg.dest} delivered to ${this.nodeId}; ignored`);
+      return;
+    }
+
+    // A reply to something we sent: Raft responses go to the chart; answers
+    // to proxied requests are relayed; anything else (its callback gone) is ignored.
+    if (body.in_reply_to !== undefined && !RAFT_EVENTS.has(body.type as string)) {
+      this.handleReply(msg.src, body as Message['body']);
+      return;
+    }
+
+    const v = validateBody(body);
+    if (!v.ok) {
+      this.stats.malformed++;
+      if (canReply) {
+        this.reply(msg.src, body.msg_id as number, { type: 'error', code: v.code, text: v.text });
+      } else {
+        this.log('warn', `${v.text} (from ${msg.src}, no msg_id to reply to)`);
+      }
+      return;
+    }
+    const type = body.type as string;
+
+    if (type === 'init') {
+      this.init(msg.src, body as Message['body']);
+      return;
+    }
+    if (!this.actor) {
+      if (canReply) {
+        this.reply(msg.src, body.msg_id as number, {
+          type: 'error',
+          code: ErrorCode.TemporarilyUnavailable,
+          text: 'node not initialised yet',
+        });
+      }
+      return;
+    }
+    if (RAFT_EVENTS.has(type)) {
+      if (!this.context!.nodes.includes(msg.src)) {
+        this.log('warn', `${type} from ${msg.src}, which is not a cluster member; ignored`);
+        if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.MalformedRequest, text: `${msg.src} is not a cluster member` });
+        return;
+      }
+      this.send(type, msg.src, body);
+    } else if (CLIENT_EVENTS.has(type)) {
+      this.send('client_request', msg.src, body);
+    } else {
+      if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.NotSupported, text: `unsupported message type ${type}` });
+    }
+  }
+
+  private send(type: string, src: string, body: object): void {
+    const event = { type, src, body } as MessageEvent;
+    this.actor!.send(event);
+    const snap = this.actor!.getSnapshot();
+    if (snap.status !== 'active') {
+      this.log('error', `the chart actor stopped (${snap.status}): ${String(snap.error)}`);
+    }
+    this.opts.onStep?.(this, type);
+  }
+
+  private init(src: string, body: Message['body']): void {
+    const nodeId = body.node_id as string;
+    const nodeIds = body.node_ids as string[];
+    if (this.actor) {
+      // Maelstrom sends init once; a repeat with the same identity is answered, anything else refused.
+      if (nodeId === this.nodeId) {
+        if (body.msg_id !== undefined) this.reply(src, body.msg_id, { type: 'init_ok' });
+      } else if (body.msg_id !== undefined) {
+        this.reply(src, body.msg_id, { type: 'error', code: ErrorCode.MalformedRequest, text: `already initialised as ${this.nodeId}` });
+      }
+      return;
+    }
+    if (!nodeIds.includes(nodeId)) {
+      if (body.msg_id !== undefined) {
+        this.reply(src, body.msg_id, { type: 'error', code: ErrorCode.MalformedRequest, text: 'init.node_ids must include node_id' });
+      }
+      return;
+    }
+    this.nodeId = nodeId;
+    const actor = createActor(this.machine, {
+      input: { self: nodeId, nodes: nodeIds, config: this.opts.config, seed: this.opts.seed },
+      clock: this.opts.clock,
+    });
+    actor.on('effects', (e: EffectsEmitted) => this.perform(e.effects));
+    actor.subscribe({
+      next: () => this.observe('timer'),
+      error: (err) => this.log('error', `chart actor error: ${String(err)}`),
+    });
+    this.actor = actor;
+    actor.start();
+    this.observe('init');
+    this.log('info', `initialised as ${nodeId} of ${nodeIds.join(',')}`);
+    if (body.msg_id !== undefined) this.reply(src, body.msg_id, { type: 'init_ok' });
+    this.scheduleSweep();
+  }
+
+  /** Logs role and term changes in a fixed, parseable form: `role=leader term=3`. */
+  private observe(_cause: string): void {
+    const role = this.role;
+    const term = this.context?.term ?? 0;
+    if (role !== this.lastRole || term !== this.lastTerm) {
+      this.lastRole = role;
+      this.lastTerm = term;
+      this.log('info', `role=${role} term=${term}`);
+    }
+  }
+
+  private perform(effects: readonly Effect[]): void {
+    for (const e of effects) {
+      switch (e.kind) {
+        case 'send':
+          this.emit(e.to, { ...e.body, msg_id: ++this.nextMsgId });
+          break;
+        case 'reply':
+          this.reply(e.to, e.inReplyTo, e.body);
+          break;
+        case 'proxy':
+          this.proxy(e.to, e.client, e.inReplyTo, e.body);
+          break;
+        case 'log':
+          this.log(e.level, e.text);
+          break;
+      }
+    }
+  }
+
+  private proxy(leader: string, client: string, inReplyTo: number | undefined, body: { type: string; [k: string]: unknown }): void {
+    const max = this.opts.maxProxied ?? 4096;
+    if (this.proxied.size >= max) {
+      this.sweep();
+      if (this.proxied.size >= max) {
+        // Nothing was forwarded, so a definite error is safe.
+        if (inReplyTo !== undefined) {
+          this.reply(client, inReplyTo, { type: 'error', code: ErrorCode.TemporarilyUnavailable, text: 'too many requests in flight to the leader' });
+        }
+        return;
+      }
+    }
+    const msgId = ++this.nextMsgId;
+    const { msg_id: _drop, ...rest } = body as { msg_id?: number };
+    this.proxied.set(msgId, {
+      client,
+      inReplyTo,
+      expires: this.opts.clock.now() + (this.opts.proxyTimeoutMs ?? 5000),
+    });
+    this.stats.proxied++;
+    this.emit(leader, { ...(rest as { type: string }), msg_id: msgId });
+  }
+
+  private handleReply(src: string, body: Message['body']): void {
+    const id = body.in_reply_to as number;
+    const waiting = this.proxied.get(id);
+    if (!waiting) {
+      this.stats.ignoredReplies++;
+      this.log('debug', `ignoring reply to ${id} from ${src} with no callback`);
+      return;
+    }
+    this.proxied.delete(id);
+    if (waiting.inReplyTo === undefined) return;
+    const { msg_id: _m, in_reply_to: _r, ...rest } = body;
+    this.reply(waiting.client, waiting.inReplyTo, rest as { type: string });
+  }
+
+  /** Forgets proxied requests whose leader never answered: their fate is unknown, so no error is sent. */
+  private sweep(): void {
+    const now = this.opts.clock.now();
+    for (const [id, p] of this.proxied) {
+      if (p.expires <= now) {
+        this.proxied.delete(id);
+        this.stats.proxyExpired++;
+      }
+    }
+  }
+
+  private scheduleSweep(): void {
+    this.sweepTimer = this.opts.clock.setTimeout(() => {
+      this.sweep();
+      this.scheduleSweep();
+    }, 1000);
+  }
+
+  private reply(to: string, inReplyTo: number, body: { type: string; [k: string]: unknown }): void {
+    this.emit(to, { ...body, in_reply_to: inReplyTo });
+  }
+
+  private emit(dest: string, body: Message['body']): void {
+    this.stats.sent++;
+    this.opts.send({ src: this.nodeId ?? '', dest, body });
+  }
+
+  private log(level: LogLevel, text: string): void {
+    if (LOG_LEVELS.indexOf(level) > this.levelRank) return;
+    this.opts.log?.(level, this.nodeId ? `${this.nodeId} ${text}` : text);
+  }
+}
+
+function truncate(s: string, max = 200): string {
+  return s.length > max ? `${s.slice(0, max)}... (${s.length} chars)` : s;
+}

@@ -1,0 +1,87 @@
+// The chart's guards and actions, called as the pure functions they are.
+import { describe, expect, it } from 'vitest';
+import { actions, guards, initialContext, type MessageEvent, type RaftContext } from '../../machines/index.js';
+import type { Op } from '../../src/core/state-machine.js';
+
+const noop: Op = { f: 'noop' };
+const ev = (type: MessageEvent['type'], src: string, body: Record<string, unknown>): MessageEvent =>
+  ({ type, src, body: { type, msg_id: 1, ...body } }) as MessageEvent;
+
+function ctxWith(over: Partial<RaftContext>, terms: number[] = []): RaftContext {
+  const base = initialContext({ self: 'n0', nodes: ['n0', 'n1', 'n2'] });
+  for (const t of terms) base.log.append({ term: t, op: noop });
+  return { ...base, ...over };
+}
+
+describe('commit rule (Figure 8)', () => {
+  it('does not commit an earlier term entry by counting replicas', () => {
+    // Leader of term 4 holding [1, 2]; index 2 (term 2) is on a majority.
+    const ctx = ctxWith({ term: 4, matchIndex: { n1: 2, n2: 0 } }, [1, 2]);
+    expect(guards.canAdvanceCommitIndex(ctx)).toBe(false);
+  });
+
+  it('commits once an entry of the current term is on a majority, and with it everything before', () => {
+    const ctx = ctxWith({ term: 4, matchIndex: { n1: 3, n2: 0 } }, [1, 2, 4]);
+    expect(guards.canAdvanceCommitIndex(ctx)).toBe(true);
+    expect(actions.advanceCommitIndex(ctx).assign).toEqual({ commitIndex: 3 });
+  });
+});
+
+describe('voting', () => {
+  const req = (term: number, cand: string, lastIndex: number, lastTerm: number) =>
+    ev('request_vote', cand, { term, candidate_id: cand, last_log_index: lastIndex, last_log_term: lastTerm });
+
+  it('grants at most one vote per term', () => {
+    const ctx = ctxWith({ term: 2, votedFor: 'n1' });
+    expect(guards.canGrantVote(ctx, req(2, 'n1', 0, 0))).toBe(true); // same candidate again
+    expect(guards.canGrantVote(ctx, req(2, 'n2', 0, 0))).toBe(false);
+  });
+
+  it('refuses a candidate whose log is less up to date', () => {
+    const ctx = ctxWith({ term: 3 }, [1, 3]);
+    expect(guards.canGrantVote(ctx, req(3, 'n1', 5, 2))).toBe(false);
+    expect(guards.canGrantVote(ctx, req(3, 'n1', 1, 3))).toBe(false);
+    expect(guards.canGrantVote(ctx, req(3, 'n1', 2, 3))).toBe(true);
+  });
+
+  it('a step down on a higher term clears the vote and forgets the leader', () => {
+    const ctx = ctxWith({ term: 2, votedFor: 'n0', leader: 'n1' });
+    const e = ev('append_entries', 'n2', { term: 5 });
+    expect(guards.isHigherTerm(ctx, e)).toBe(true);
+    expect(actions.updateTerm(ctx, e).assign).toEqual({ term: 5, votedFor: null, leader: null, votes: [] });
+  });
+});
+
+describe('AppendEntries receiver', () => {
+  const ae = (prev: number, prevTerm: number, terms: number[], commit = 0) =>
+    ev('append_entries', 'n1', {
+      term: 3,
+      leader_id: 'n1',
+      prev_log_index: prev,
+      prev_log_term: prevTerm,
+      entries: terms.map((term) => ({ term, op: noop })),
+      leader_commit: commit,
+    });
+
+  it('refuses a request whose prev entry does not match, with a hint', () => {
+    const ctx = ctxWith({ term: 3 }, [1, 1]);
+    const r = actions.handleAppendEntries(ctx, ae(5, 3, [3]));
+    expect(r.effects).toContainEqual(expect.objectContaining({ kind: 'reply', body: expect.objectContaining({ success: false, match_index: 3 }) }));
+    expect(ctx.log.lastIndex).toBe(2);
+  });
+
+  it('a delayed duplicate of an old request erases nothing, and commit never passes what it covered', () => {
+    const ctx = ctxWith({ term: 3 }, [1, 1, 3, 3]);
+    const r = actions.handleAppendEntries(ctx, ae(1, 1, [1], 4));
+    expect(ctx.log.lastIndex).toBe(4);
+    expect(r.assign).toEqual({ commitIndex: 2 });
+    expect(r.effects).toContainEqual(expect.objectContaining({ body: expect.objectContaining({ success: true, match_index: 2 }) }));
+  });
+
+  it('the leader backs off to the hint but never below match + 1', () => {
+    const ctx = ctxWith({ term: 3, nextIndex: { n1: 10, n2: 10 }, matchIndex: { n1: 4, n2: 0 }, inflight: {} }, [3]);
+    const fail = (hint: number) => ev('append_entries_res', 'n1', { term: 3, success: false, match_index: hint });
+    expect(actions.handleAppendEntriesResponse(ctx, fail(7)).assign?.nextIndex).toEqual({ n1: 7, n2: 10 });
+    expect(actions.handleAppendEntriesResponse(ctx, fail(1)).assign?.nextIndex).toEqual({ n1: 5, n2: 10 });
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { LocalCluster } from '../../src/runtime/local-cluster.js';
+
+function leaderOf(c: LocalCluster): string {
+  const leaders = c.leaders();
+  expect(leaders).toHaveLength(1);
+  return leaders[0]!.id;
+}
+
+describe('a 3-node cluster (in process, virtual clock)', () => {
+  it('elects exactly one leader per term', () => {
+    const c = new LocalCluster({ nodeCount: 3 });
+    const leadersByTerm = new Map<number, Set<string>>();
+    for (let t = 0; t < 200; t++) {
+      c.run(10);
+      for (const l of c.leaders()) {
+        const s = leadersByTerm.get(l.term) ?? new Set();
+        s.add(l.id);
+        leadersByTerm.set(l.term, s);
+      }
+    }
+    expect(leadersByTerm.size).toBeGreaterThan(0);
+    for (const s of leadersByTerm.values()) expect(s.size).toBe(1);
+    leaderOf(c);
+  });
+
+  it('serves a write on one node and reads it on another', () => {
+    const c = new LocalCluster({ nodeCount: 3 });
+    c.run(2000);
+    const leader = leaderOf(c);
+    const others = c.ids.filter((n) => n !== leader);
+    c.request('c1', others[0]!, { type: 'write', msg_id: 1, key: 'k', value: 42 });
+    c.run(200);
+    expect(c.inbox.get('c1')?.map((m) => m.body.type)).toEqual(['write_ok']);
+    c.request('c2', others[1]!, { type: 'read', msg_id: 7, key: 'k' });
+    c.run(200);
+    expect(c.inbox.get('c2')?.map((m) => m.body)).toEqual([{ type: 'read_ok', value: 42, in_reply_to: 7 }]);
+    // Every node applied the write.
+    c.run(200);
+    for (const n of c.nodes.values()) expect(n.context!.sm.peek('k')).toEqual({ found: true, value: 42 });
+  });
+
+  it('re-elects after the leader is cut off, and the old leader steps down', () => {
+    const c = new LocalCluster({ nodeCount: 3 });
+    c.run(2000);
+    const old = leaderOf(c);
+    const oldTerm = c.nodes.get(old)!.context!.term;
+    const rest = c.ids.filter((n) => n !== old);
+    c.partition([old], rest);
+    c.run(3000);
+    const fresh = c.leaders().filter((l) => l.id !== old);
+    expect(fresh).toHaveLength(1);
+    expect(fresh[0]!.term).toBeGreaterThan(oldTerm);
+    // The isolated leader heard from no majority for a lease window.
+    expect(c.nodes.get(old)!.role).not.toBe('leader');
+    // A write through the new majority commits; after healing, the old leader learns it.
+    c.request('c1', fresh[0]!.id, { type: 'write', msg_id: 1, key: 1, value: 'x' });
+    c.run(200);
+    expect(c.inbox.get('c1')?.[0]?.body.type).toBe('write_ok');
+    c.heal();
+    c.run(2000);
+    expect(c.nodes.get(old)!.context!.sm.peek(1)).toEqual({ found: true, value: 'x' });
+    expect(c.leaders()).toHaveLength(1);
+  });
+
+  it('a node that knows no leader answers 11, a minority leader never answers a definite error for an unknown fate', () => {
+    const c = new LocalCluster({ nodeCount: 3 });
+    // Before any election nobody knows a leader.
+    c.request('c1', 'n0', { type: 'read', msg_id: 1, key: 1 });
+    expect(c.inbox.get('c1')?.[0]?.body).toMatchObject({ type: 'error', code: 11 });
+    c.run(2000);
+    const leader = leaderOf(c);
+    c.partition([leader], c.ids.filter((n) => n !== leader));
+    c.request('c2', leader, { type: 'write', msg_id: 5, key: 1, value: 1 });
+    c.run(100);
+    // The entry cannot commit; the client gets no answer yet (it will time out: indefinite).
+    expect(c.inbox.get('c2')).toBeUndefined();
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { RaftLog, type Entry } from '../../src/core/log.js';
+
+const e = (term: number, n = 0): Entry<number> => ({ term, op: n });
+
+function logOf(...terms: number[]): RaftLog<number> {
+  const log = new RaftLog<number>();
+  terms.forEach((t, i) => log.append(e(t, i + 1)));
+  return log;
+}
+
+describe('RaftLog', () => {
+  it('is 1-based with a term-0 sentinel at index 0', () => {
+    const log = new RaftLog<number>();
+    expect(log.lastIndex).toBe(0);
+    expect(log.lastTerm).toBe(0);
+    expect(log.matches(0, 0)).toBe(true);
+    expect(log.termAt(1)).toBeUndefined();
+    expect(() => log.entry(0)).toThrow(RangeError);
+    expect(log.append(e(1))).toBe(1);
+    expect(log.termAt(1)).toBe(1);
+  });
+
+  it('matches only at an existing index with the same term', () => {
+    const log = logOf(1, 1, 2);
+    expect(log.matches(3, 2)).toBe(true);
+    expect(log.matches(3, 1)).toBe(false);
+    expect(log.matches(4, 2)).toBe(false);
+    expect(log.matches(-1, 0)).toBe(false);
+  });
+
+  it('appends new entries after prevIndex', () => {
+    const log = logOf(1);
+    expect(log.appendFrom(1, [e(1), e(2)])).toEqual({ lastNew: 3, truncatedFrom: undefined });
+    expect(log.lastIndex).toBe(3);
+    expect(log.lastTerm).toBe(2);
+  });
+
+  it('never erases matching entries: a delayed duplicate AppendEntries is a no-op', () => {
+    const log = logOf(1, 1, 1, 1);
+    const r = log.appendFrom(1, [e(1, 2)]); // an old request covering index 2 only
+    expect(r).toEqual({ lastNew: 2, truncatedFrom: undefined });
+    expect(log.lastIndex).toBe(4); // entries 3 and 4 survive
+  });
+
+  it('truncates from the first conflicting entry only', () => {
+    const log = logOf(1, 1, 2, 2);
+    const r = log.appendFrom(2, [e(2, 30), e(3, 40)]); // index 3 matches, index 4 conflicts
+    expect(r.truncatedFrom).toBe(4);
+    expect(log.lastIndex).toBe(4);
+    expect(log.termAt(3)).toBe(2);
+    expect(log.entry(3).op).toBe(3); // the matching entry is the original object
+    expect(log.termAt(4)).toBe(3);
+  });
+
+  it('rejects a prevIndex outside the log instead of appending at 0 or past the end', () => {
+    const log = logOf(1);
+    expect(() => log.appendFrom(-1, [e(1)])).toThrow(RangeError);
+    expect(() => log.appendFrom(5, [e(1)])).toThrow(RangeError);
+    expect(log.lastIndex).toBe(1);
+  });
+
+  it('compares up-to-dateness by last term, then length (§5.4.1)', () => {
+    const log = logOf(1, 2);
+    expect(log.isUpToDate(2, 2)).toBe(true);
+    expect(log.isUpToDate(1, 2)).toBe(false);
+    expect(log.isUpToDate(1, 3)).toBe(true);
+    expect(log.isUpToDate(9, 1)).toBe(false);
+  });
+
+  it('gives the first index of a term as a back-off hint, and slices without copying the log', () => {
+    const log = logOf(1, 2, 2, 2, 3);
+    expect(log.firstIndexOfTerm(4)).toBe(2);
+    expect(log.firstIndexOfTerm(5)).toBe(5);
+    expect(log.slice(2, 2).map((x) => x.term)).toEqual([2, 2]);
+    expect(log.slice(5, 10).map((x) => x.term)).toEqual([3]);
+    expect(log.slice(6, 10)).toEqual([]);
+  });
+});
