@@ -24,6 +24,16 @@ export interface EffectsEmitted {
   readonly effects: readonly Effect[];
 }
 
+/**
+ * The XState context wraps the Raft variables in one field: XState copies the
+ * top-level context on every assign with Object.assign, which V8 makes slow
+ * for objects of more than a dozen fields, while a spread of the inner record
+ * stays fast.
+ */
+export interface MachineContext {
+  readonly raft: RaftContext;
+}
+
 type XTransition = {
   guard?: string;
   target?: string;
@@ -66,14 +76,19 @@ export function chartConfig() {
   return { id: 'raft', initial: initialRole, on: root.on, always: root.always, states };
 }
 
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
 /** Creates the Raft machine; `overrides` swap implementations for test-only variants. */
 export function createRaftMachine(overrides: MachineOverrides = {}) {
   const guardImpls = { ...pureGuards, ...overrides.guards };
   const actionImpls = { ...pureActions, ...overrides.actions };
 
-  const guards: Record<string, (args: { context: RaftContext; event: AnyEventObject }) => boolean> = {};
+  const guards: Record<string, (args: { context: MachineContext; event: AnyEventObject }) => boolean> = {};
   for (const [name, g] of Object.entries(guardImpls)) {
-    guards[name] = ({ context, event }) => g(context, event as MessageEvent);
+    guards[name] = ({ context, event }) => g(context.raft, event as MessageEvent);
   }
 
   const actions: Record<string, unknown> = {};
@@ -81,7 +96,7 @@ export function createRaftMachine(overrides: MachineOverrides = {}) {
     actions[name] = enqueueActions(({ context, event, enqueue }) => {
       let result: ActionResult;
       try {
-        result = a(context as RaftContext, event as MessageEvent);
+        result = a((context as MachineContext).raft, event as MessageEvent);
       } catch (err) {
         // A bug must not kill the node (XState would stop the actor): report it
         // loudly and leave the context as it was.
@@ -89,7 +104,10 @@ export function createRaftMachine(overrides: MachineOverrides = {}) {
         enqueue.emit({ type: 'effects', effects: [{ kind: 'log', level: 'warn', text }] } as never);
         return;
       }
-      if (result.assign) enqueue.assign(result.assign);
+      if (result.assign && hasKeys(result.assign)) {
+        const raft = (context as MachineContext).raft;
+        enqueue.assign({ raft: { ...raft, ...result.assign } });
+      }
       if (result.effects && result.effects.length > 0) {
         enqueue.emit({ type: 'effects', effects: result.effects } as never);
       }
@@ -99,7 +117,7 @@ export function createRaftMachine(overrides: MachineOverrides = {}) {
 
   const machine = setup({
     types: {} as {
-      context: RaftContext;
+      context: MachineContext;
       input: RaftInput;
       events: MessageEvent;
       emitted: EffectsEmitted;
@@ -107,12 +125,12 @@ export function createRaftMachine(overrides: MachineOverrides = {}) {
     guards: guards as never,
     actions: actions as never,
     delays: {
-      electionTimeout: ({ context }: { context: RaftContext }) => context.electionTimeoutMs,
-      heartbeatInterval: ({ context }: { context: RaftContext }) => context.config.heartbeatMs,
+      electionTimeout: ({ context }: { context: MachineContext }) => context.raft.electionTimeoutMs,
+      heartbeatInterval: ({ context }: { context: MachineContext }) => context.raft.config.heartbeatMs,
     },
   }).createMachine({
     ...(chartConfig() as object),
-    context: ({ input }: { input: RaftInput }) => initialContext(input),
+    context: ({ input }: { input: RaftInput }): MachineContext => ({ raft: initialContext(input) }),
   } as never);
   return machine;
 }

@@ -78,7 +78,7 @@ export class RaftNode {
   }
 
   get context(): RaftContext | undefined {
-    return this.actor?.getSnapshot().context;
+    return this.actor?.getSnapshot().context.raft;
   }
 
   /** Handles one line of input (a JSON message). Never throws. */
