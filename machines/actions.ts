@@ -7,7 +7,7 @@
 import { ErrorCode } from '../src/core/errors.js';
 import type { Entry } from '../src/core/log.js';
 import { errorBody, type Op, type ReplyBody } from '../src/core/state-machine.js';
-import { majorityMatchIndex } from './guards.js';
+import { isReadReady, majorityMatchIndex } from './guards.js';
 import { nextRandom, type ActionResult, type Effect, type MessageEvent, type RaftContext } from './context.js';
 
 export type Action = (ctx: RaftContext, ev: MessageEvent) => ActionResult;
@@ -16,6 +16,9 @@ const reply = (ev: MessageEvent, body: ReplyBody): Effect[] =>
   ev.body.msg_id === undefined ? [] : [{ kind: 'reply', to: ev.src, inReplyTo: ev.body.msg_id, body }];
 
 const info = (text: string): Effect => ({ kind: 'log', level: 'info', text });
+
+/** The broadcast number of an AppendEntries, echoed in its answer. */
+const seqOf = (ev: MessageEvent): { seq?: number } => (ev.body.seq === undefined ? {} : { seq: ev.body.seq as number });
 
 /** The op a client request puts in the log. */
 export function opOfRequest(body: MessageEvent['body']): Op {
@@ -49,6 +52,7 @@ function appendEntriesTo(ctx: RaftContext, peer: string): Effect {
       prev_log_term: ctx.log.termAt(prev) ?? 0,
       entries: ctx.log.slice(next, ctx.config.maxBatch),
       leader_commit: ctx.commitIndex,
+      seq: ctx.heartbeatSeq,
     },
   };
 }
@@ -152,7 +156,13 @@ export const actions = {
       const hint =
         b.prev_log_index > ctx.log.lastIndex ? ctx.log.lastIndex + 1 : ctx.log.firstIndexOfTerm(b.prev_log_index);
       return {
-        effects: reply(ev, { type: 'append_entries_res', term: ctx.term, success: false, match_index: Math.max(hint, 1) }),
+        effects: reply(ev, {
+          type: 'append_entries_res',
+          term: ctx.term,
+          success: false,
+          match_index: Math.max(hint, 1),
+          ...seqOf(ev),
+        }),
       };
     }
     const { lastNew, truncatedFrom } = ctx.log.appendFrom(b.prev_log_index, b.entries);
@@ -161,7 +171,9 @@ export const actions = {
       effects.push(info(`truncated conflicting entries from index ${truncatedFrom}`));
     }
     const commitIndex = Math.max(ctx.commitIndex, Math.min(b.leader_commit, lastNew));
-    effects.push(...reply(ev, { type: 'append_entries_res', term: ctx.term, success: true, match_index: lastNew }));
+    effects.push(
+      ...reply(ev, { type: 'append_entries_res', term: ctx.term, success: true, match_index: lastNew, ...seqOf(ev) }),
+    );
     return { assign: commitIndex === ctx.commitIndex ? {} : { commitIndex }, effects };
   },
 
@@ -192,7 +204,7 @@ export const actions = {
       inflight[p] = false;
     }
     return {
-      assign: { leader: null, nextIndex, matchIndex, inflight, heard: [], leaseTick: 0 },
+      assign: { leader: null, nextIndex, matchIndex, inflight, heard: [], leaseTick: 0, acked: {}, reads: [] },
       effects: [info(`became leader for term ${ctx.term}`)],
     };
   },
@@ -201,12 +213,61 @@ export const actions = {
   sendHeartbeats: (ctx) => {
     const inflight: Record<string, boolean> = {};
     const effects: Effect[] = [];
+    const sending = { ...ctx, heartbeatSeq: ctx.heartbeatSeq + 1 };
     for (const p of ctx.peers) {
-      effects.push(appendEntriesTo(ctx, p));
+      effects.push(appendEntriesTo(sending, p));
       inflight[p] = (ctx.nextIndex[p] ?? 0) <= ctx.log.lastIndex;
     }
-    return { assign: { inflight }, effects };
+    return { assign: { inflight, heartbeatSeq: sending.heartbeatSeq }, effects };
   },
+
+  /** ReadIndex: remember the commit index; answer once a later broadcast is acknowledged by a majority. */
+  queueRead: (ctx, ev) => ({
+    assign: {
+      reads: [
+        ...ctx.reads,
+        {
+          seq: ctx.heartbeatSeq + 1,
+          readIndex: ctx.commitIndex,
+          key: ev.body.key as string | number,
+          to: ev.src,
+          inReplyTo: ev.body.msg_id as number,
+        },
+      ],
+    },
+  }),
+
+  /** Answer every confirmed, applied read from the state machine, oldest first. */
+  answerReads: (ctx) => {
+    let i = 0;
+    const effects: Effect[] = [];
+    while (i < ctx.reads.length && isReadReady(ctx, ctx.reads[i]!)) {
+      const r = ctx.reads[i]!;
+      const found = ctx.sm.peek(r.key);
+      const body: ReplyBody = found.found
+        ? { type: 'read_ok', value: found.value }
+        : errorBody(ErrorCode.KeyDoesNotExist, `key ${r.key} does not exist`);
+      effects.push({ kind: 'reply', to: r.to, inReplyTo: r.inReplyTo, body });
+      i++;
+    }
+    return { assign: { reads: ctx.reads.slice(i) }, effects };
+  },
+
+  /** Reads still waiting when leadership ends fail definitely (a read changes nothing, so 11 is safe). */
+  abandonReads: (ctx) =>
+    ctx.reads.length === 0
+      ? {}
+      : {
+          assign: { reads: [] },
+          effects: ctx.reads.map(
+            (r): Effect => ({
+              kind: 'reply',
+              to: r.to,
+              inReplyTo: r.inReplyTo,
+              body: errorBody(ErrorCode.TemporarilyUnavailable, 'leadership lost before the read was confirmed'),
+            }),
+          ),
+        },
 
   /** Peers with nothing in flight and entries they lack get them now. */
   replicateLog: (ctx) => {
@@ -235,6 +296,10 @@ export const actions = {
     const m = ev.body.match_index as number;
     const heard = ctx.heard.includes(peer) ? ctx.heard : [...ctx.heard, peer];
     const inflight = { ...ctx.inflight, [peer]: false };
+    // Any answer of our term (success or not) shows the peer still took us as leader.
+    const seq = ev.body.seq;
+    const acked =
+      typeof seq === 'number' && seq > (ctx.acked[peer] ?? 0) ? { ...ctx.acked, [peer]: seq } : ctx.acked;
     const match = ctx.matchIndex[peer] ?? 0;
     const next = ctx.nextIndex[peer] ?? 1;
     if (ev.body.success === true) {
@@ -244,13 +309,14 @@ export const actions = {
         assign: {
           heard,
           inflight,
+          acked,
           matchIndex: newMatch === match ? ctx.matchIndex : { ...ctx.matchIndex, [peer]: newMatch },
           nextIndex: { ...ctx.nextIndex, [peer]: Math.max(next, newMatch + 1) },
         },
       };
     }
     const backedOff = Math.max(match + 1, Math.min(next - 1, m), 1);
-    return { assign: { heard, inflight, nextIndex: { ...ctx.nextIndex, [peer]: backedOff } } };
+    return { assign: { heard, inflight, acked, nextIndex: { ...ctx.nextIndex, [peer]: backedOff } } };
   },
 
   advanceCommitIndex: (ctx) => {

@@ -20,6 +20,8 @@ export interface RaftConfig {
   readonly maxBatch: number;
   /** Most client requests awaiting their entry's application at one node. */
   readonly maxPending: number;
+  /** Serve reads by ReadIndex (no log entry) instead of through the log. */
+  readonly readIndex: boolean;
 }
 
 export const defaultConfig: RaftConfig = {
@@ -29,11 +31,23 @@ export const defaultConfig: RaftConfig = {
   leaseTicks: 12,
   maxBatch: 256,
   maxPending: 4096,
+  readIndex: true,
 };
 
 /** A client request this node must answer when its entry is applied. */
 export interface PendingReply {
   readonly term: number;
+  readonly to: string;
+  readonly inReplyTo: number;
+}
+
+/** A read waiting for the leader to confirm its leadership (ReadIndex). */
+export interface PendingRead {
+  /** Answers to broadcasts numbered seq or later prove we still led after the read arrived. */
+  readonly seq: number;
+  /** The commit index when the read arrived: answer once applied up to it. */
+  readonly readIndex: number;
+  readonly key: string | number;
   readonly to: string;
   readonly inReplyTo: number;
 }
@@ -65,6 +79,12 @@ export interface RaftContext {
   /** Peers heard from in the current lease window. */
   readonly heard: readonly string[];
   readonly leaseTick: number;
+  /** Number of the leader's latest AppendEntries broadcast. */
+  readonly heartbeatSeq: number;
+  /** The highest broadcast number each peer answered in this term. */
+  readonly acked: Readonly<Record<string, number>>;
+  /** Reads waiting for confirmation and application, oldest first. */
+  readonly reads: readonly PendingRead[];
 
   readonly sm: KvStateMachine;
   readonly pending: Map<number, PendingReply>;
@@ -103,6 +123,9 @@ export function initialContext(input: RaftInput): RaftContext {
     inflight: {},
     heard: [],
     leaseTick: 0,
+    heartbeatSeq: 0,
+    acked: {},
+    reads: [],
     sm: new KvStateMachine(),
     pending: new Map(),
     rng: seed,

@@ -15,6 +15,14 @@ export function majorityMatchIndex(ctx: RaftContext): number {
   return quorumIndex(matches);
 }
 
+/** Confirmed by a majority (self included) answering broadcast `seq` or later, and applied. */
+export function isReadReady(ctx: RaftContext, read: { seq: number; readIndex: number }): boolean {
+  if (ctx.lastApplied < read.readIndex) return false;
+  let acks = 1;
+  for (const p of ctx.peers) if ((ctx.acked[p] ?? 0) >= read.seq) acks++;
+  return acks >= majority(ctx.nodes.length);
+}
+
 export const guards = {
   isHigherTerm: (ctx, ev) => termOf(ev) > ctx.term,
   isStaleTerm: (ctx, ev) => termOf(ev) < ctx.term,
@@ -45,6 +53,20 @@ export const guards = {
   canProxy: (ctx, ev) => ctx.leader !== null && !ctx.nodes.includes(ev.src),
 
   hasPendingCapacity: (ctx) => ctx.pending.size < ctx.config.maxPending,
+
+  /**
+   * A read can skip the log (ReadIndex, Raft thesis §6.4) once this leader has
+   * committed an entry of its own term, so its commit index is up to date.
+   */
+  canServeReadIndex: (ctx, ev) =>
+    ctx.config.readIndex &&
+    ev.body.type === 'read' &&
+    ev.body.msg_id !== undefined &&
+    ctx.log.termAt(ctx.commitIndex) === ctx.term &&
+    ctx.reads.length < ctx.config.maxPending,
+
+  /** The oldest waiting read is confirmed by a majority and its read index is applied. */
+  hasConfirmedRead: (ctx) => ctx.reads.length > 0 && isReadReady(ctx, ctx.reads[0]!),
 
   /** The lease window ends on this tick and fewer than a majority (self included) answered in it. */
   hasLostQuorum: (ctx) =>

@@ -66,7 +66,7 @@ export const transitions: readonly TransitionSpec[] = [
     on: ['request_vote', 'request_vote_res', 'append_entries', 'append_entries_res'],
     guard: 'isHigherTerm',
     target: 'follower',
-    actions: ['updateTerm', 'reprocessEvent'],
+    actions: ['abandonReads', 'updateTerm', 'reprocessEvent'],
     description:
       'Any Raft message carrying a higher term: adopt the term, clear the vote, forget the leader, ' +
       'become follower, then handle the message again as a follower.',
@@ -186,6 +186,24 @@ export const transitions: readonly TransitionSpec[] = [
 
   // ---- leader -------------------------------------------------------------
   {
+    name: 'readIndex',
+    source: 'leader',
+    on: ['client_request'],
+    guard: 'canServeReadIndex',
+    actions: ['queueRead', 'sendHeartbeats'],
+    description:
+      'A read at a leader that has committed an entry of its term: note the commit index and broadcast, instead of appending the read to the log (ReadIndex).',
+  },
+  {
+    name: 'answerReads',
+    source: 'leader',
+    on: ['always'],
+    guard: 'hasConfirmedRead',
+    actions: ['answerReads'],
+    description:
+      'A majority answered a broadcast sent after the read arrived, and the state machine has applied up to its read index: answer it from the state machine.',
+  },
+  {
     name: 'clientRequest',
     source: 'leader',
     on: ['client_request'],
@@ -218,7 +236,7 @@ export const transitions: readonly TransitionSpec[] = [
     on: ['after:heartbeatInterval'],
     guard: 'hasLostQuorum',
     target: 'follower',
-    actions: ['stepDown'],
+    actions: ['abandonReads', 'stepDown'],
     description:
       'A whole lease window (leaderLeaseTicks heartbeats) passed without hearing from a majority: step down to follower in the same term, forgetting the leader.',
   },

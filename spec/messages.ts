@@ -5,6 +5,7 @@
 
 export type FieldType =
   | 'nat' // integer >= 0
+  | 'nat?' // integer >= 0, or absent
   | 'string'
   | 'bool'
   | 'key' // lin-kv key: integer or string
@@ -37,12 +38,21 @@ export const schemas: Readonly<Record<string, BodySchema>> = {
   request_vote_res: { from: 'peer', fields: { term: 'nat', vote_granted: 'bool' }, description: 'RequestVote response.' },
   append_entries: {
     from: 'peer',
-    fields: { term: 'nat', leader_id: 'string', prev_log_index: 'nat', prev_log_term: 'nat', entries: 'entries', leader_commit: 'nat' },
-    description: 'AppendEntries RPC (empty entries = heartbeat).',
+    fields: {
+      term: 'nat',
+      leader_id: 'string',
+      prev_log_index: 'nat',
+      prev_log_term: 'nat',
+      entries: 'entries',
+      leader_commit: 'nat',
+      seq: 'nat?',
+    },
+    description:
+      'AppendEntries RPC (empty entries = heartbeat). seq numbers the leader\'s broadcasts; the answer echoes it, which is how a leader confirms it still leads before serving a read (ReadIndex).',
   },
   append_entries_res: {
     from: 'peer',
-    fields: { term: 'nat', success: 'bool', match_index: 'nat' },
+    fields: { term: 'nat', success: 'bool', match_index: 'nat', seq: 'nat?' },
     description:
       'AppendEntries response. On success match_index is the last index the request covered; on failure it is a hint: the follower has nothing useful at or after it.',
   },
@@ -94,6 +104,8 @@ function checkField(type: FieldType, v: unknown): string | null {
   switch (type) {
     case 'nat':
       return isNat(v) ? null : 'must be a non-negative integer';
+    case 'nat?':
+      return v === undefined || isNat(v) ? null : 'must be a non-negative integer when present';
     case 'string':
       return typeof v === 'string' && v.length > 0 ? null : 'must be a non-empty string';
     case 'bool':

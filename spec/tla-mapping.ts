@@ -34,6 +34,14 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
   recordVote: { tla: 'HandleRequestVoteResponse' },
   becomeLeader: { tla: 'BecomeLeader' },
   yieldToLeader: { tla: 'HandleAppendEntriesRequest' },
+  readIndex: {
+    tla: null,
+    why: 'a ReadIndex read is served without a log entry; it changes no Raft variable of the spec (only a broadcast counter the spec abstracts)',
+  },
+  answerReads: {
+    tla: null,
+    why: 'answers confirmed reads from the state machine; changes no Raft variable',
+  },
   clientRequest: { tla: 'ClientRequest' },
   handleAppendEntriesResponse: { tla: 'HandleAppendEntriesResponse' },
   advanceCommitIndex: { tla: 'AdvanceCommitIndex' },

@@ -76,4 +76,42 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     // The entry cannot commit; the client gets no answer yet (it will time out: indefinite).
     expect(c.inbox.get('c2')).toBeUndefined();
   });
+
+  it('serves reads by ReadIndex without growing the log', () => {
+    const c = new LocalCluster({ nodeCount: 3 });
+    c.run(2000);
+    const leader = leaderOf(c);
+    c.request('c1', leader, { type: 'write', msg_id: 1, key: 1, value: 5 });
+    c.run(100);
+    const before = c.nodes.get(leader)!.context!.log.lastIndex;
+    for (let i = 0; i < 10; i++) c.request('c1', leader, { type: 'read', msg_id: 10 + i, key: 1 });
+    c.run(100);
+    const reads = c.inbox.get('c1')!.filter((m) => m.body.type === 'read_ok');
+    expect(reads).toHaveLength(10);
+    expect(reads.every((m) => m.body.value === 5)).toBe(true);
+    expect(c.nodes.get(leader)!.context!.log.lastIndex).toBe(before);
+  });
+
+  it('a deposed leader that does not know it yet never serves a stale read', () => {
+    // A long lease window keeps the isolated leader believing it leads.
+    const c = new LocalCluster({ nodeCount: 3, nodeOptions: { config: { leaseTicks: 1000 } } });
+    c.run(2000);
+    const old = leaderOf(c);
+    c.request('c1', old, { type: 'write', msg_id: 1, key: 1, value: 'old' });
+    c.run(100);
+    const rest = c.ids.filter((n) => n !== old);
+    c.partition([old], rest);
+    c.run(800); // a new leader rises in the majority; the old one still thinks it leads
+    const fresh = c.leaders().find((l) => l.id !== old)!;
+    expect(fresh).toBeDefined();
+    expect(c.nodes.get(old)!.role).toBe('leader');
+    c.request('c2', fresh.id, { type: 'write', msg_id: 2, key: 1, value: 'new' });
+    c.run(100);
+    expect(c.inbox.get('c2')?.[0]?.body.type).toBe('write_ok');
+    c.request('c3', old, { type: 'read', msg_id: 3, key: 1 });
+    c.run(2000);
+    const answers = c.inbox.get('c3') ?? [];
+    // No read_ok with the old value: either no answer or a definite refusal.
+    expect(answers.filter((m) => m.body.type === 'read_ok')).toEqual([]);
+  });
 });
