@@ -61,7 +61,8 @@ export class RaftNode {
   private readonly levelRank: number;
   private readonly machine: RaftMachine;
   /** Counters a benchmark or test may read. */
-  readonly stats = { received: 0, sent: 0, malformed: 0, ignoredReplies: 0, proxied: 0, proxyExpired: 0 };
+  readonly stats = { received: 0, sent: 0, malformed: 0, ignoredReplies: 0, proxied: 0, proxyExpired: 0, duplicates: 0 };
+  private readonly recent = new RecentKeys(16_384);
 
   constructor(private readonly opts: NodeOptions) {
     this.levelRank = LOG_LEVELS.indexOf(opts.logLevel ?? 'info');
@@ -179,6 +180,13 @@ export class RaftNode {
       }
       this.send(type, msg.src, body);
     } else if (CLIENT_EVENTS.has(type)) {
+      // A duplicated request must not be appended twice, nor refused after
+      // its first copy was accepted: the same (src, msg_id) is handled once.
+      if (body.msg_id !== undefined && this.recent.seen(`${msg.src}#${body.msg_id}`)) {
+        this.stats.duplicates++;
+        this.log('debug', `duplicate request ${body.msg_id} from ${msg.src} ignored`);
+        return;
+      }
       this.send('client_request', msg.src, body);
     } else {
       if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.NotSupported, text: `unsupported message type ${type}` });
@@ -328,6 +336,27 @@ export class RaftNode {
   private log(level: LogLevel, text: string): void {
     if (LOG_LEVELS.indexOf(level) > this.levelRank) return;
     this.opts.log?.(level, this.nodeId ? `${this.nodeId} ${text}` : text);
+  }
+}
+
+/** A bounded set of the most recent keys: `seen` records a key and says whether it was already there. */
+export class RecentKeys {
+  private readonly keys = new Set<string>();
+  private readonly ring: string[];
+  private next = 0;
+
+  constructor(private readonly capacity: number) {
+    this.ring = new Array<string>(capacity);
+  }
+
+  seen(key: string): boolean {
+    if (this.keys.has(key)) return true;
+    const old = this.ring[this.next];
+    if (old !== undefined) this.keys.delete(old);
+    this.ring[this.next] = key;
+    this.next = (this.next + 1) % this.capacity;
+    this.keys.add(key);
+    return false;
   }
 }
 

@@ -114,4 +114,21 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     // No read_ok with the old value: either no answer or a definite refusal.
     expect(answers.filter((m) => m.body.type === 'read_ok')).toEqual([]);
   });
+
+  it('handles a duplicated request once', () => {
+    const c = new LocalCluster({ nodeCount: 3 });
+    c.run(2000);
+    const leader = leaderOf(c);
+    const follower = c.ids.find((n) => n !== leader)!;
+    c.request('c1', leader, { type: 'write', msg_id: 1, key: 1, value: 1 });
+    c.run(100);
+    const before = c.nodes.get(leader)!.context!.log.lastIndex;
+    // The same proxied write delivered twice to the leader.
+    const dup = { type: 'write', msg_id: 77, key: 1, value: 2 };
+    c.nodes.get(leader)!.handle({ src: follower, dest: leader, body: dup });
+    c.nodes.get(leader)!.handle({ src: follower, dest: leader, body: dup });
+    c.run(100);
+    expect(c.nodes.get(leader)!.context!.log.lastIndex).toBe(before + 1);
+    expect(c.nodes.get(leader)!.stats.duplicates).toBe(1);
+  });
 });
