@@ -133,6 +133,10 @@ function checkField(type: FieldType, v: unknown): string | null {
   }
 }
 
+const fieldLists = new Map<BodySchema, [string, FieldType][]>(
+  Object.values(schemas).map((schema) => [schema, Object.entries(schema.fields)]),
+);
+
 export type Validation =
   | { ok: true; schema: BodySchema }
   | { ok: false; code: 10 | 12; text: string };
@@ -147,7 +151,7 @@ export function validateBody(body: unknown): Validation {
   if (b.msg_id !== undefined && !isNat(b.msg_id)) return { ok: false, code: 12, text: 'msg_id must be a non-negative integer' };
   const schema = Object.prototype.hasOwnProperty.call(schemas, b.type) ? schemas[b.type] : undefined;
   if (!schema) return { ok: false, code: 10, text: `unsupported message type ${JSON.stringify(b.type)}` };
-  for (const [field, type] of Object.entries(schema.fields)) {
+  for (const [field, type] of fieldLists.get(schema)!) {
     const problem = checkField(type, b[field]);
     if (problem) return { ok: false, code: 12, text: `${b.type}.${field} ${problem}` };
   }

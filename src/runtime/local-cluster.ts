@@ -77,10 +77,10 @@ export class LocalCluster {
       return;
     }
     if (this.blocked.has(`${msg.src}>${msg.dest}`)) return;
-    const copy = JSON.parse(JSON.stringify(msg)) as Message;
+    // Delivered by reference: nodes never mutate a message they receive.
     this.clock.setTimeout(() => {
       if (this.blocked.has(`${msg.src}>${msg.dest}`)) return;
-      this.nodes.get(msg.dest)!.handle(copy);
+      this.nodes.get(msg.dest)!.handle(msg);
     }, this.delayMs);
   }
 }
