@@ -3,7 +3,7 @@
 // emits. It knows nothing of stdin/stdout: the binary, the simulator and the
 // model-based tests wire it to their own transport and clock.
 
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { clientRequests, validateBody } from '../../spec/messages.js';
 import type { Role } from '../../spec/chart.js';
 import { ErrorCode } from '../core/errors.js';
@@ -35,10 +35,27 @@ export interface NodeOptions {
   readonly overrides?: MachineOverrides;
   /** Called after every event the actor processed (simulator invariants, traces). */
   readonly onStep?: (node: RaftNode, cause: string) => void;
+  /**
+   * Called for every chart transition taken (its `meta.name` from
+   * spec/chart.ts), with the event that selected it and the role and context
+   * right after it (simulator traces, model-based test coverage). Setting it
+   * turns on XState inspection for this node's actor.
+   */
+  readonly onTransition?: (node: RaftNode, step: TransitionStep) => void;
   /** Most proxied requests awaiting their leader's answer. */
   readonly maxProxied?: number;
   /** A proxied request whose leader has not answered in this long is forgotten (ms). */
   readonly proxyTimeoutMs?: number;
+}
+
+/** One chart transition taken, as reported to `onTransition`. */
+export interface TransitionStep {
+  /** The transition's name in spec/chart.ts. */
+  readonly name: string;
+  /** The event that selected it (a message event, a timer's `xstate.after.*`, or the message re-raised). */
+  readonly event: { readonly type: string; readonly src?: string; readonly body?: MessageEvent['body'] };
+  readonly role: Role;
+  readonly context: RaftContext;
 }
 
 interface Proxied {
@@ -225,6 +242,7 @@ export class RaftNode {
     const actor = createActor(this.machine, {
       input: { self: nodeId, nodes: nodeIds, config: this.opts.config, seed: this.opts.seed },
       clock: this.opts.clock,
+      ...(this.opts.onTransition ? { inspect: (ev: InspectionEvent) => this.inspected(ev) } : {}),
     });
     actor.on('effects', (e: EffectsEmitted) => this.perform(e.effects));
     actor.subscribe({
@@ -237,6 +255,20 @@ export class RaftNode {
     this.log('info', `initialised as ${nodeId} of ${nodeIds.join(',')}`);
     if (body.msg_id !== undefined) this.reply(src, body.msg_id, { type: 'init_ok' });
     this.scheduleSweep();
+  }
+
+  private inspected(ev: InspectionEvent): void {
+    if (ev.type !== '@xstate.microstep') return;
+    const micro = ev as InspectionEvent & {
+      event: TransitionStep['event'];
+      snapshot: { value: unknown; context: RaftContext };
+      _transitions?: readonly { meta?: { name?: string } }[];
+    };
+    for (const t of micro._transitions ?? []) {
+      const name = t.meta?.name;
+      if (name === undefined) continue;
+      this.opts.onTransition!(this, { name, event: micro.event, role: micro.snapshot.value as Role, context: micro.snapshot.context });
+    }
   }
 
   /** Logs role and term changes in a fixed, parseable form: `role=leader term=3`. */
