@@ -261,13 +261,13 @@ export class RaftNode {
     if (ev.type !== '@xstate.microstep') return;
     const micro = ev as InspectionEvent & {
       event: TransitionStep['event'];
-      snapshot: { value: unknown; context: RaftContext };
+      snapshot: { value: unknown; context: { raft: RaftContext } };
       _transitions?: readonly { meta?: { name?: string } }[];
     };
     for (const t of micro._transitions ?? []) {
       const name = t.meta?.name;
       if (name === undefined) continue;
-      this.opts.onTransition!(this, { name, event: micro.event, role: micro.snapshot.value as Role, context: micro.snapshot.context });
+      this.opts.onTransition!(this, { name, event: micro.event, role: micro.snapshot.value as Role, context: micro.snapshot.context.raft });
     }
   }
 
