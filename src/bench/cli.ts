@@ -1,5 +1,90 @@
-// Placeholder until the bench lands (issue 3).
-export async function runBenchCli(_args: string[]): Promise<number> {
-  process.stderr.write('raftchart test: the bench is not built yet\n');
-  return 2;
+// `raftchart test ...`: parse flags, run the test(s), print the summary and
+// the verdict, return the exit status (0 valid, 1 invalid, 2 unknown/usage).
+
+import { relative } from 'node:path';
+import { HELP, parseArgs, UsageError } from './options.js';
+import { runTest } from './runner.js';
+import type { BenchResults, LatencyQuantiles } from './types.js';
+
+export const VERDICT_LINES = {
+  valid: 'Everything looks good! ヽ(‘ー`)ノ',
+  invalid: 'Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻',
+  unknown: 'Errors occurred during analysis, but no anomalies found. ಠ~ಠ',
+} as const;
+
+const fmt = (x: number | null, d = 1) => (x === null ? 'n/a' : x.toFixed(d));
+const q = (l: LatencyQuantiles) => `p50 ${fmt(l.p50)}  p95 ${fmt(l.p95)}  p99 ${fmt(l.p99)}  max ${fmt(l.max)}  (${l.count} ops)`;
+
+export function summarize(r: BenchResults, dir: string): string {
+  const o = r.options;
+  const s = r.stats;
+  const lines: string[] = [];
+  lines.push(`${r.workload}: ${o.nodeCount} nodes, concurrency ${o.concurrency} (${o.concurrencySpec}), rate ${o.rate}/s, ${o.timeLimit} s` +
+    `${o.nemesis.length ? `, nemesis ${o.nemesis.join(',')} every ~${o.nemesisInterval} s` : ''}${o.latency ? `, latency ${o.latency} ms ${o.latencyDist}` : ''}, seed ${o.seed}`);
+  lines.push(`operations: ${s.count}  ok ${s.ok}  fail ${s.fail}  info ${s.info}`);
+  for (const [f, fs] of Object.entries(s.byFunction)) {
+    lines.push(`  ${f.padEnd(6)} ${String(fs.count).padStart(6)}  ok ${fs.ok}  fail ${fs.fail}  info ${fs.info}`);
+  }
+  lines.push(`availability: ${fmt(s.availability, 4)}${r.availability.expected !== null ? ` (required ${r.availability.expected}: ${r.availability.valid ? 'met' : 'NOT met'})` : ''}`);
+  lines.push(`throughput: ${fmt(s.throughput, 2)} ok ops/s`);
+  lines.push(`latency ms (ok ops): ${q(s.latency)}`);
+  const n = r.net;
+  lines.push(`messages: all sent ${n.all.sendCount} recv ${n.all.recvCount}, ${fmt(n.all.msgsPerOp, 2)} msgs/op; ` +
+    `servers sent ${n.servers.sendCount} recv ${n.servers.recvCount}, ${fmt(n.servers.msgsPerOp, 2)} msgs/op; ` +
+    `clients sent ${n.clients.sendCount} recv ${n.clients.recvCount}; dropped by partitions ${n.dropped}`);
+  if (r.partitions.length > 0) {
+    lines.push(`partitions: ${r.partitions.length}`);
+    for (const p of r.partitions.slice(0, 20)) {
+      lines.push(`  ${fmt(p.start)}-${fmt(p.stop)} s  ${p.kind}: ${p.description}`);
+    }
+  }
+  const l = r.linearizability;
+  lines.push(`linearizability: ${l.valid === true ? 'valid' : l.valid === false ? 'INVALID' : 'unknown'} (${l.keyCount} keys checked in ${l.seconds.toFixed(2)} s)`);
+  for (const f of l.failures.slice(0, 5)) {
+    lines.push(`  key ${f.key}: cannot linearise ${f.culprit}`);
+    lines.push(`  these operations cannot all be linearised together:`);
+    for (const e of f.explanation) lines.push(`    ${e}`);
+  }
+  if (l.failures.length > 5) lines.push(`  ... and ${l.failures.length - 5} more keys (see results.json)`);
+  if (r.problems.length > 0) {
+    lines.push(`node problems: ${r.problems.length}`);
+    for (const p of r.problems.slice(0, 10)) lines.push(`  ${p.node} at ${p.time.toFixed(2)} s: ${p.kind}: ${p.detail}`);
+  }
+  for (const reason of r.reasons) lines.push(`reason: ${reason}`);
+  const rel = relative(process.cwd(), dir) || dir;
+  lines.push(`results: ${rel.startsWith('..') ? dir : rel}/ (results.json, history.txt, latency-raw.svg, timeline.html, messages.svg, node-logs/)`);
+  return lines.join('\n');
+}
+
+export async function runBenchCli(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs(args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`raftchart test: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (parsed.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const base = parsed.options;
+  for (let i = 0; i < base.testCount; i++) {
+    const opts = { ...base, seed: i === 0 ? base.seed : (base.seed + i * 7919) | 0 };
+    if (base.testCount > 1) process.stderr.write(`raftchart: test ${i + 1} of ${base.testCount}\n`);
+    let out;
+    try {
+      out = await runTest(opts);
+    } catch (e) {
+      process.stderr.write(`raftchart test: the run failed: ${(e as Error).message}\n`);
+      return 2;
+    }
+    process.stdout.write(`\n${summarize(out.results, out.dir)}\n\n${VERDICT_LINES[out.results.verdict]}\n`);
+    if (out.results.verdict === 'invalid') return 1;
+    if (out.results.verdict === 'unknown') return 2;
+  }
+  return 0;
 }

@@ -1,0 +1,470 @@
+// The simulated network: node processes speaking JSON lines, in-process
+// clients, per-destination delivery queues with latency, partitions that drop
+// messages on arrival, and a journal of every send and delivery.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { LatencyDist, NodeProblem } from './types.js';
+import type { Rng } from './random.js';
+
+/** A message as it travels through the network. */
+export interface NetMessage {
+  /** Internal id, unique per run. */
+  id: number;
+  src: string;
+  dest: string;
+  body: Record<string, unknown>;
+  /** The exact JSON line, reused when forwarding to a process. */
+  line: string;
+  /** ms since network start. */
+  sentAt: number;
+  deadline: number;
+}
+
+/** One journal record: the life of one message. */
+export interface JournalRecord {
+  id: number;
+  src: string;
+  dest: string;
+  type: string;
+  msgId: number | null;
+  inReplyTo: number | null;
+  /** ms since start. */
+  sent: number;
+  /** ms since start, or null if never delivered. */
+  delivered: number | null;
+  /** Dropped by a partition on arrival. */
+  dropped: boolean;
+}
+
+export interface NetCounters {
+  clientSend: number;
+  clientRecv: number;
+  serverSend: number;
+  serverRecv: number;
+  dropped: number;
+  undeliverable: number;
+}
+
+/** A binary min-heap on (deadline, id). */
+class MsgHeap {
+  private readonly a: NetMessage[] = [];
+  get size(): number {
+    return this.a.length;
+  }
+  peek(): NetMessage | undefined {
+    return this.a[0];
+  }
+  private less(x: NetMessage, y: NetMessage): boolean {
+    return x.deadline < y.deadline || (x.deadline === y.deadline && x.id < y.id);
+  }
+  push(m: NetMessage): void {
+    const a = this.a;
+    a.push(m);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(a[i], a[p])) break;
+      [a[i], a[p]] = [a[p], a[i]];
+      i = p;
+    }
+  }
+  pop(): NetMessage | undefined {
+    const a = this.a;
+    if (a.length === 0) return undefined;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.less(a[l], a[m])) m = l;
+        if (r < a.length && this.less(a[r], a[m])) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+export interface NetworkOptions {
+  latency: number;
+  latencyDist: LatencyDist;
+  rng: Rng;
+  /** Keep at most this many journal records in memory (counters are exact). */
+  journalLimit?: number;
+  /** Called for each problem a node causes. */
+  onProblem?: (p: NodeProblem) => void;
+}
+
+export interface NodeSpawnOptions {
+  bin: string;
+  args: string[];
+  /** Where the node's stderr goes. */
+  logPath: string | null;
+  /** Also copy node stderr to our stderr, prefixed. */
+  logStderr: boolean;
+  cwd?: string;
+}
+
+const MAX_LINE = 16 * 1024 * 1024;
+const MAX_STDIN_BACKLOG = 64 * 1024 * 1024;
+const MAX_PROBLEMS_PER_KIND = 20;
+
+export class NodeProcess {
+  readonly id: string;
+  readonly proc: ChildProcess;
+  private buf = '';
+  private log: WriteStream | null;
+  exited = false;
+  exitInfo: string | null = null;
+  /** Resolves when the process has ended (or could not start). */
+  readonly ended: Promise<void>;
+  private markEnded: () => void = () => {};
+  private pendingOut: string[] = [];
+  private stdinBroken = false;
+
+  constructor(
+    id: string,
+    private readonly net: Network,
+    opts: NodeSpawnOptions,
+  ) {
+    this.id = id;
+    this.log = opts.logPath ? createWriteStream(opts.logPath) : null;
+    this.log?.on('error', () => {
+      this.log = null;
+    });
+    this.ended = new Promise<void>((r) => (this.markEnded = r));
+    this.proc = spawn(opts.bin, opts.args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd });
+    this.proc.on('error', (err) => {
+      this.exited = true;
+      this.exitInfo = err.message;
+      net.problem(id, 'spawn-error', `could not run ${opts.bin}: ${err.message}`);
+      this.markEnded();
+    });
+    this.proc.on('exit', (code, signal) => {
+      this.exited = true;
+      this.exitInfo = signal ? `signal ${signal}` : `exit status ${code}`;
+      if (!net.closing) net.problem(id, 'exit', `node process ended with ${this.exitInfo}`);
+      this.markEnded();
+    });
+    this.proc.stdin!.on('error', (err) => {
+      this.stdinBroken = true;
+      if (!net.closing) net.problem(id, 'stdin-error', `writing to the node's stdin failed: ${err.message}`);
+    });
+    this.proc.stdout!.setEncoding('utf8');
+    this.proc.stdout!.on('data', (chunk: string) => this.onStdout(chunk));
+    this.proc.stderr!.setEncoding('utf8');
+    this.proc.stderr!.on('data', (chunk: string) => {
+      this.log?.write(chunk);
+      if (opts.logStderr) {
+        for (const l of chunk.split('\n')) if (l.length > 0) process.stderr.write(`${id}: ${l}\n`);
+      }
+    });
+  }
+
+  private onStdout(chunk: string): void {
+    let start = 0;
+    let nl = chunk.indexOf('\n');
+    if (nl < 0) {
+      this.buf += chunk;
+      if (this.buf.length > MAX_LINE) {
+        this.net.problem(this.id, 'bad-output', `a stdout line longer than ${MAX_LINE} bytes; discarded`);
+        this.buf = '';
+      }
+      return;
+    }
+    while (nl >= 0) {
+      let line = chunk.slice(start, nl);
+      if (this.buf.length > 0) {
+        line = this.buf + line;
+        this.buf = '';
+      }
+      if (line.length > 0 && line !== '\r') this.net.receiveLine(this.id, line);
+      start = nl + 1;
+      nl = chunk.indexOf('\n', start);
+    }
+    if (start < chunk.length) this.buf = chunk.slice(start);
+    this.net.scheduleFlush();
+  }
+
+  /** Queues a line for the node's stdin (written in one batch per flush). */
+  enqueue(line: string): void {
+    this.pendingOut.push(line);
+  }
+
+  flushOut(): void {
+    if (this.pendingOut.length === 0) return;
+    const data = this.pendingOut.join('\n') + '\n';
+    this.pendingOut = [];
+    if (this.exited || this.stdinBroken) return;
+    const stdin = this.proc.stdin!;
+    if (stdin.writableLength > MAX_STDIN_BACKLOG) {
+      this.net.problem(this.id, 'stdin-error', `node is not reading its stdin (backlog over ${MAX_STDIN_BACKLOG} bytes); messages dropped`);
+      return;
+    }
+    stdin.write(data);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.exited) {
+      const done = this.ended;
+      this.proc.stdin?.end();
+      this.proc.kill('SIGTERM');
+      const timer = setTimeout(() => this.proc.kill('SIGKILL'), 1000);
+      let giveUp: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise((r) => (giveUp = setTimeout(r, 3000)))]);
+      clearTimeout(timer);
+      clearTimeout(giveUp);
+    }
+    await new Promise<void>((resolve) => {
+      if (!this.log) return resolve();
+      this.log.end(() => resolve());
+    });
+  }
+}
+
+export type ClientHandler = (msg: NetMessage) => void;
+
+export class Network {
+  readonly t0 = performance.now();
+  readonly nodes = new Map<string, NodeProcess>();
+  private readonly clients = new Map<string, ClientHandler>();
+  private readonly queues = new Map<string, MsgHeap>();
+  /** receiver -> senders whose messages it drops. */
+  private grudge = new Map<string, Set<string>>();
+  readonly journal: JournalRecord[] = [];
+  private readonly journalLimit: number;
+  private journalIndex = new Map<number, JournalRecord>();
+  journalTruncated = false;
+  readonly counters: NetCounters = {
+    clientSend: 0,
+    clientRecv: 0,
+    serverSend: 0,
+    serverRecv: 0,
+    dropped: 0,
+    undeliverable: 0,
+  };
+  private nextId = 0;
+  private flushScheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+  closing = false;
+  private readonly problemCounts = new Map<string, number>();
+  readonly problems: NodeProblem[] = [];
+
+  constructor(private readonly opts: NetworkOptions) {
+    this.journalLimit = opts.journalLimit ?? 200_000;
+  }
+
+  now(): number {
+    return performance.now() - this.t0;
+  }
+
+  problem(node: string, kind: NodeProblem['kind'], detail: string): void {
+    const k = `${node}/${kind}`;
+    const n = (this.problemCounts.get(k) ?? 0) + 1;
+    this.problemCounts.set(k, n);
+    if (n > MAX_PROBLEMS_PER_KIND) return;
+    const p: NodeProblem = { node, time: this.now() / 1000, kind, detail: n === MAX_PROBLEMS_PER_KIND ? `${detail} (further ${kind} problems from ${node} not recorded)` : detail };
+    this.problems.push(p);
+    this.opts.onProblem?.(p);
+  }
+
+  spawnNode(id: string, opts: NodeSpawnOptions): NodeProcess {
+    const n = new NodeProcess(id, this, opts);
+    this.nodes.set(id, n);
+    this.queues.set(id, new MsgHeap());
+    return n;
+  }
+
+  addClient(id: string, handler: ClientHandler): void {
+    this.clients.set(id, handler);
+    this.queues.set(id, new MsgHeap());
+  }
+
+  isNode(id: string): boolean {
+    return this.nodes.has(id);
+  }
+
+  setGrudge(grudge: Map<string, Set<string>>): void {
+    this.grudge = grudge;
+  }
+
+  heal(): void {
+    this.grudge = new Map();
+  }
+
+  /** A line a node printed on stdout. */
+  receiveLine(from: string, line: string): void {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      this.problem(from, 'bad-output', `non-JSON on stdout: ${JSON.stringify(line.slice(0, 200))}`);
+      return;
+    }
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+      this.problem(from, 'bad-message', `stdout line is not a JSON object: ${line.slice(0, 200)}`);
+      return;
+    }
+    const m = msg as Record<string, unknown>;
+    const body = m.body;
+    if (typeof m.src !== 'string' || typeof m.dest !== 'string' || typeof body !== 'object' || body === null || Array.isArray(body)) {
+      this.problem(from, 'bad-message', `message needs string src, string dest and an object body: ${line.slice(0, 200)}`);
+      return;
+    }
+    if (m.src !== from) {
+      this.problem(from, 'bad-message', `message src ${JSON.stringify(m.src)} is not the sender's id ${from}: ${line.slice(0, 200)}`);
+      return;
+    }
+    this.send(from, m.dest, body as Record<string, unknown>, line);
+  }
+
+  /** Sends a message (from a node or a client). */
+  send(src: string, dest: string, body: Record<string, unknown>, line?: string): void {
+    const now = this.now();
+    const q = this.queues.get(dest);
+    const srcIsClient = this.clients.has(src);
+    const destIsClient = this.clients.has(dest);
+    const clientTraffic = srcIsClient || destIsClient || !this.nodes.has(src);
+    if (clientTraffic) this.counters.clientSend++;
+    else this.counters.serverSend++;
+    const id = this.nextId++;
+    if (!q) {
+      this.counters.undeliverable++;
+      this.problem(src, 'unknown-dest', `message to unknown destination ${JSON.stringify(dest)} (type ${String(body.type)})`);
+      this.record(id, src, dest, body, now);
+      return;
+    }
+    let delay = 0;
+    if (!clientTraffic && this.opts.latency > 0) {
+      const mean = this.opts.latency;
+      switch (this.opts.latencyDist) {
+        case 'constant':
+          delay = mean;
+          break;
+        case 'uniform':
+          delay = this.opts.rng.next() * 2 * mean;
+          break;
+        case 'exponential':
+          delay = this.opts.rng.exponential(mean);
+          break;
+      }
+    }
+    const msg: NetMessage = {
+      id,
+      src,
+      dest,
+      body,
+      line: line ?? JSON.stringify({ src, dest, body }),
+      sentAt: now,
+      deadline: now + delay,
+    };
+    this.record(id, src, dest, body, now);
+    q.push(msg);
+    this.scheduleFlush();
+  }
+
+  private record(id: number, src: string, dest: string, body: Record<string, unknown>, now: number): void {
+    if (this.journal.length >= this.journalLimit) {
+      this.journalTruncated = true;
+      return;
+    }
+    const r: JournalRecord = {
+      id,
+      src,
+      dest,
+      type: typeof body.type === 'string' ? body.type : String(body.type),
+      msgId: typeof body.msg_id === 'number' ? body.msg_id : null,
+      inReplyTo: typeof body.in_reply_to === 'number' ? body.in_reply_to : null,
+      sent: now,
+      delivered: null,
+      dropped: false,
+    };
+    this.journal.push(r);
+    this.journalIndex.set(id, r);
+  }
+
+  scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Delivers every message whose deadline has passed; arms a timer for the rest. */
+  flush(): void {
+    const now = this.now();
+    let earliest = Infinity;
+    for (const [dest, q] of this.queues) {
+      let m = q.peek();
+      while (m !== undefined && m.deadline <= now) {
+        q.pop();
+        this.deliver(dest, m, now);
+        m = q.peek();
+      }
+      if (m !== undefined && m.deadline < earliest) earliest = m.deadline;
+    }
+    for (const n of this.nodes.values()) n.flushOut();
+    if (earliest < Infinity && earliest < this.timerAt) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timerAt = earliest;
+      this.timer = setTimeout(
+        () => {
+          this.timer = null;
+          this.timerAt = Infinity;
+          this.flush();
+        },
+        Math.max(0, Math.ceil(earliest - now)),
+      );
+    }
+  }
+
+  private deliver(dest: string, m: NetMessage, now: number): void {
+    const rec = this.journalIndex.get(m.id);
+    if (rec) this.journalIndex.delete(m.id);
+    const g = this.grudge.get(dest);
+    if (g !== undefined && g.has(m.src)) {
+      this.counters.dropped++;
+      if (rec) {
+        rec.dropped = true;
+        rec.delivered = null;
+      }
+      return;
+    }
+    const client = this.clients.get(dest);
+    if (client || !this.nodes.has(m.src)) this.counters.clientRecv++;
+    else this.counters.serverRecv++;
+    if (rec) rec.delivered = now;
+    if (client) {
+      try {
+        client(m);
+      } catch (err) {
+        this.problem(dest, 'bad-message', `client could not handle a reply: ${(err as Error).message}`);
+      }
+      return;
+    }
+    this.nodes.get(dest)?.enqueue(m.line);
+  }
+
+  /** Number of messages still queued. */
+  pending(): number {
+    let n = 0;
+    for (const q of this.queues.values()) n += q.size;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.all([...this.nodes.values()].map((n) => n.stop()));
+  }
+}

@@ -1,0 +1,105 @@
+// Operation and network statistics.
+
+import type { NetCounters } from './net.js';
+import type { BenchResults, FunctionStats, HistoryEvent, LatencyQuantiles, NetStats } from './types.js';
+
+export function quantiles(xs: number[]): LatencyQuantiles {
+  if (xs.length === 0) return { count: 0, p50: null, p95: null, p99: null, max: null };
+  const s = xs.slice().sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return { count: s.length, p50: r(q(0.5)), p95: r(q(0.95)), p99: r(q(0.99)), max: r(s[s.length - 1]) };
+}
+
+/** A completed operation: invocation and completion paired. */
+export interface PairedOp {
+  invoke: HistoryEvent;
+  complete: HistoryEvent | null;
+}
+
+export function pairOps(history: readonly HistoryEvent[]): PairedOp[] {
+  const open = new Map<number, PairedOp>();
+  const out: PairedOp[] = [];
+  for (const ev of history) {
+    if (ev.type === 'invoke') {
+      const p: PairedOp = { invoke: ev, complete: null };
+      open.set(ev.process, p);
+      out.push(p);
+    } else {
+      const p = open.get(ev.process);
+      if (p) {
+        p.complete = ev;
+        open.delete(ev.process);
+      }
+    }
+  }
+  return out;
+}
+
+export function computeStats(history: readonly HistoryEvent[], durationSeconds: number): BenchResults['stats'] {
+  const byFunction: Record<string, FunctionStats> = {};
+  const okLat: number[] = [];
+  const latBy = new Map<string, number[]>();
+  let ok = 0;
+  let fail = 0;
+  let info = 0;
+  let count = 0;
+  for (const p of pairOps(history)) {
+    const c = p.complete;
+    const type = c ? c.type : 'info';
+    const f = p.invoke.f;
+    const fs = (byFunction[f] ??= { count: 0, ok: 0, fail: 0, info: 0 });
+    fs.count++;
+    count++;
+    if (type === 'ok') {
+      ok++;
+      fs.ok++;
+    } else if (type === 'fail') {
+      fail++;
+      fs.fail++;
+    } else {
+      info++;
+      fs.info++;
+    }
+    if (c) {
+      const ms = (c.time - p.invoke.time) / 1e6;
+      if (type === 'ok') okLat.push(ms);
+      const k = `${f} ${type}`;
+      let l = latBy.get(k);
+      if (!l) latBy.set(k, (l = []));
+      l.push(ms);
+    }
+  }
+  const latencyByFunction: Record<string, LatencyQuantiles> = {};
+  for (const [k, v] of [...latBy.entries()].sort()) latencyByFunction[k] = quantiles(v);
+  return {
+    count,
+    ok,
+    fail,
+    info,
+    byFunction,
+    availability: count === 0 ? null : ok / count,
+    throughput: durationSeconds > 0 ? ok / durationSeconds : null,
+    latency: quantiles(okLat),
+    latencyByFunction,
+  };
+}
+
+export function netStats(c: NetCounters, opCount: number): NetStats {
+  const allSend = c.clientSend + c.serverSend;
+  return {
+    all: {
+      sendCount: allSend,
+      recvCount: c.clientRecv + c.serverRecv,
+      msgsPerOp: opCount > 0 ? allSend / opCount : null,
+    },
+    clients: { sendCount: c.clientSend, recvCount: c.clientRecv },
+    servers: {
+      sendCount: c.serverSend,
+      recvCount: c.serverRecv,
+      msgsPerOp: opCount > 0 ? c.serverSend / opCount : null,
+    },
+    dropped: c.dropped,
+    undeliverable: c.undeliverable,
+  };
+}

@@ -1,0 +1,39 @@
+// What a workload provides to the runner. lin-kv is the only one today;
+// txn-list-append would add a generator of txn ops, its client calls and an
+// Elle-style checker behind the same interface.
+
+import type { RpcClient } from '../client.js';
+import type { Rng } from '../random.js';
+import type { CheckerResult, HistoryEvent } from '../types.js';
+
+export interface WorkloadContext {
+  nodeCount: number;
+  concurrency: number;
+  rng: Rng;
+  perKeyLimit: number;
+}
+
+export interface Invocation {
+  f: HistoryEvent['f'];
+  key: number;
+  value: unknown;
+}
+
+export interface Completion {
+  type: 'ok' | 'fail' | 'info';
+  value: unknown;
+  error?: HistoryEvent['error'];
+  /** The node's reply did not fit the protocol. */
+  malformed?: boolean;
+}
+
+export interface Workload {
+  readonly name: 'lin-kv';
+  readonly notes: string[];
+  /** The next operation for a free client thread. */
+  nextOp(thread: number): Invocation;
+  /** Performs one operation through a client bound to `node`. */
+  invoke(client: RpcClient, node: string, op: Invocation, timeoutMs: number): Promise<Completion>;
+  /** Checks the whole history. */
+  check(history: readonly HistoryEvent[], timeLimitSeconds: number): CheckerResult;
+}
