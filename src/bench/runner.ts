@@ -316,7 +316,10 @@ export async function runTest(opts: BenchOptions, quiet = false): Promise<RunOut
     let verdict: BenchResults['verdict'];
     if (lin.valid === false) {
       verdict = 'invalid';
-      for (const f of lin.failures) reasons.push(`key ${f.key} is not linearizable`);
+      const ks = lin.failures.map((f) => f.key);
+      reasons.push(
+        `${ks.length} key(s) not linearizable: ${ks.slice(0, 20).join(', ')}${ks.length > 20 ? `, ... (${ks.length - 20} more)` : ''}`,
+      );
     } else if (!availValid) {
       verdict = 'invalid';
       reasons.push(`availability ${actual === null ? 'n/a' : actual.toFixed(4)} is below the required ${expected}`);
