@@ -17,8 +17,11 @@
 //   -> info, except a read-only txn, which becomes fail (it changes nothing,
 //   so whether it happened does not matter to the checker).
 
+import { checkListAppend, type ConsistencyModel, type ListAppendResult, type MicroOp, type TxnHistoryEvent } from '../checker/list-append.js';
+import { DEFINITE_ERROR_CODES, type RpcClient } from '../client.js';
 import type { Rng } from '../random.js';
-import type { MicroOp, TxnHistoryEvent } from '../checker/list-append.js';
+import type { CheckerResult, HistoryEvent } from '../types.js';
+import type { Completion, Invocation, Workload, WorkloadContext } from './workload.js';
 
 export type { MicroOp } from '../checker/list-append.js';
 
@@ -109,10 +112,6 @@ export function txnRequest(txn: readonly MicroOp[]): { type: 'txn'; txn: MicroOp
   return { type: 'txn', txn: txn.map((m) => [...m] as MicroOp) };
 }
 
-// Maelstrom's definite error codes (doc/protocol.md): the operation did not
-// happen and never will. Kept here so the bench depends on the protocol only.
-const DEFINITE = new Set<number>([1, 10, 11, 12, 14, 20, 21, 22, 30]);
-
 export type TxnOutcome =
   | { kind: 'reply'; body: { type: string; [field: string]: unknown } }
   | { kind: 'timeout' };
@@ -130,15 +129,139 @@ export function completeTxn(invoked: readonly MicroOp[], outcome: TxnOutcome): T
     return { type: readOnly ? 'fail' : 'info', value: [...invoked], error: 'net-timeout' };
   }
   const body = outcome.body;
-  if (body.type === 'txn_ok') {
-    // The checker validates the shape (and reports a response that does not match the request).
-    return { type: 'ok', value: Array.isArray(body.txn) ? (body.txn as MicroOp[]) : [...invoked] };
+  if (body.type === 'txn_ok' && Array.isArray(body.txn)) {
+    // The checker validates the micro-ops (and reports an answer that does not match the request).
+    return { type: 'ok', value: body.txn as MicroOp[] };
+  }
+  if (body.type !== 'error') {
+    // Not an answer we can read: we cannot tell whether it happened.
+    return { type: readOnly ? 'fail' : 'info', value: [...invoked], error: [-1, `unexpected reply ${JSON.stringify(body).slice(0, 200)}`] };
   }
   const code = typeof body.code === 'number' ? body.code : -1;
   const text = typeof body.text === 'string' ? body.text : null;
-  if (body.type === 'error' && DEFINITE.has(code)) return { type: 'fail', value: [...invoked], error: [code, text] };
-  return { type: 'info', value: [...invoked], error: [code, text ?? `unexpected reply type ${body.type}`] };
+  if (DEFINITE_ERROR_CODES.has(code)) return { type: 'fail', value: [...invoked], error: [code, text] };
+  return { type: 'info', value: [...invoked], error: [code, text] };
 }
 
-/** Re-exported for the bench's history type. */
 export type { TxnHistoryEvent };
+
+/** The workload's own flags (Maelstrom's names): --key-count, --max-txn-length, --max-writes-per-key, --consistency-models. */
+export interface TxnListAppendFlags {
+  keyCount: number;
+  maxTxnLength: number;
+  maxWritesPerKey: number;
+  consistencyModel: ConsistencyModel;
+}
+
+export const TXN_LIST_APPEND_FLAG_DEFAULTS: TxnListAppendFlags = {
+  keyCount: TXN_LIST_APPEND_DEFAULTS.keyCount,
+  maxTxnLength: TXN_LIST_APPEND_DEFAULTS.maxTxnLength,
+  maxWritesPerKey: TXN_LIST_APPEND_DEFAULTS.maxWritesPerKey,
+  consistencyModel: 'strict-serializable',
+};
+
+/**
+ * Parses the workload's flags from their raw string values (undefined = not
+ * given); throws an Error with a usage message on a bad value.
+ */
+export function parseTxnListAppendFlags(get: (flag: string) => string | undefined): TxnListAppendFlags {
+  const int = (flag: string, dflt: number): number => {
+    const v = get(flag);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer (got ${JSON.stringify(v)})`);
+    return n;
+  };
+  const models = get('--consistency-models');
+  let consistencyModel: ConsistencyModel = 'strict-serializable';
+  if (models !== undefined) {
+    const list = models.split(/\s*,\s*/).filter((m) => m.length > 0);
+    const known: ConsistencyModel[] = ['strict-serializable', 'serializable'];
+    const bad = list.find((m) => !known.includes(m as ConsistencyModel));
+    if (bad !== undefined || list.length === 0) {
+      throw new Error(`--consistency-models must be one or more of: ${known.join(', ')} (got ${JSON.stringify(models)})`);
+    }
+    // Checking the strongest model asked for covers the weaker ones.
+    consistencyModel = list.includes('strict-serializable') ? 'strict-serializable' : 'serializable';
+  }
+  return {
+    keyCount: int('--key-count', TXN_LIST_APPEND_FLAG_DEFAULTS.keyCount),
+    maxTxnLength: int('--max-txn-length', TXN_LIST_APPEND_FLAG_DEFAULTS.maxTxnLength),
+    maxWritesPerKey: int('--max-writes-per-key', TXN_LIST_APPEND_FLAG_DEFAULTS.maxWritesPerKey),
+    consistencyModel,
+  };
+}
+
+/** The checker's result in the bench's CheckerResult shape, with the full list-append result alongside. */
+export interface TxnCheckerResult extends CheckerResult {
+  listAppend: ListAppendResult;
+  /** One line per anomaly kind, for the verdict's reasons. */
+  reasons: string[];
+}
+
+export function toCheckerResult(r: ListAppendResult): TxnCheckerResult {
+  const reasons = r.anomalyTypes.map((name) => {
+    const first = r.anomalies.find((a) => a.name === name);
+    const txns = first ? first.txns.map((t) => `T${t}`).join(', ') : '';
+    return `${r.anomalyCounts[name]} x ${name} (e.g. ${txns}${first && first.keys.length ? ` on key ${first.keys.join(', ')}` : ''})`;
+  });
+  if (r.valid === 'unknown') reasons.push(...r.unknownReasons);
+  return {
+    valid: r.valid,
+    keyCount: r.keyCount,
+    failures: r.anomalies.map((a) => ({
+      key: typeof a.keys[0] === 'number' ? a.keys[0] : -1,
+      culprit: `${a.name}: T${a.txns.join(', T')}`,
+      explanation: a.explanation,
+      ops: a.txns,
+    })),
+    unknownKeys: [],
+    seconds: r.seconds,
+    steps: r.edges.ww + r.edges.wr + r.edges.rw + r.edges.realtime,
+    listAppend: r,
+    reasons,
+  };
+}
+
+/**
+ * The bench workload: thread t talks to node t mod node-count (as in lin-kv);
+ * every free thread takes the next txn of one shared generator, as Jepsen's
+ * generator hands the next op to whichever worker is free. History events
+ * carry f 'txn', the txn as value, and key -1 (a txn is not a one-key op).
+ */
+export class TxnListAppendWorkload implements Workload {
+  readonly name = 'txn-list-append' as unknown as Workload['name'];
+  readonly notes: string[] = [];
+  private readonly gen: TxnGenerator;
+
+  constructor(
+    ctx: WorkloadContext,
+    readonly flags: TxnListAppendFlags = TXN_LIST_APPEND_FLAG_DEFAULTS,
+  ) {
+    this.gen = new TxnGenerator(ctx.rng, {
+      keyCount: flags.keyCount,
+      maxTxnLength: flags.maxTxnLength,
+      maxWritesPerKey: flags.maxWritesPerKey,
+    });
+  }
+
+  nextOp(_thread: number): Invocation {
+    return { f: 'txn' as Invocation['f'], key: -1, value: this.gen.next() };
+  }
+
+  async invoke(client: RpcClient, node: string, op: Invocation, timeoutMs: number): Promise<Completion> {
+    const txn = op.value as MicroOp[];
+    const res = await client.call(node, txnRequest(txn), timeoutMs);
+    const outcome: TxnOutcome = res.kind === 'timeout' ? res : { kind: 'reply', body: { ...res.body, type: String(res.body.type) } };
+    const done = completeTxn(txn, outcome);
+    const malformed =
+      res.kind === 'reply' && (res.body.type === 'txn_ok' ? !Array.isArray(res.body.txn) : res.body.type !== 'error');
+    return { type: done.type, value: done.value, ...(done.error !== undefined ? { error: done.error } : {}), ...(malformed ? { malformed } : {}) };
+  }
+
+  check(history: readonly HistoryEvent[], _timeLimitSeconds: number): TxnCheckerResult {
+    return toCheckerResult(
+      checkListAppend(history as unknown as readonly TxnHistoryEvent[], { consistencyModel: this.flags.consistencyModel }),
+    );
+  }
+}
