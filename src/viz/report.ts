@@ -1,0 +1,860 @@
+// The run report: store/<workload>/<timestamp>/index.html, one self-contained
+// page (inline CSS, SVG and a little JS; nothing fetched) built from the files
+// the bench wrote in that run directory:
+//
+//   results.json  the verdict, stats, partitions, checker result (src/bench/types.ts BenchResults)
+//   history       invocations and completions (JSON array or JSON lines)
+//   node logs     stderr of each node; raftchart nodes log `<iso> info n1 role=leader term=3`
+//                 on every role or term change (src/runtime/node.ts `observe`), which
+//                 gives each node's role lane; other binaries get no lane.
+//
+// The bench calls `writeRunReport(dir)` at the end of each run. The shapes
+// read here are declared locally and read defensively: the report must render
+// whatever a run left behind, and say what is missing rather than fail.
+
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
+
+// ---- the shapes read (a tolerant subset of src/bench/types.ts) -------------
+
+export interface HistoryEventLike {
+  index: number;
+  type: 'invoke' | 'ok' | 'fail' | 'info';
+  process: number;
+  client?: string;
+  node?: string;
+  f: string;
+  key?: unknown;
+  value?: unknown;
+  /** Nanoseconds since the test started. */
+  time: number;
+  error?: unknown;
+}
+
+interface Quantiles {
+  count?: number;
+  p50?: number | null;
+  p95?: number | null;
+  p99?: number | null;
+  max?: number | null;
+}
+
+export interface PartitionLike {
+  start: number;
+  stop: number | null;
+  kind?: string;
+  description?: string;
+}
+
+export interface FailureLike {
+  key: unknown;
+  culprit?: string;
+  explanation?: string[];
+  ops?: number[];
+}
+
+export interface ResultsLike {
+  workload?: string;
+  verdict?: 'valid' | 'invalid' | 'unknown' | string;
+  reasons?: string[];
+  options?: Record<string, unknown>;
+  nodes?: string[];
+  startedAt?: string;
+  duration?: number;
+  stats?: {
+    count?: number;
+    ok?: number;
+    fail?: number;
+    info?: number;
+    byFunction?: Record<string, { count?: number; ok?: number; fail?: number; info?: number }>;
+    availability?: number | null;
+    throughput?: number | null;
+    latency?: Quantiles;
+    latencyByFunction?: Record<string, Quantiles>;
+  };
+  availability?: { expected?: unknown; actual?: number | null; valid?: boolean };
+  net?: Record<string, unknown>;
+  linearizability?: {
+    valid?: boolean | 'unknown';
+    keyCount?: number;
+    failures?: FailureLike[];
+    unknownKeys?: unknown[];
+    seconds?: number;
+    steps?: number;
+  };
+  partitions?: PartitionLike[];
+  problems?: { node: string; time: number; kind: string; detail: string }[];
+  files?: Record<string, string>;
+  /** Set only on hand-written fixtures: the report shows it as a banner. */
+  fixture?: string;
+}
+
+/** Everything the page is built from. */
+export interface ReportInput {
+  results: ResultsLike;
+  history: HistoryEventLike[];
+  /** Node log text by file name (relative to the run directory). */
+  nodeLogs: Record<string, string>;
+  /** Relative links to the raw artefacts, shown at the bottom. */
+  links?: Record<string, string>;
+  /** Problems met while reading the run directory (shown, never thrown). */
+  readProblems?: string[];
+}
+
+// ---- derived data ----------------------------------------------------------
+
+export type Outcome = 'ok' | 'fail' | 'info' | 'pending';
+
+export interface Op {
+  /** History index of the invocation. */
+  id: number;
+  process: number;
+  client: string;
+  node: string;
+  f: string;
+  key: unknown;
+  /** Invocation value (write value, cas pair, null for read). */
+  invokeValue: unknown;
+  /** Completion value (the value read, for an ok read). */
+  value: unknown;
+  outcome: Outcome;
+  /** Seconds since test start. */
+  start: number;
+  end: number | null;
+  error: unknown;
+}
+
+/** Pairs invocations with completions: a process has at most one operation outstanding. */
+export function pairOperations(history: readonly HistoryEventLike[]): Op[] {
+  const open = new Map<number, Op>();
+  const ops: Op[] = [];
+  for (const ev of [...history].sort((a, b) => a.index - b.index)) {
+    if (ev.type === 'invoke') {
+      const op: Op = {
+        id: ev.index,
+        process: ev.process,
+        client: ev.client ?? `p${ev.process}`,
+        node: ev.node ?? '',
+        f: ev.f,
+        key: ev.key,
+        invokeValue: ev.value,
+        value: ev.value,
+        outcome: 'pending',
+        start: ev.time / 1e9,
+        end: null,
+        error: undefined,
+      };
+      open.set(ev.process, op);
+      ops.push(op);
+    } else {
+      const op = open.get(ev.process);
+      if (!op) continue;
+      open.delete(ev.process);
+      op.outcome = ev.type;
+      op.end = ev.time / 1e9;
+      op.value = ev.value;
+      op.error = ev.error;
+    }
+  }
+  return ops;
+}
+
+export interface RoleSpan {
+  node: string;
+  role: string;
+  term: number;
+  /** Seconds since test start. */
+  start: number;
+  /** Null: still in this role when the log ends. */
+  end: number | null;
+}
+
+const ROLE_LINE =
+  /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))\s+\w+\s+(\S+)\s+role=(follower|candidate|leader)\s+term=(\d+)/;
+
+/**
+ * Role and term changes from node logs, as spans per node. Times are seconds
+ * since `startedAt`. Nodes whose logs carry no `role=... term=...` line (any
+ * binary but ours) get no spans.
+ */
+export function parseRoleSpans(logs: Record<string, string>, startedAtMs: number): Map<string, RoleSpan[]> {
+  const changes = new Map<string, { t: number; role: string; term: number }[]>();
+  for (const text of Object.values(logs)) {
+    for (const line of text.split('\n')) {
+      const m = ROLE_LINE.exec(line);
+      if (!m) continue;
+      const t = (Date.parse(m[1]!) - startedAtMs) / 1000;
+      if (!Number.isFinite(t)) continue;
+      const node = m[2]!;
+      let list = changes.get(node);
+      if (!list) changes.set(node, (list = []));
+      list.push({ t, role: m[3]!, term: Number(m[4]) });
+    }
+  }
+  const spans = new Map<string, RoleSpan[]>();
+  for (const node of [...changes.keys()].sort(compareNodes)) {
+    const list = changes.get(node)!.sort((a, b) => a.t - b.t);
+    spans.set(
+      node,
+      list.map((c, i) => ({ node, role: c.role, term: c.term, start: c.t, end: i + 1 < list.length ? list[i + 1]!.t : null })),
+    );
+  }
+  return spans;
+}
+
+function compareNodes(a: string, b: string): number {
+  const na = /^n(\d+)$/.exec(a);
+  const nb = /^n(\d+)$/.exec(b);
+  if (na && nb) return Number(na[1]) - Number(nb[1]);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** History indices the checker named, and the culprit's, from the failures. */
+export function flaggedOps(failures: readonly FailureLike[]): { ops: Set<number>; culprits: Set<number> } {
+  const ops = new Set<number>();
+  const culprits = new Set<number>();
+  for (const f of failures) {
+    for (const id of f.ops ?? []) ops.add(id);
+    const m = /\[history #(\d+)\]/.exec(f.culprit ?? '');
+    if (m) {
+      culprits.add(Number(m[1]));
+      ops.add(Number(m[1]));
+    }
+  }
+  return { ops, culprits };
+}
+
+// ---- formatting helpers ----------------------------------------------------
+
+function esc(s: unknown): string {
+  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function num(x: unknown, digits = 1): string {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return '—';
+  return Number.isInteger(x) ? String(x) : x.toFixed(digits);
+}
+
+function pct(x: unknown): string {
+  return typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '—';
+}
+
+function r2(x: number): string {
+  // Two decimals are plenty for SVG coordinates and keep the output small and stable.
+  return (Math.round(x * 100) / 100).toString();
+}
+
+function json(v: unknown): string {
+  if (v === undefined) return '';
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** `w 3`, `r 3`, `cas 1→2`: the short text drawn on an operation. */
+function opShort(op: Op): string {
+  const f = op.f === 'read' ? 'r' : op.f === 'write' ? 'w' : op.f;
+  if (op.f === 'read') return `${f} ${op.outcome === 'ok' ? json(op.value) : '?'}`;
+  if (op.f === 'cas' && Array.isArray(op.invokeValue)) return `cas ${json(op.invokeValue[0])}→${json(op.invokeValue[1])}`;
+  return `${f} ${json(op.invokeValue)}`;
+}
+
+function opTitle(op: Op): string {
+  const lat = op.end === null ? 'no completion' : `${((op.end - op.start) * 1000).toFixed(1)} ms`;
+  const err = op.error === undefined ? '' : ` error ${json(op.error)}`;
+  return `#${op.id} ${op.client} (process ${op.process}) → ${op.node}: ${op.f} key ${json(op.key)} ${op.f === 'read' ? '' : json(op.invokeValue) + ' '}` +
+    `${op.outcome}${op.f === 'read' && op.outcome === 'ok' ? ` read ${json(op.value)}` : ''}${err}; ` +
+    `${op.start.toFixed(3)}s → ${op.end === null ? '?' : op.end.toFixed(3) + 's'} (${lat})`;
+}
+
+// ---- SVG plotting ----------------------------------------------------------
+
+const W = 1100;
+const ML = 64;
+const MR = 16;
+const PW = W - ML - MR;
+
+const F_COLOURS: Record<string, string> = { read: '#1f77b4', write: '#ff7f0e', cas: '#9467bd', txn: '#17becf' };
+const OUTCOME_FILL: Record<Outcome, string> = { ok: '#7fc97f', fail: '#f4a3a3', info: '#fdd17a', pending: '#cccccc' };
+const ROLE_FILL: Record<string, string> = { follower: '#c6dbef', candidate: '#fdae6b', leader: '#31a354' };
+
+function fColour(f: string): string {
+  return F_COLOURS[f] ?? '#555555';
+}
+
+interface XScale {
+  t0: number;
+  t1: number;
+  x(t: number): number;
+}
+
+function xScale(t0: number, t1: number): XScale {
+  const span = t1 - t0 || 1;
+  return { t0, t1, x: (t) => ML + ((Math.min(Math.max(t, t0), t1) - t0) / span) * PW };
+}
+
+function niceStep(span: number, target = 10): number {
+  const raw = span / target;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
+  return 10 * p;
+}
+
+function timeAxis(sx: XScale, y: number, height: number): string {
+  const step = niceStep(sx.t1 - sx.t0);
+  const out: string[] = [`<g class="axis x-axis">`];
+  for (let t = Math.ceil(sx.t0 / step) * step; t <= sx.t1 + 1e-9; t += step) {
+    const x = r2(sx.x(t));
+    out.push(`<line x1="${x}" x2="${x}" y1="${r2(y - height)}" y2="${r2(y)}" class="grid"/>`);
+    out.push(`<text x="${x}" y="${r2(y + 14)}" text-anchor="middle">${esc(Number(t.toFixed(6)))}s</text>`);
+  }
+  out.push(`<line x1="${ML}" x2="${ML + PW}" y1="${r2(y)}" y2="${r2(y)}" class="axis-line"/>`);
+  out.push('</g>');
+  return out.join('');
+}
+
+function partitionShading(sx: XScale, parts: readonly PartitionLike[], top: number, height: number, label: boolean): string {
+  const out: string[] = ['<g class="partitions">'];
+  parts.forEach((p, i) => {
+    const x0 = sx.x(p.start);
+    const x1 = sx.x(p.stop ?? sx.t1);
+    const desc = `${p.kind ?? 'partition'}${p.description ? `: ${p.description}` : ''} (${num(p.start, 2)}s → ${p.stop === null ? 'end' : num(p.stop, 2) + 's'})`;
+    out.push(
+      `<rect class="partition" data-partition="${i}" x="${r2(x0)}" y="${r2(top)}" width="${r2(Math.max(1, x1 - x0))}" height="${r2(height)}"><title>${esc(desc)}</title></rect>`,
+    );
+    if (label && x1 - x0 > 40) {
+      out.push(`<text class="partition-label" x="${r2(x0 + 3)}" y="${r2(top + 10)}">${esc(p.description ?? p.kind ?? 'partition')}</text>`);
+    }
+  });
+  out.push('</g>');
+  return out.join('');
+}
+
+function latencyPlot(ops: readonly Op[], sx: XScale, parts: readonly PartitionLike[], flagged: Set<number>): string {
+  const done = ops.filter((o) => o.end !== null);
+  const H = 320;
+  const top = 10;
+  const bottom = top + H;
+  if (done.length === 0) return '<p class="empty">No completed operations.</p>';
+  const lats = done.map((o) => Math.max(0.01, (o.end! - o.start) * 1000));
+  let lo = 10 ** Math.floor(Math.log10(Math.min(...lats)));
+  let hi = 10 ** Math.ceil(Math.log10(Math.max(...lats)));
+  if (hi <= lo) hi = lo * 10;
+  lo = Math.max(lo, 0.01);
+  const y = (ms: number) => bottom - ((Math.log10(Math.max(ms, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * H;
+  const out: string[] = [
+    `<svg id="latency-plot" class="plot" viewBox="0 0 ${W} ${bottom + 30}" width="${W}" height="${bottom + 30}" role="img" aria-label="latency over time">`,
+  ];
+  out.push(partitionShading(sx, parts, top, H, true));
+  out.push('<g class="axis y-axis">');
+  for (let d = lo; d <= hi * 1.0001; d *= 10) {
+    for (const m of [1, 2, 5]) {
+      const v = d * m;
+      if (v > hi * 1.0001) break;
+      const yy = r2(y(v));
+      out.push(`<line x1="${ML}" x2="${ML + PW}" y1="${yy}" y2="${yy}" class="${m === 1 ? 'grid' : 'grid minor'}"/>`);
+      if (m === 1 || hi / lo <= 100) out.push(`<text x="${ML - 6}" y="${yy}" dy="4" text-anchor="end">${esc(Number(v.toPrecision(3)))}</text>`);
+    }
+  }
+  out.push(`<text x="14" y="${r2(top + H / 2)}" transform="rotate(-90 14 ${r2(top + H / 2)})" text-anchor="middle">latency (ms, log)</text>`);
+  out.push('</g>');
+  out.push(timeAxis(sx, bottom, H));
+  out.push('<g class="points">');
+  for (const o of done) {
+    const cx = r2(sx.x(o.start));
+    const cy = r2(y((o.end! - o.start) * 1000));
+    const c = fColour(o.f);
+    const cls = `op f-${esc(o.f)} outcome-${o.outcome}${flagged.has(o.id) ? ' flagged' : ''}`;
+    const title = `<title>${esc(opTitle(o))}</title>`;
+    if (o.outcome === 'ok') {
+      out.push(`<circle class="${cls}" data-op="${o.id}" cx="${cx}" cy="${cy}" r="2.6" fill="${c}">${title}</circle>`);
+    } else if (o.outcome === 'fail') {
+      out.push(`<rect class="${cls}" data-op="${o.id}" x="${r2(Number(cx) - 2.6)}" y="${r2(Number(cy) - 2.6)}" width="5.2" height="5.2" fill="none" stroke="${c}" stroke-width="1.4">${title}</rect>`);
+    } else {
+      out.push(`<path class="${cls}" data-op="${o.id}" d="M${r2(Number(cx) - 3)},${r2(Number(cy) - 3)}l6,6m0,-6l-6,6" stroke="${c}" stroke-width="1.6">${title}</path>`);
+    }
+  }
+  out.push('</g></svg>');
+  return out.join('');
+}
+
+function latencyLegend(ops: readonly Op[]): string {
+  const fs = [...new Set(ops.map((o) => o.f))].sort();
+  const items = fs.map(
+    (f) =>
+      `<label class="legend-item"><input type="checkbox" class="toggle-f" data-f="${esc(f)}" checked> <span class="swatch" style="background:${fColour(f)}"></span>${esc(f)}</label>`,
+  );
+  items.push('<span class="legend-item"><svg width="12" height="12"><circle cx="6" cy="6" r="3" fill="#555"/></svg> ok</span>');
+  items.push('<span class="legend-item"><svg width="12" height="12"><rect x="3" y="3" width="6" height="6" fill="none" stroke="#555" stroke-width="1.4"/></svg> fail (definite error)</span>');
+  items.push('<span class="legend-item"><svg width="12" height="12"><path d="M3,3l6,6m0,-6l-6,6" stroke="#555" stroke-width="1.6"/></svg> info (unknown: timeout or indefinite error)</span>');
+  items.push('<span class="legend-item"><span class="swatch partition-swatch"></span>partition active</span>');
+  return `<div class="legend" id="latency-legend">${items.join('')}</div>`;
+}
+
+function roleTimeline(spans: Map<string, RoleSpan[]>, nodes: readonly string[], sx: XScale, parts: readonly PartitionLike[], problems: ResultsLike['problems']): string {
+  const lanes = [...spans.keys()];
+  const missing = nodes.filter((n) => !spans.has(n));
+  const note = missing.length
+    ? `<p class="note">No <code>role=… term=…</code> lines in the log of ${missing.map((n) => `<code>${esc(n)}</code>`).join(', ')} (a binary other than raftchart's node, or logging below info): no role lane.</p>`
+    : '';
+  if (lanes.length === 0) return note || '<p class="empty">No node logs with role lines.</p>';
+  const LH = 26;
+  const top = 8;
+  const H = lanes.length * LH;
+  const bottom = top + H;
+  const out: string[] = [
+    `<svg id="role-timeline" class="plot" viewBox="0 0 ${W} ${bottom + 30}" width="${W}" height="${bottom + 30}" role="img" aria-label="node roles over time">`,
+  ];
+  out.push(partitionShading(sx, parts, top, H, false));
+  lanes.forEach((node, i) => {
+    const y0 = top + i * LH;
+    out.push(`<g class="role-lane" data-node="${esc(node)}">`);
+    out.push(`<text class="lane-label" x="${ML - 6}" y="${r2(y0 + LH / 2)}" dy="4" text-anchor="end">${esc(node)}</text>`);
+    for (const s of spans.get(node)!) {
+      const end = s.end ?? sx.t1;
+      if (end < sx.t0 || s.start > sx.t1) continue;
+      const x0 = sx.x(s.start);
+      const x1 = sx.x(end);
+      const w = Math.max(0.5, x1 - x0);
+      const title = `${node} ${s.role} term ${s.term}: ${s.start.toFixed(3)}s → ${s.end === null ? 'end of log' : s.end.toFixed(3) + 's'}`;
+      out.push(
+        `<rect class="role-span role-${esc(s.role)}" data-role="${esc(s.role)}" data-term="${s.term}" x="${r2(x0)}" y="${r2(y0 + 3)}" width="${r2(w)}" height="${LH - 6}" fill="${ROLE_FILL[s.role] ?? '#999'}"><title>${esc(title)}</title></rect>`,
+      );
+      const label = `${s.role === 'leader' ? 'L' : s.role === 'candidate' ? 'C' : 'F'}${s.term}`;
+      if (w > label.length * 7 + 4) {
+        out.push(`<text class="term-label" x="${r2(x0 + 3)}" y="${r2(y0 + LH / 2)}" dy="4">${esc(label)}</text>`);
+      }
+    }
+    for (const p of problems ?? []) {
+      if (p.node !== node) continue;
+      const x = r2(sx.x(p.time));
+      out.push(`<path class="node-problem" d="M${x},${r2(y0 + 1)}l-4,-6h8z" fill="#d62728"><title>${esc(`${p.kind} at ${num(p.time, 3)}s: ${p.detail}`)}</title></path>`);
+    }
+    out.push('</g>');
+  });
+  out.push(timeAxis(sx, bottom, H));
+  out.push('</svg>');
+  return out.join('') + note;
+}
+
+function roleLegend(): string {
+  const roles = ['follower', 'candidate', 'leader'];
+  return `<div class="legend">${roles
+    .map((r) => `<span class="legend-item"><span class="swatch" style="background:${ROLE_FILL[r]}"></span>${r}</span>`)
+    .join('')}<span class="legend-item">label: F/C/L + term</span><span class="legend-item"><span class="swatch partition-swatch"></span>partition active</span><span class="legend-item"><span style="color:#d62728">▼</span> node problem (exit, bad output…)</span></div>`;
+}
+
+function opsTimeline(ops: readonly Op[], sx: XScale, parts: readonly PartitionLike[], flagged: Set<number>, culprits: Set<number>, id: string): string {
+  const procs = [...new Set(ops.map((o) => o.process))].sort((a, b) => a - b);
+  if (procs.length === 0) return '<p class="empty">No operations.</p>';
+  const LH = procs.length > 60 ? 8 : procs.length > 30 ? 12 : 18;
+  const lane = new Map(procs.map((p, i) => [p, i]));
+  const top = 8;
+  const H = procs.length * LH;
+  const bottom = top + H;
+  const out: string[] = [
+    `<svg id="${esc(id)}" class="plot ops-timeline" viewBox="0 0 ${W} ${bottom + 30}" width="${W}" height="${bottom + 30}" role="img" aria-label="operations over time">`,
+  ];
+  out.push(partitionShading(sx, parts, top, H, false));
+  const labelEvery = Math.ceil(14 / LH);
+  procs.forEach((p, i) => {
+    if (i % labelEvery === 0) {
+      out.push(`<text class="lane-label" x="${ML - 6}" y="${r2(top + i * LH + LH / 2)}" dy="3" text-anchor="end">p${p}</text>`);
+    }
+  });
+  out.push('<g class="ops">');
+  // Flagged operations last, so they are drawn on top.
+  const ordered = [...ops].sort((a, b) => Number(flagged.has(a.id)) - Number(flagged.has(b.id)) || a.id - b.id);
+  for (const o of ordered) {
+    if (o.start > sx.t1) continue;
+    const i = lane.get(o.process)!;
+    const x0 = sx.x(o.start);
+    const x1 = sx.x(o.end ?? sx.t1);
+    const w = Math.max(1.5, x1 - x0);
+    const y0 = top + i * LH + 1;
+    const isFlagged = flagged.has(o.id);
+    const cls = `op f-${esc(o.f)} outcome-${o.outcome}${isFlagged ? ' flagged' : ''}${culprits.has(o.id) ? ' culprit' : ''}`;
+    out.push(
+      `<g class="${cls}" data-op="${o.id}"><rect x="${r2(x0)}" y="${r2(y0)}" width="${r2(w)}" height="${LH - 2}" fill="${OUTCOME_FILL[o.outcome]}" stroke="${fColour(o.f)}"/>` +
+        (LH >= 12 && w > opShort(o).length * 6
+          ? `<text x="${r2(x0 + 2)}" y="${r2(y0 + LH - 5)}">${esc(opShort(o))}</text>`
+          : LH >= 12 && ops.length <= 30
+            ? `<text x="${r2(x0 + w + 3)}" y="${r2(y0 + LH - 5)}">${esc(`#${o.id} ${opShort(o)} ${o.outcome}`)}</text>`
+            : '') +
+        `<title>${esc(opTitle(o))}</title></g>`,
+    );
+  }
+  out.push('</g>');
+  out.push(timeAxis(sx, bottom, H));
+  out.push('</svg>');
+  return out.join('');
+}
+
+function opsLegend(): string {
+  const items = (['ok', 'fail', 'info', 'pending'] as Outcome[]).map(
+    (o) => `<span class="legend-item"><span class="swatch" style="background:${OUTCOME_FILL[o]}"></span>${o}</span>`,
+  );
+  items.push('<span class="legend-item">border colour = function (as above)</span>');
+  items.push('<span class="legend-item"><span class="swatch flagged-swatch"></span>could not be linearised</span>');
+  return `<div class="legend">${items.join('')}</div>`;
+}
+
+// ---- the page --------------------------------------------------------------
+
+function kv(rows: [string, string][]): string {
+  return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join('')}</table>`;
+}
+
+function statsTables(r: ResultsLike): string {
+  const s = r.stats ?? {};
+  const lq = (q: Quantiles | undefined) => [num(q?.count, 0), num(q?.p50), num(q?.p95), num(q?.p99), num(q?.max)];
+  const fnRows = Object.entries(s.byFunction ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([f, v]) => {
+      const q = s.latencyByFunction?.[f] ?? Object.entries(s.latencyByFunction ?? {}).find(([k]) => k.startsWith(`${f}`) && k.endsWith('ok'))?.[1];
+      return `<tr><td><span class="swatch" style="background:${fColour(f)}"></span>${esc(f)}</td><td>${num(v.count, 0)}</td><td>${num(v.ok, 0)}</td><td>${num(v.fail, 0)}</td><td>${num(v.info, 0)}</td>${lq(q).map((c) => `<td>${c}</td>`).join('')}</tr>`;
+    });
+  const byFnLatency = Object.entries(s.latencyByFunction ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  const lin = r.linearizability ?? {};
+  const o = r.options ?? {};
+  const overview = kv([
+    ['workload', esc(r.workload ?? '—')],
+    ['binary', esc(o.bin ?? '—')],
+    ['nodes', esc((r.nodes ?? []).join(' ') || '—')],
+    ['started', esc(r.startedAt ?? '—')],
+    ['duration', `${num(r.duration, 2)} s`],
+    ['concurrency', esc(o.concurrencySpec ?? o.concurrency ?? '—')],
+    ['rate', `${esc(o.rate ?? '—')} /s`],
+    ['nemesis', esc(Array.isArray(o.nemesis) ? (o.nemesis.length ? o.nemesis.join(', ') : 'none') : (o.nemesis ?? '—'))],
+    ['nemesis interval', o.nemesisInterval === undefined ? '—' : `${esc(o.nemesisInterval)} s`],
+    ['latency', o.latency === undefined ? '—' : `${esc(o.latency)} ms ${esc(o.latencyDist ?? '')}`],
+    ['seed', esc(o.seed ?? '—')],
+  ]);
+  const ops = kv([
+    ['operations', num(s.count, 0)],
+    ['ok / fail / info', `${num(s.ok, 0)} / ${num(s.fail, 0)} / ${num(s.info, 0)}`],
+    ['availability (ok / all)', `${pct(s.availability)}${r.availability?.expected !== undefined && r.availability?.expected !== null ? ` (required: ${esc(r.availability.expected)})` : ''}`],
+    ['throughput', `${num(s.throughput)} ok/s`],
+    ['latency p50 / p95 / p99 / max', `${lq(s.latency).slice(1).join(' / ')} ms`],
+  ]);
+  const net = r.net as
+    | { all?: { sendCount?: number; recvCount?: number; msgsPerOp?: number | null }; servers?: { msgsPerOp?: number | null; sendCount?: number }; dropped?: number; undeliverable?: number }
+    | undefined;
+  const netT = kv([
+    ['messages sent (all)', num(net?.all?.sendCount, 0)],
+    ['between servers', num(net?.servers?.sendCount, 0)],
+    ['server msgs per op', num(net?.servers?.msgsPerOp, 2)],
+    ['dropped by partitions', num(net?.dropped, 0)],
+    ['undeliverable', num(net?.undeliverable, 0)],
+  ]);
+  const checker = kv([
+    ['linearizable', esc(lin.valid === undefined ? '—' : String(lin.valid))],
+    ['keys checked', num(lin.keyCount, 0)],
+    ['keys failed', num(lin.failures?.length ?? 0, 0)],
+    ['keys unknown (search gave up)', esc((lin.unknownKeys ?? []).length ? (lin.unknownKeys ?? []).join(', ') : '0')],
+    ['checker time', `${num(lin.seconds, 2)} s, ${num(lin.steps, 0)} steps`],
+  ]);
+  const fnTable = fnRows.length
+    ? `<table class="grid-table" id="by-function"><thead><tr><th>function</th><th>count</th><th>ok</th><th>fail</th><th>info</th><th>lat. n</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th></tr></thead><tbody>${fnRows.join('')}</tbody></table>`
+    : '';
+  const latTable = byFnLatency.length
+    ? `<details><summary>latency by function and outcome</summary><table class="grid-table"><thead><tr><th></th><th>n</th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr></thead><tbody>${byFnLatency
+        .map(([k, q]) => `<tr><td>${esc(k)}</td>${lq(q).map((c) => `<td>${c}</td>`).join('')}</tr>`)
+        .join('')}</tbody></table></details>`
+    : '';
+  return `<div class="cards"><div class="card"><h3>run</h3>${overview}</div><div class="card"><h3>operations</h3>${ops}</div><div class="card"><h3>network</h3>${netT}</div><div class="card"><h3>checker</h3>${checker}</div></div>${fnTable}${latTable}`;
+}
+
+function failuresSection(r: ResultsLike, ops: readonly Op[], sx: XScale, flagged: Set<number>, culprits: Set<number>): string {
+  const failures = r.linearizability?.failures ?? [];
+  if (failures.length === 0) return '';
+  const byId = new Map(ops.map((o) => [o.id, o]));
+  const parts = failures.map((f, i) => {
+    const ids = new Set(f.ops ?? []);
+    const m = /\[history #(\d+)\]/.exec(f.culprit ?? '');
+    if (m) ids.add(Number(m[1]));
+    const these = [...ids].map((id) => byId.get(id)).filter((o): o is Op => o !== undefined);
+    let zoom = '';
+    if (these.length) {
+      const t0 = Math.min(...these.map((o) => o.start));
+      const t1 = Math.max(...these.map((o) => o.end ?? o.start));
+      const pad = Math.max((t1 - t0) * 0.08, 0.005);
+      const zx = xScale(Math.max(sx.t0, t0 - pad), Math.min(sx.t1, t1 + pad) > t0 ? Math.min(sx.t1, t1 + pad) : t1 + pad);
+      zoom = opsTimeline(these, zx, r.partitions ?? [], flagged, culprits, `failure-${i}-timeline`);
+    }
+    const missing = [...ids].filter((id) => !byId.has(id));
+    return `<div class="failure" id="failure-${i}">
+<h3>key ${esc(json(f.key))}: not linearisable</h3>
+${f.culprit ? `<p><strong>first completion that cannot be linearised:</strong> ${esc(f.culprit)}</p>` : ''}
+${f.explanation?.length ? `<p>These operations together cannot be linearised:</p><ol class="explanation">${f.explanation.map((e) => `<li>${esc(e)}</li>`).join('')}</ol>` : ''}
+${zoom}
+${missing.length ? `<p class="note">history indices not found in the history: ${missing.map(String).join(', ')}</p>` : ''}
+</div>`;
+  });
+  return `<section id="failures"><h2>Operations the checker could not linearise</h2><p>Outlined in red in the timelines above; the culprit is outlined thicker. Each failing key is drawn again below, zoomed to its operations.</p>${parts.join('\n')}</section>`;
+}
+
+const CSS = `
+:root { --fg: #222; --muted: #666; --line: #ddd; }
+* { box-sizing: border-box; }
+body { font-family: Helvetica, Arial, sans-serif; color: var(--fg); margin: 0; padding: 1rem 1.5rem 3rem; max-width: 1180px; }
+h1 { font-size: 1.35rem; margin: .2rem 0 .4rem; }
+h2 { font-size: 1.1rem; margin: 1.6rem 0 .4rem; border-bottom: 1px solid var(--line); padding-bottom: .2rem; }
+h3 { font-size: .95rem; margin: .4rem 0; }
+code { font-size: .9em; }
+.verdict { display: inline-block; font-weight: bold; padding: .25rem .7rem; border-radius: 4px; color: white; text-transform: uppercase; letter-spacing: .04em; }
+.verdict-valid { background: #2e8540; }
+.verdict-invalid { background: #c62828; }
+.verdict-unknown { background: #8a6d00; }
+.fixture-banner { background: #fff3cd; border: 1px solid #e0c060; padding: .5rem .8rem; margin: .5rem 0; font-weight: bold; }
+.reasons { margin: .4rem 0; color: #8a1c1c; }
+.read-problems { color: #8a1c1c; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: .8rem; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: .4rem .7rem; }
+table.kv { border-collapse: collapse; font-size: .85rem; width: 100%; }
+table.kv th { text-align: left; font-weight: normal; color: var(--muted); padding: .1rem .6rem .1rem 0; }
+table.kv td { text-align: right; padding: .1rem 0; white-space: nowrap; }
+table.grid-table { border-collapse: collapse; font-size: .85rem; margin-top: .8rem; }
+table.grid-table th, table.grid-table td { border: 1px solid var(--line); padding: .2rem .5rem; text-align: right; }
+table.grid-table th:first-child, table.grid-table td:first-child { text-align: left; }
+.swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; margin-right: .3rem; vertical-align: -1px; }
+.partition-swatch { background: rgba(214, 39, 40, .13); border: 1px solid rgba(214, 39, 40, .35); }
+.flagged-swatch { background: white; border: 2px solid #d00; }
+.legend { font-size: .8rem; color: #444; margin: .2rem 0 .3rem; display: flex; flex-wrap: wrap; gap: .9rem; }
+.legend-item { white-space: nowrap; }
+.legend-item svg { vertical-align: -2px; }
+.plot-wrap { overflow-x: auto; }
+svg.plot { max-width: 100%; height: auto; font-size: 11px; display: block; }
+svg.plot text { fill: #333; }
+.grid { stroke: #e6e6e6; stroke-width: 1; }
+.grid.minor { stroke: #f3f3f3; }
+.axis-line { stroke: #888; }
+rect.partition { fill: rgba(214, 39, 40, .10); stroke: rgba(214, 39, 40, .25); }
+.partition-label { font-size: 9px; fill: #a33 !important; }
+.role-span { stroke: white; stroke-width: .5; }
+.term-label { font-size: 10px; }
+.role-leader + .term-label { fill: white !important; }
+.ops-timeline .op rect { stroke-width: .8; }
+.ops-timeline .op text { font-size: 9px; pointer-events: none; }
+.ops-timeline .op.flagged rect { stroke: #d00 !important; stroke-width: 2; }
+.ops-timeline .op.culprit rect { stroke-width: 3.2; }
+#latency-plot .op.flagged { stroke: #d00; stroke-width: 2; }
+.op.hover rect, circle.op.hover { stroke: black !important; stroke-width: 2; }
+.hidden-f { display: none; }
+.failure { border: 1px solid #e5b4b4; border-radius: 6px; padding: .4rem .8rem; margin: .8rem 0; background: #fffafa; }
+.explanation { font-size: .85rem; }
+.note, .empty { color: var(--muted); font-size: .85rem; }
+#op-details { position: fixed; right: .8rem; bottom: .8rem; max-width: 36rem; background: #fffff0; border: 1px solid #ccc; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.15); font-size: .8rem; padding: .3rem .5rem; font-family: monospace; }
+#op-details[hidden] { display: none; }
+footer { margin-top: 2rem; font-size: .8rem; color: var(--muted); }
+`;
+
+// Plain DOM code, no dependencies: toggles functions in the latency plot and
+// shows the hovered operation's details.
+const JS = `
+(function () {
+  var details = document.getElementById('op-details');
+  document.querySelectorAll('.toggle-f').forEach(function (box) {
+    box.addEventListener('change', function () {
+      var f = box.getAttribute('data-f');
+      document.querySelectorAll('#latency-plot .op.f-' + f).forEach(function (el) {
+        el.classList.toggle('hidden-f', !box.checked);
+      });
+    });
+  });
+  var current = [];
+  function show(el) {
+    current.forEach(function (c) { c.classList.remove('hover'); });
+    var id = el.getAttribute('data-op');
+    current = Array.prototype.slice.call(document.querySelectorAll('[data-op="' + id + '"]'));
+    current.forEach(function (c) { c.classList.add('hover'); });
+    var t = el.querySelector('title');
+    if (details && t) { details.textContent = t.textContent; details.hidden = false; }
+  }
+  document.querySelectorAll('[data-op]').forEach(function (el) {
+    el.addEventListener('mouseenter', function () { show(el); });
+    el.addEventListener('mouseleave', function () {
+      current.forEach(function (c) { c.classList.remove('hover'); });
+      current = [];
+      if (details) details.hidden = true;
+    });
+  });
+})();
+`;
+
+/** Builds the report page. Pure: the same input gives the same bytes. */
+export function renderReport(input: ReportInput): string {
+  const r = input.results;
+  const ops = pairOperations(input.history);
+  const startedMs = r.startedAt ? Date.parse(r.startedAt) : NaN;
+  const spans = Number.isFinite(startedMs) ? parseRoleSpans(input.nodeLogs, startedMs) : new Map<string, RoleSpan[]>();
+  const parts = r.partitions ?? [];
+  const failures = r.linearizability?.failures ?? [];
+  const { ops: flagged, culprits } = flaggedOps(failures);
+
+  // One time axis for every plot: from 0 to the last thing that happened.
+  let t1 = Math.max(r.duration ?? 0, 0.001);
+  for (const o of ops) t1 = Math.max(t1, o.end ?? o.start);
+  for (const p of parts) t1 = Math.max(t1, p.stop ?? p.start);
+  const sx = xScale(0, t1);
+
+  const verdict = String(r.verdict ?? 'unknown');
+  const verdictClass = ['valid', 'invalid', 'unknown'].includes(verdict) ? verdict : 'unknown';
+  const nodes = r.nodes ?? [...spans.keys()];
+  const title = `${r.workload ?? 'run'} ${r.startedAt ?? ''}: ${verdict}`;
+  const links = Object.entries(input.links ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, href]) => `<a href="${esc(href)}">${esc(name)}</a>`)
+    .join(' · ');
+
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header>
+<h1>raftchart run report: ${esc(r.workload ?? '?')} <span class="verdict verdict-${verdictClass}" id="verdict">${esc(verdict)}</span></h1>
+${r.fixture ? `<div class="fixture-banner" id="fixture-banner">${esc(r.fixture)}</div>` : ''}
+${r.reasons?.length ? `<ul class="reasons" id="reasons">${r.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
+${input.readProblems?.length ? `<ul class="read-problems">${input.readProblems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
+</header>
+<section id="stats"><h2>Verdict and stats</h2>${statsTables(r)}</section>
+<section id="latency"><h2>Latency over time</h2>
+<p class="note">Each operation at its invocation time; height is the time to its completion. Partition periods are shaded.</p>
+${latencyLegend(ops)}<div class="plot-wrap">${latencyPlot(ops, sx, parts, flagged)}</div></section>
+<section id="roles"><h2>Node roles and terms</h2>
+<p class="note">From the nodes' own <code>role=… term=…</code> log lines, on the same time axis.</p>
+${roleLegend()}<div class="plot-wrap">${roleTimeline(spans, nodes, sx, parts, r.problems)}</div></section>
+<section id="operations"><h2>Operations timeline</h2>
+<p class="note">One lane per client process; a bar from invocation to completion (to the end when none came). Hover for details.</p>
+${opsLegend()}<div class="plot-wrap">${opsTimeline(ops, sx, parts, flagged, culprits, 'ops-timeline')}</div></section>
+${failuresSection(r, ops, sx, flagged, culprits)}
+${parts.length ? `<section id="partitions-list"><h2>Partitions</h2><table class="grid-table"><thead><tr><th>kind</th><th>from</th><th>to</th><th>grouping</th></tr></thead><tbody>${parts.map((p) => `<tr><td>${esc(p.kind ?? '')}</td><td>${num(p.start, 2)} s</td><td>${p.stop === null ? 'end' : num(p.stop, 2) + ' s'}</td><td>${esc(p.description ?? '')}</td></tr>`).join('')}</tbody></table></section>` : ''}
+${r.problems?.length ? `<section id="problems"><h2>Node problems</h2><ul>${r.problems.map((p) => `<li><code>${esc(p.node)}</code> ${esc(p.kind)} at ${num(p.time, 3)} s: ${esc(p.detail)}</li>`).join('')}</ul></section>` : ''}
+<footer>${links ? `Files: ${links}. ` : ''}Generated by raftchart (src/viz/report.ts); self-contained, no network.</footer>
+<div id="op-details" hidden></div>
+<script>${JS}</script>
+</body>
+</html>
+`;
+}
+
+// ---- reading a run directory -----------------------------------------------
+
+function parseHistory(text: string): HistoryEventLike[] {
+  const trimmed = text.trim();
+  if (trimmed === '') return [];
+  if (trimmed.startsWith('[')) return JSON.parse(trimmed) as HistoryEventLike[];
+  if (trimmed.startsWith('{') && !trimmed.includes('\n')) {
+    const one = JSON.parse(trimmed) as { history?: HistoryEventLike[] };
+    if (Array.isArray(one.history)) return one.history;
+  }
+  // JSON lines.
+  return trimmed
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as HistoryEventLike);
+}
+
+function listFiles(dir: string, depth = 2): string[] {
+  const out: string[] = [];
+  const walk = (d: string, left: number) => {
+    let names: string[];
+    try {
+      names = readdirSync(d).sort();
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      let st;
+      try {
+        st = statSync(p);
+      } catch {
+        continue;
+      }
+      if (st.isDirectory()) {
+        if (left > 0) walk(p, left - 1);
+      } else out.push(relative(dir, p));
+    }
+  };
+  walk(dir, depth);
+  return out;
+}
+
+/** Reads what the bench left in a run directory. Missing pieces become readProblems, not exceptions. */
+export function readRunDir(dir: string): ReportInput {
+  const readProblems: string[] = [];
+  const resultsPath = join(dir, 'results.json');
+  let results: ResultsLike = {};
+  if (existsSync(resultsPath)) {
+    try {
+      results = JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsLike;
+    } catch (e) {
+      readProblems.push(`results.json unreadable: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  } else {
+    readProblems.push('no results.json in the run directory');
+  }
+  const files = listFiles(dir);
+  const declared = results.files ?? {};
+  const declaredPaths = Object.values(declared);
+
+  // History: the file results.json names, else a file called history.*.
+  const historyRel =
+    Object.entries(declared).find(([k]) => /history/i.test(k))?.[1] ??
+    files.find((f) => /^history\.(json|jsonl)$/.test(basename(f))) ??
+    null;
+  let history: HistoryEventLike[] = [];
+  if (historyRel && existsSync(join(dir, historyRel))) {
+    try {
+      history = parseHistory(readFileSync(join(dir, historyRel), 'utf8'));
+    } catch (e) {
+      readProblems.push(`${historyRel} unreadable: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  } else {
+    readProblems.push('no history file in the run directory');
+  }
+
+  // Node logs: declared ones whose name says log, plus any *.log file.
+  const logRels = [
+    ...new Set([
+      ...Object.entries(declared)
+        .filter(([k, v]) => /log/i.test(k) && !/history/i.test(k) && /\.(log|txt)$/.test(v))
+        .map(([, v]) => v),
+      ...files.filter((f) => f.endsWith('.log')),
+    ]),
+  ].sort();
+  const nodeLogs: Record<string, string> = {};
+  for (const rel of logRels) {
+    try {
+      nodeLogs[rel] = readFileSync(join(dir, rel), 'utf8');
+    } catch {
+      readProblems.push(`${rel} unreadable`);
+    }
+  }
+
+  const links: Record<string, string> = {};
+  for (const rel of [...new Set([...declaredPaths, ...files])]) {
+    if (rel === 'index.html' || !existsSync(join(dir, rel))) continue;
+    links[rel] = rel.split('/').map(encodeURIComponent).join('/');
+  }
+  return { results, history, nodeLogs, links, readProblems };
+}
+
+/**
+ * Reads the files the bench wrote in `dir` (a store/<workload>/<timestamp>/
+ * directory) and writes `dir/index.html`. Never throws for a malformed or
+ * incomplete run: the page says what was missing.
+ */
+export async function writeRunReport(dir: string): Promise<void> {
+  const html = renderReport(readRunDir(dir));
+  await writeFile(join(dir, 'index.html'), html);
+}
