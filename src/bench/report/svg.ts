@@ -80,32 +80,52 @@ export function latencySvg(history: readonly HistoryEvent[], partitions: readonl
   return out.join('\n');
 }
 
-/** An HTML page with one column per process, one box per operation. */
+/**
+ * An HTML page with one column per process, one box per operation. Like
+ * Jepsen's timeline, the vertical axis is the order of events in the
+ * history (not wall-clock time), so short operations stay readable.
+ */
 export function timelineHtml(history: readonly HistoryEvent[], partitions: readonly PartitionPeriod[], title: string): string {
-  const MAX_OPS = 10_000;
+  const MAX_OPS = 4000;
   const all = pairOps(history);
   const ops = all.slice(0, MAX_OPS);
+  const lastIndex = ops.length === 0 ? 0 : Math.max(...ops.map((p) => (p.complete ?? p.invoke).index));
   const procs = [...new Set(ops.map((p) => p.invoke.process))].sort((a, b) => a - b);
   const col = new Map(procs.map((p, i) => [p, i]));
-  const end = Math.max(1, ...ops.map((p) => (p.complete ?? p.invoke).time));
-  const PX_PER_S = Math.min(400, Math.max(40, 20000 / (end / 1e9)));
-  const y = (ns: number) => 40 + (ns / 1e9) * PX_PER_S;
-  const CW = 90;
+  const ROW = 16;
+  const y = (index: number) => 30 + index * ROW;
+  // event index at a time (ns): first event at or after it
+  const times = history.slice(0, lastIndex + 1).map((e) => e.time);
+  const indexAt = (ns: number) => {
+    let lo = 0;
+    let hi = times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (times[mid] < ns) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const CW = 110;
   const boxes: string[] = [];
   for (const p of partitions) {
-    boxes.push(`<div class="part" style="top:${y(p.start * 1e9).toFixed(0)}px;height:${Math.max(1, y((p.stop ?? end / 1e9) * 1e9) - y(p.start * 1e9)).toFixed(0)}px;width:${procs.length * CW}px" title="${esc(`partition ${p.kind}: ${p.description}`)}"></div>`);
+    const a = indexAt(p.start * 1e9);
+    const b = p.stop === null ? lastIndex + 1 : indexAt(p.stop * 1e9);
+    if (a > lastIndex) continue;
+    boxes.push(`<div class="part" style="top:${y(a)}px;height:${Math.max(2, (b - a) * ROW)}px;width:${procs.length * CW}px" title="${esc(`partition ${p.kind} ${p.start.toFixed(2)}-${p.stop?.toFixed(2) ?? '?'}s: ${p.description}`)}"></div>`);
   }
   for (const p of ops) {
     const c = p.complete;
     const type = c ? c.type : 'info';
-    const top = y(p.invoke.time);
-    const bottom = c ? y(c.time) : top + 10;
+    const top = y(p.invoke.index);
+    const bottom = c ? y(c.index) + ROW - 2 : top + ROW - 2;
     const v = c && p.invoke.f === 'read' ? c.value : p.invoke.value;
     const label = `${p.invoke.f} ${JSON.stringify(v)}`;
     const err = c?.error ? ` error ${JSON.stringify(c.error)}` : '';
-    const tip = `${p.invoke.client} p${p.invoke.process} -> ${p.invoke.node}\nkey ${p.invoke.key}: ${label}\n${type}${err}\n${(p.invoke.time / 1e9).toFixed(3)}s .. ${c ? (c.time / 1e9).toFixed(3) + 's' : '?'}`;
+    const lat = c ? ` (${((c.time - p.invoke.time) / 1e6).toFixed(1)} ms)` : '';
+    const tip = `${p.invoke.client} p${p.invoke.process} -> ${p.invoke.node}\nkey ${p.invoke.key}: ${label}\n${type}${err}\n${(p.invoke.time / 1e9).toFixed(3)}s .. ${c ? (c.time / 1e9).toFixed(3) + 's' : '?'}${lat}\nhistory #${p.invoke.index}`;
     boxes.push(
-      `<div class="op ${type}" style="left:${col.get(p.invoke.process)! * CW}px;top:${top.toFixed(0)}px;height:${Math.max(3, bottom - top).toFixed(0)}px" title="${esc(tip)}">k${p.invoke.key} ${esc(label)}</div>`,
+      `<div class="op ${type}" style="left:${col.get(p.invoke.process)! * CW}px;top:${top}px;height:${bottom - top}px" title="${esc(tip)}">k${p.invoke.key} ${esc(label)}</div>`,
     );
   }
   const heads = procs.map((p, i) => `<div class="head" style="left:${i * CW}px">p${p}</div>`).join('');
@@ -113,14 +133,14 @@ export function timelineHtml(history: readonly HistoryEvent[], partitions: reado
 <html><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>
 body{font-family:sans-serif;font-size:11px;margin:10px}
-.wrap{position:relative;height:${(y(end) + 40).toFixed(0)}px}
-.op{position:absolute;width:${CW - 4}px;overflow:hidden;white-space:nowrap;border-radius:2px;padding:0 2px;box-sizing:border-box;font-size:10px}
+.wrap{position:relative;height:${y(lastIndex + 2)}px}
+.op{position:absolute;width:${CW - 6}px;overflow:hidden;white-space:nowrap;border-radius:3px;padding:1px 3px;box-sizing:border-box;font-size:10px;line-height:12px}
 .ok{background:#6DB6FE}.fail{background:#FEB5DA}.info{background:#FFAA26}
-.head{position:absolute;top:0;width:${CW - 4}px;font-weight:bold}
-.part{position:absolute;left:0;background:#E9DCA0;opacity:.5}
+.head{position:sticky;top:0;position:absolute;width:${CW - 6}px;font-weight:bold}
+.part{position:absolute;left:0;background:#E9DCA0;opacity:.45}
 </style></head><body>
 <h3>${esc(title)}</h3>
-<p>One column per process; a box spans an operation from invocation to completion (blue ok, pink fail, orange unknown). Shaded: network partitions. Hover for details.${all.length > MAX_OPS ? ` Showing the first ${MAX_OPS} of ${all.length} operations.` : ''}</p>
+<p>One column per process; a box spans an operation from its invocation to its completion, in history order (blue ok, pink fail, orange unknown). Shaded: network partitions. Hover for details.${all.length > MAX_OPS ? ` Showing the first ${MAX_OPS} of ${all.length} operations.` : ''}</p>
 <div class="wrap">${heads}
 ${boxes.join('\n')}
 </div></body></html>
