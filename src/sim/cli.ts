@@ -1,5 +1,274 @@
-// Placeholder until the simulator lands (issue 5).
-export async function runSimCli(_args: string[]): Promise<number> {
-  process.stderr.write('raftchart sim: the simulator is not built yet\n');
-  return 2;
+// `raftchart sim`: deterministic simulation of whole clusters.
+//
+// Standard output is deterministic: the same arguments give the same bytes.
+// Wall-clock figures (seeds per minute, simulated seconds per wall second)
+// go to standard error, on a line starting with "figures:".
+
+import { openSync, writeSync, closeSync } from 'node:fs';
+import { BUG_NAMES, type BugName } from './bugs.js';
+import { FAULTS, type FaultName } from './network.js';
+import { defaultSimOptions, runSimulation, type SimOptions, type SimResult } from './simulation.js';
+
+const USAGE = `usage: raftchart sim [options]
+
+Runs whole raftchart clusters (the real machines and runtime) in one process
+on a virtual clock with a seeded network; checks ElectionSafety, LogMatching,
+LeaderCompleteness and StateMachineSafety after every step, and the client
+history for linearizability at the end. The same seed replays exactly.
+
+options:
+  --seed S            run one seed (default 1)
+  --seeds N           run N seeds: S, S+1, ... S+N-1 (S from --seed, default 1)
+  --nodes N           servers (default ${defaultSimOptions.nodes})
+  --duration SECS     simulated seconds of load and faults (default ${defaultSimOptions.duration});
+                      then ${defaultSimOptions.recovery} s of recovery (--recovery SECS)
+  --faults LIST       comma-separated from ${FAULTS.join(', ')}; or all, none (default none)
+  --rate R            client operations per simulated second (default ${defaultSimOptions.rate})
+  --concurrency C     client threads, a number or Nn (default ${defaultSimOptions.concurrency})
+  --latency MS        mean one-way latency between servers (default ${defaultSimOptions.latencyMs})
+  --nemesis-interval SECS  mean time between partitions/pauses (default ${defaultSimOptions.nemesisInterval})
+  --max-batch N       most entries per AppendEntries (node config, default 256)
+  --heartbeat MS      leader heartbeat period (node config, default 50)
+  --bug NAME          TEST-ONLY bug variant: ${BUG_NAMES.join(', ')}
+  --trace FILE        write an NDJSON trace of chart transitions with the TLA+ variables (one seed)
+  --stop-on-fail      stop at the first failing seed
+  --verbose           one line per seed, not only failing ones
+  --steps K           steps shown before a failure (default ${defaultSimOptions.recentSteps})
+`;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export interface ParsedSimArgs {
+  readonly options: Omit<SimOptions, 'seed'>;
+  readonly seed: number;
+  readonly seeds: number | undefined;
+  readonly tracePath?: string;
+  readonly stopOnFail: boolean;
+  readonly verbose: boolean;
+}
+
+export function parseSimArgs(args: readonly string[]): ParsedSimArgs | string {
+  const o: Mutable<Omit<SimOptions, 'seed'>> = { ...defaultSimOptions };
+  let seed = 1;
+  let seeds: number | undefined;
+  let tracePath: string | undefined;
+  let stopOnFail = false;
+  let verbose = false;
+  let concurrencySpec: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string => {
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    const num = (min: number): number => {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < min) throw new Error(`${flag}: expected a number >= ${min}, got '${v}'`);
+      return n;
+    };
+    const int = (min: number): number => {
+      const n = num(min);
+      if (!Number.isInteger(n)) throw new Error(`${flag}: expected an integer, got ${n}`);
+      return n;
+    };
+    try {
+      switch (flag) {
+        case '--seed':
+          seed = int(-2147483648);
+          break;
+        case '--seeds':
+          seeds = int(1);
+          break;
+        case '--nodes':
+          o.nodes = int(1);
+          break;
+        case '--duration':
+          o.duration = num(0);
+          break;
+        case '--recovery':
+          o.recovery = num(0);
+          break;
+        case '--rate':
+          o.rate = num(0);
+          break;
+        case '--concurrency':
+          concurrencySpec = value();
+          break;
+        case '--latency':
+          o.latencyMs = num(0);
+          break;
+        case '--nemesis-interval':
+          o.nemesisInterval = num(0.01);
+          break;
+        case '--max-batch':
+          o.config = { ...o.config, maxBatch: int(1) };
+          break;
+        case '--heartbeat':
+          o.config = { ...o.config, heartbeatMs: int(1) };
+          break;
+        case '--steps':
+          o.recentSteps = int(0);
+          break;
+        case '--faults': {
+          const v = value();
+          const list = v === 'all' ? [...FAULTS] : v === 'none' || v === '' ? [] : v.split(',').map((x) => x.trim());
+          for (const f of list) if (!(FAULTS as readonly string[]).includes(f)) throw new Error(`unknown fault '${f}' (known: ${FAULTS.join(', ')})`);
+          o.faults = [...new Set(list as FaultName[])].sort((x, y) => FAULTS.indexOf(x) - FAULTS.indexOf(y));
+          break;
+        }
+        case '--bug': {
+          const v = value();
+          if (!(BUG_NAMES as string[]).includes(v)) throw new Error(`unknown bug '${v}' (known: ${BUG_NAMES.join(', ')})`);
+          o.bug = v as BugName;
+          break;
+        }
+        case '--trace':
+          tracePath = value();
+          break;
+        case '--no-linearizability':
+          o.checkLinearizability = false;
+          break;
+        case '--stop-on-fail':
+          stopOnFail = true;
+          break;
+        case '--verbose':
+          verbose = true;
+          break;
+        default:
+          throw new Error(`unknown option '${a}'`);
+      }
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+  if (concurrencySpec !== undefined) {
+    const m = /^(\d+)(n?)$/.exec(concurrencySpec);
+    if (!m || Number(m[1]) < 1) return `--concurrency: expected N or Nn, got '${concurrencySpec}'`;
+    o.concurrency = Number(m[1]) * (m[2] ? o.nodes : 1);
+  }
+  if (tracePath !== undefined && seeds !== undefined && seeds > 1) return '--trace writes one run: use it with --seed, not --seeds';
+  return { options: o, seed, seeds, ...(tracePath !== undefined ? { tracePath } : {}), stopOnFail, verbose };
+}
+
+/** The one-line command that replays a seed with these options. */
+export function reproCommand(seed: number, o: Omit<SimOptions, 'seed'>): string {
+  const d = defaultSimOptions;
+  const parts = ['bin/raftchart sim', `--seed ${seed}`, `--nodes ${o.nodes}`, `--duration ${o.duration}`];
+  parts.push(`--faults ${o.faults.length > 0 ? o.faults.join(',') : 'none'}`);
+  if (o.rate !== d.rate) parts.push(`--rate ${o.rate}`);
+  if (o.concurrency !== d.concurrency) parts.push(`--concurrency ${o.concurrency}`);
+  if (o.latencyMs !== d.latencyMs) parts.push(`--latency ${o.latencyMs}`);
+  if (o.nemesisInterval !== d.nemesisInterval) parts.push(`--nemesis-interval ${o.nemesisInterval}`);
+  if (o.recovery !== d.recovery) parts.push(`--recovery ${o.recovery}`);
+  if (!o.checkLinearizability) parts.push('--no-linearizability');
+  if (o.config?.maxBatch !== undefined) parts.push(`--max-batch ${o.config.maxBatch}`);
+  if (o.config?.heartbeatMs !== undefined) parts.push(`--heartbeat ${o.config.heartbeatMs}`);
+  if (o.bug) parts.push(`--bug ${o.bug}`);
+  return parts.join(' ');
+}
+
+export function describeResult(r: SimResult): string {
+  const n = r.net;
+  const ops = r.ops;
+  const verdict = r.violation
+    ? `${r.violation.invariant} violated`
+    : r.linearizable === undefined
+      ? 'not checked for linearizability'
+      : r.linearizable === true
+        ? 'linearizable'
+        : r.linearizable === false
+          ? 'NOT linearizable'
+          : 'linearizability unknown';
+  return (
+    `seed ${r.seed} ${r.ok ? 'ok' : 'FAILED'}: ${r.simSeconds.toFixed(1)} sim s, ${r.steps} steps, ` +
+    `${n.sent} msgs (${n.dropped} dropped, ${n.duplicated} duplicated), ` +
+    `${ops.invoked} ops (${ops.ok} ok, ${ops.fail} fail, ${ops.info} info), ` +
+    `${r.elections} elections, max term ${r.maxTerm}, ${r.committed} committed, ${r.nemesis} nemesis; ${verdict}`
+  );
+}
+
+/** The failure report: what broke, the repro command, and the last steps with chart transitions. */
+export function failureReport(r: SimResult, o: Omit<SimOptions, 'seed'>): string[] {
+  const lines: string[] = [];
+  if (r.violation) {
+    lines.push(`  ${r.violation.invariant} violated at ${(r.violation.time / 1000).toFixed(3)} s (step ${r.violation.step}): ${r.violation.detail}`);
+  }
+  for (const p of r.linearizabilityProblems) lines.push(`  ${p}`);
+  lines.push(`  repro: ${reproCommand(r.seed, o)}`);
+  // Replay with chart transitions recorded (same seed, same run) to explain it.
+  const again = runSimulation({ ...o, seed: r.seed, explain: true, checkLinearizability: false });
+  if (again.recent.length > 0) {
+    lines.push(`  last ${again.recent.length} steps (step, simulated time, what happened [chart transitions] => the node after it):`);
+    for (const l of again.recent) lines.push(`    ${l}`);
+  }
+  return lines;
+}
+
+export async function runSimCli(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const parsed = parseSimArgs(args);
+  if (typeof parsed === 'string') {
+    process.stderr.write(`raftchart sim: ${parsed}\n${USAGE}`);
+    return 2;
+  }
+  const { options, seed, seeds, tracePath, stopOnFail, verbose } = parsed;
+  const out = (s: string): void => {
+    process.stdout.write(`${s}\n`);
+  };
+  const count = seeds ?? 1;
+  const wall0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  let failed = 0;
+  let ran = 0;
+  let simSeconds = 0;
+  let steps = 0;
+  const failing: number[] = [];
+  let fd: number | undefined;
+  if (tracePath !== undefined) fd = openSync(tracePath, 'w');
+  try {
+    for (let k = 0; k < count; k++) {
+      const s = seed + k;
+      const r = runSimulation({
+        ...options,
+        seed: s,
+        ...(fd !== undefined ? { trace: (line: string) => void writeSync(fd!, `${line}\n`) } : {}),
+      });
+      ran++;
+      simSeconds += r.simSeconds;
+      steps += r.steps;
+      if (!r.ok) {
+        failed++;
+        failing.push(s);
+        out(describeResult(r));
+        for (const l of failureReport(r, options)) out(l);
+        if (stopOnFail) break;
+      } else if (verbose || count === 1) {
+        out(describeResult(r));
+      }
+    }
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (count > 1) {
+    out(
+      `${ran} seeds (${seed}..${seed + ran - 1}), ${options.nodes} nodes, ${options.duration} s + ${options.recovery} s recovery, ` +
+        `faults ${options.faults.length > 0 ? options.faults.join(',') : 'none'}${options.bug ? `, bug ${options.bug}` : ''}: ` +
+        `${ran - failed} ok, ${failed} failed${failing.length > 0 ? ` (seeds ${failing.slice(0, 20).join(', ')}${failing.length > 20 ? ', ...' : ''})` : ''}`,
+    );
+  }
+  const wall = (performance.now() - wall0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  process.stderr.write(
+    `figures: ${ran} seeds in ${wall.toFixed(2)} s wall (${((ran / wall) * 60).toFixed(0)} seeds/min), ` +
+      `${simSeconds.toFixed(0)} simulated s, ${(simSeconds / wall).toFixed(0)} simulated s per wall s ` +
+      `(${(simSeconds / cpuS).toFixed(0)} per CPU s), ${(steps / wall / 1000).toFixed(0)}k steps/s\n`,
+  );
+  return failed > 0 ? 1 : 0;
 }

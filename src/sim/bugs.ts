@@ -1,0 +1,49 @@
+// TEST-ONLY bug variants of the Raft machine, for showing that the simulator
+// catches real mistakes. Each swaps one or two guard/action implementations
+// by name through createRaftMachine's overrides; the chart and the production
+// machine never change. Never pass these to a node outside a simulation.
+
+import { actions } from '../../machines/actions.js';
+import { majorityMatchIndex } from '../../machines/guards.js';
+import type { MachineOverrides } from '../../machines/raft.js';
+
+export const BUGS = {
+  /** Figure 8: commit an entry of an earlier term by counting replicas. */
+  'commit-earlier-term': {
+    guards: {
+      canAdvanceCommitIndex: (ctx) => majorityMatchIndex(ctx) > ctx.commitIndex,
+    },
+  },
+  /** Grant a vote to any up-to-date candidate of the term, ignoring votedFor. */
+  'two-votes': {
+    guards: {
+      canGrantVote: (ctx, ev) => {
+        const b = ev.body as unknown as { term: number; last_log_index: number; last_log_term: number };
+        return b.term === ctx.term && ctx.log.isUpToDate(b.last_log_index, b.last_log_term);
+      },
+    },
+  },
+  /** Apply entries to the state machine as soon as they are in the log, before they commit. */
+  'apply-before-commit': {
+    guards: {
+      hasCommittedUnapplied: (ctx) => Math.max(ctx.commitIndex, ctx.log.lastIndex) > ctx.lastApplied,
+    },
+    actions: {
+      applyCommitted: (ctx) =>
+        actions.applyCommitted({ ...ctx, commitIndex: Math.max(ctx.commitIndex, ctx.log.lastIndex) }),
+    },
+  },
+  /** The seed's bug: truncate the log after prev_log_index on every AppendEntries, even when the entries match. */
+  'truncate-without-conflict': {
+    actions: {
+      handleAppendEntries: (ctx, ev) => {
+        const prev = ev.body.prev_log_index as number;
+        if (ctx.log.matches(prev, ev.body.prev_log_term as number)) ctx.log.truncateFrom(prev + 1);
+        return actions.handleAppendEntries(ctx, ev);
+      },
+    },
+  },
+} satisfies Record<string, MachineOverrides>;
+
+export type BugName = keyof typeof BUGS;
+export const BUG_NAMES = Object.keys(BUGS) as BugName[];

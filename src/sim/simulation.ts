@@ -1,0 +1,353 @@
+// One deterministic simulation run: a whole raftchart cluster (the real
+// machines and runtime, one RaftNode per server) on one VirtualClock, a
+// seeded network with faults, a nemesis, and lin-kv clients. After every
+// step (one timer: a delivery, a node's timer, a client or nemesis action)
+// the Raft invariants are checked on the node the step touched; at the end
+// the client history is checked for linearizability with the bench's
+// checker. Nothing here reads the wall clock or Math.random: the seed
+// decides everything, so a run replays byte for byte.
+
+import { VirtualClock } from '../runtime/clock.js';
+import { RaftNode, type Message, type TransitionStep } from '../runtime/node.js';
+import { checkLinearizable } from '../bench/checker/linearizable.js';
+import type { RaftConfig } from '../../machines/index.js';
+import { BUGS, type BugName } from './bugs.js';
+import { InvariantChecker, type Violation } from './invariants.js';
+import { NodeClock, SimNetwork, type FaultName, type StepLabel } from './network.js';
+import { SimRng } from './rng.js';
+import { TraceWriter } from './trace.js';
+import { LinKvClients } from './workload.js';
+
+export interface SimOptions {
+  readonly seed: number;
+  readonly nodes: number;
+  /** Simulated seconds of client load and faults (a recovery period follows). */
+  readonly duration: number;
+  readonly faults: readonly FaultName[];
+  /** Client operations per simulated second, over all clients. */
+  readonly rate: number;
+  /** Client threads. */
+  readonly concurrency: number;
+  readonly clientTimeoutMs: number;
+  readonly perKeyLimit: number;
+  readonly latencyMs: number;
+  /** Mean simulated seconds between nemesis actions (partition, pause). */
+  readonly nemesisInterval: number;
+  /** Simulated seconds after the load, with faults healed, before the end. */
+  readonly recovery: number;
+  /** A test-only bug variant of the machine. */
+  readonly bug?: BugName;
+  readonly config?: Partial<RaftConfig>;
+  /** Check linearizability at the end. */
+  readonly checkLinearizability: boolean;
+  /** How many recent steps to keep for the failure trace. */
+  readonly recentSteps: number;
+  /** Record chart transitions in the recent steps (slower; used to explain a failure). */
+  readonly explain?: boolean;
+  /** Write an NDJSON trace of chart transitions (slower). */
+  readonly trace?: (line: string) => void;
+}
+
+export const defaultSimOptions: Omit<SimOptions, 'seed'> = {
+  nodes: 3,
+  duration: 20,
+  faults: [],
+  rate: 30,
+  concurrency: 6,
+  clientTimeoutMs: 2000,
+  perKeyLimit: 40,
+  latencyMs: 5,
+  nemesisInterval: 4,
+  recovery: 5,
+  checkLinearizability: true,
+  recentSteps: 40,
+};
+
+export interface SimResult {
+  readonly seed: number;
+  readonly ok: boolean;
+  readonly violation?: Violation & { readonly time: number; readonly step: number };
+  /** Linearizability verdict (undefined when not checked or a violation stopped the run). */
+  readonly linearizable?: boolean | 'unknown';
+  readonly linearizabilityProblems: readonly string[];
+  /** Readable lines for the last steps before the end (or the violation). */
+  readonly recent: readonly string[];
+  readonly simSeconds: number;
+  readonly steps: number;
+  readonly net: SimNetwork['stats'];
+  readonly ops: LinKvClients['stats'];
+  readonly elections: number;
+  readonly maxTerm: number;
+  readonly committed: number;
+  readonly nemesis: number;
+}
+
+interface Recent {
+  t: number;
+  label: StepLabel | undefined;
+  node: string | undefined;
+  /** role, term, last index, last term, commit, applied, votedFor, leader of the touched node after the step. */
+  after: unknown[];
+  transitions: string[];
+}
+
+export function runSimulation(options: Partial<SimOptions> & { seed: number }): SimResult {
+  const o: SimOptions = { ...defaultSimOptions, ...options };
+  const root = new SimRng(o.seed);
+  const netRng = root.fork(1);
+  const clientRng = root.fork(2);
+  const nemesisRng = root.fork(3);
+  const nodeSeedRng = root.fork(4);
+
+  const clock = new VirtualClock();
+  const sim: { label: StepLabel | undefined; touched: string | undefined } = { label: undefined, touched: undefined };
+  const faults = new Set(o.faults);
+  const net = new SimNetwork(clock, netRng, { latencyMs: o.latencyMs, faults, lossRate: 0.05, duplicateRate: 0.05, delayRate: 0.02 }, sim);
+  const ids = Array.from({ length: o.nodes }, (_, i) => `n${i}`);
+  const checker = new InvariantChecker(ids);
+  const nodes = new Map<string, RaftNode>();
+  const tracer = o.trace ? new TraceWriter(o.trace) : undefined;
+  let stepTransitions: string[] = [];
+
+  if (tracer) {
+    tracer.header({
+      servers: ids,
+      seed: o.seed,
+      bug: o.bug ?? null,
+      faults: [...faults],
+      // Variables of tla/Raft.tla not written per line: appliedLog[i] is SubSeq(log[i], 1, lastApplied[i]);
+      // msgs is the network (each line's event is the message received); elected and committed are history.
+      derived: { appliedLog: 'SubSeq(log, 1, lastApplied)' },
+    });
+  }
+
+  const onTransition =
+    tracer || o.explain
+      ? (node: RaftNode, step: TransitionStep) => {
+          if (o.explain) stepTransitions.push(`${node.id}:${step.name}`);
+          if (tracer) tracer.transition(clock.now(), node.id!, step, checker.watchOf(node as never));
+        }
+      : undefined;
+
+  for (const id of ids) {
+    const nc = new NodeClock(clock, id, sim);
+    const node = new RaftNode({
+      clock: nc,
+      send: (msg: Message) => net.send(msg),
+      logLevel: 'error',
+      seed: nodeSeedRng.u32() | 1,
+      ...(o.config ? { config: o.config } : {}),
+      ...(o.bug ? { overrides: BUGS[o.bug] } : {}),
+      ...(onTransition ? { onTransition } : {}),
+    });
+    nodes.set(id, node);
+    net.addNode(id, { deliver: (msg) => node.handle(msg) }, nc);
+  }
+  const nodeList = [...nodes.values()];
+  for (const id of ids) {
+    nodes.get(id)!.handle({ src: 'c-init', dest: id, body: { type: 'init', msg_id: 1, node_id: id, node_ids: ids } });
+    checker.watchOf(nodes.get(id) as never);
+  }
+
+  const clients = new LinKvClients(
+    clock,
+    clientRng,
+    net,
+    ids,
+    { concurrency: o.concurrency, rate: o.rate, timeoutMs: o.clientTimeoutMs, perKeyLimit: o.perKeyLimit },
+    sim,
+  );
+  net.addClient('c-init', { deliver: () => {} });
+
+  const loadEnd = o.duration * 1000;
+  const end = loadEnd + o.recovery * 1000;
+  let nemesisCount = 0;
+
+  // ---- the nemesis: partitions and pauses, healed before the recovery period.
+  const nemesisKinds = (['partition', 'pause'] as const).filter((k) => faults.has(k));
+  const paused = new Set<string>();
+  const heal = (): void => {
+    if (net.partitioned) net.heal();
+    for (const p of [...paused].sort()) {
+      net.resume(p);
+      paused.delete(p);
+    }
+  };
+  const nemesis = (): void => {
+    if (clock.now() >= loadEnd) return;
+    const kind = nemesisRng.pick(nemesisKinds);
+    nemesisCount++;
+    let text: string;
+    if (kind === 'partition') {
+      const shuffled = nemesisRng.shuffle(ids);
+      const mode = nemesisRng.int(3);
+      let groups: string[][];
+      if (mode === 0) groups = [[shuffled[0]!], shuffled.slice(1)]; // isolate one node
+      else if (mode === 1) {
+        const cut = Math.floor(ids.length / 2);
+        groups = [shuffled.slice(0, cut), shuffled.slice(cut)]; // majority | minority
+      } else {
+        groups = shuffled.map((x) => [x]); // everyone alone
+      }
+      groups = groups.map((g) => g.sort());
+      net.partition(groups);
+      text = `partition ${groups.map((g) => g.join(' ')).join(' | ')}`;
+    } else {
+      const target = nemesisRng.pick(ids);
+      if (!paused.has(target)) {
+        paused.add(target);
+        net.pause(target);
+      }
+      text = `pause ${target}`;
+    }
+    sim.label = { kind: 'nemesis', text };
+    sim.touched = undefined;
+    const dur = nemesisRng.range(0.5, 2.5) * o.nemesisInterval * 1000 * 0.5;
+    clock.setTimeout(() => {
+      if (kind === 'partition') {
+        net.heal();
+        sim.label = { kind: 'nemesis', text: 'heal partition' };
+      } else {
+        const t = [...paused].sort();
+        for (const p of t) net.resume(p);
+        paused.clear();
+        sim.label = { kind: 'nemesis', text: `resume ${t.join(' ')}` };
+      }
+      sim.touched = undefined;
+    }, Math.min(dur, Math.max(0, loadEnd - clock.now())));
+    clock.setTimeout(nemesis, Math.max(1, nemesisRng.exponential(o.nemesisInterval * 1000)));
+  };
+  if (nemesisKinds.length > 0) clock.setTimeout(nemesis, Math.max(1, nemesisRng.exponential(o.nemesisInterval * 1000)));
+  clock.setTimeout(() => {
+    sim.label = { kind: 'nemesis', text: 'end of load: heal everything, clients stop' };
+    sim.touched = undefined;
+    clients.stop();
+    heal();
+  }, loadEnd);
+
+  clients.start();
+
+  // ---- the loop: one timer per step, invariants after each.
+  const recent: (Recent | undefined)[] = new Array(o.recentSteps);
+  let steps = 0;
+  let violation: SimResult['violation'];
+  const record = o.recentSteps > 0;
+  for (;;) {
+    const at = clock.nextDeadline();
+    if (at === undefined || at > end) break;
+    sim.label = undefined;
+    sim.touched = undefined;
+    if (o.explain) stepTransitions = [];
+    clock.step(end);
+    steps++;
+    let v: Violation | undefined;
+    const touched = sim.touched;
+    // Only the node a step touched can have changed (client and nemesis steps touch none);
+    // every 1024 steps all nodes are checked anyway, as a safety net.
+    if (touched !== undefined) {
+      v = checker.check(nodes.get(touched) as never);
+    } else if ((steps & 1023) === 0) {
+      for (const n of nodeList) if ((v = checker.check(n as never))) break;
+    }
+    if (record) {
+      const n = touched !== undefined ? nodes.get(touched) : undefined;
+      const c = n?.context;
+      let r = recent[steps % o.recentSteps];
+      if (!r) r = recent[steps % o.recentSteps] = { t: 0, label: undefined, node: undefined, after: [], transitions: [] };
+      r.t = clock.now();
+      r.label = sim.label;
+      r.node = touched;
+      r.transitions = stepTransitions;
+      if (c) {
+        r.after = [n!.role, c.term, c.log.lastIndex, c.log.lastTerm, c.commitIndex, c.lastApplied, c.votedFor, c.leader];
+      } else {
+        r.after = [];
+      }
+    }
+    if (v) {
+      violation = { ...v, time: clock.now(), step: steps };
+      break;
+    }
+  }
+
+  const simSeconds = clock.now() / 1000;
+  clients.finish();
+  let linearizable: boolean | 'unknown' | undefined;
+  const problems: string[] = [];
+  if (!violation && o.checkLinearizability) {
+    const r = checkLinearizable(clients.history, { timeLimit: 60 });
+    linearizable = r.valid;
+    for (const f of r.failures) problems.push(`key ${f.key}: ${f.culprit}`, ...f.explanation.map((l) => `  ${l}`));
+    if (r.unknownKeys.length > 0) problems.push(`linearizability unknown for keys ${r.unknownKeys.join(', ')} (search budget)`);
+  }
+  if (!violation) {
+    const drift = checker.verifyShadows(nodeList as never);
+    if (drift) problems.push(`simulator: ${drift}`);
+  }
+
+  const lines: string[] = [];
+  if (record) {
+    const first = Math.max(1, steps - o.recentSteps + 1);
+    for (let s = first; s <= steps; s++) {
+      const r = recent[s % o.recentSteps];
+      if (r) lines.push(formatRecent(s, r));
+    }
+  }
+  let maxTerm = 0;
+  for (const n of nodeList) maxTerm = Math.max(maxTerm, n.context?.term ?? 0);
+  for (const n of nodeList) n.stop();
+
+  return {
+    seed: o.seed,
+    ok: !violation && linearizable !== false && problems.length === 0,
+    ...(violation ? { violation } : {}),
+    ...(linearizable !== undefined ? { linearizable } : {}),
+    linearizabilityProblems: problems,
+    recent: lines,
+    simSeconds,
+    steps,
+    net: net.stats,
+    ops: clients.stats,
+    elections: checker.stats.elections,
+    maxTerm,
+    committed: checker.stats.committed,
+    nemesis: nemesisCount,
+  };
+}
+
+function summary(a: readonly unknown[]): string {
+  if (a.length === 0) return '';
+  const [role, term, lastIndex, lastTerm, commit, applied, voted, leader] = a as [string, number, number, number, number, number, string | null, string | null];
+  return `${role} term=${term} log=${lastIndex}${lastIndex > 0 ? `@${lastTerm}` : ''} commit=${commit} applied=${applied}${voted ? ` voted=${voted}` : ''}${leader ? ` leader=${leader}` : ''}`;
+}
+
+function describeMessage(m: Message): string {
+  const b = m.body;
+  const parts: string[] = [`${m.src}->${m.dest} ${b.type}`];
+  if (b.msg_id !== undefined) parts.push(`#${b.msg_id}`);
+  if (b.in_reply_to !== undefined) parts.push(`re #${b.in_reply_to}`);
+  for (const k of ['term', 'candidate_id', 'last_log_index', 'last_log_term', 'vote_granted', 'prev_log_index', 'prev_log_term', 'leader_commit', 'success', 'match_index', 'key', 'value', 'from', 'to', 'code']) {
+    if (b[k] !== undefined) parts.push(`${k}=${JSON.stringify(b[k])}`);
+  }
+  if (Array.isArray(b.entries)) {
+    const es = b.entries as { term: number }[];
+    parts.push(`entries=${es.length}${es.length > 0 ? `[terms ${es[0]!.term}..${es[es.length - 1]!.term}]` : ''}`);
+  }
+  return parts.join(' ');
+}
+
+function formatRecent(step: number, r: Recent): string {
+  const t = `${(r.t / 1000).toFixed(3)}s`;
+  let what: string;
+  const l = r.label;
+  if (!l) what = '(idle timer)';
+  else if (l.kind === 'deliver') {
+    what = `${l.dropped ? `drop (${l.dropped})` : 'deliver'}${l.copy ? ' (duplicate)' : ''} ${describeMessage(l.msg)}`;
+  }
+  else if (l.kind === 'timer') what = `timer at ${l.node}`;
+  else if (l.kind === 'resume') what = l.msg ? `resumed ${l.node} gets ${describeMessage(l.msg)}` : `resumed ${l.node} runs a late timer`;
+  else what = l.text;
+  const tr = r.transitions.length > 0 ? ` [${r.transitions.join(', ')}]` : '';
+  const after = r.after.length > 0 ? `  => ${r.node}: ${summary(r.after)}` : '';
+  return `#${step} ${t} ${what}${tr}${after}`;
+}

@@ -1,0 +1,113 @@
+// NDJSON traces of chart transitions, for validating runs of the code against
+// tla/Raft.tla (as etcd-io/raft's tla/ does for etcd). One line per chart
+// transition a node takes:
+//
+//   {"i":12,"t":1234.5,"node":"n1","transition":"acceptAppendEntries",
+//    "tla":"HandleAppendEntriesRequest","event":{...},"vars":{...}}
+//
+// `transition` is the name in spec/chart.ts, `tla` the action it mirrors
+// (spec/tla-mapping.ts), `event` the message in the spec's field names
+// (mtype, mterm, msource, mdest, mprevLogIndex, ...) or the timer, and `vars`
+// the node's values of the spec's per-server variables right after the
+// transition: currentTerm, state, votedFor, leader, commitIndex, lastApplied,
+// votesGranted, nextIndex, matchIndex, and the log. The log is written as a
+// change: `log.len` is its length and, when it changed, `log.from` is the
+// first index that changed and `log.entries` the entries from there on
+// ([term, value] pairs; value is the op, "Noop" for a new leader's no-op).
+// The first line of a file is a header naming the servers and the run.
+
+import { tlaMapping } from '../../spec/tla-mapping.js';
+import type { RaftContext } from '../../machines/index.js';
+import type { TransitionStep } from '../runtime/node.js';
+import type { LogWatch } from './invariants.js';
+
+const NIL = null;
+
+function tlaValue(op: unknown): unknown {
+  return (op as { f?: string }).f === 'noop' ? 'Noop' : op;
+}
+
+/** The spec's message record for a chart event (undefined for timers). */
+export function tlaMessage(ev: TransitionStep['event'], self: string): Record<string, unknown> | undefined {
+  const b = ev.body;
+  if (!b || ev.src === undefined) return undefined;
+  const base = { msource: ev.src, mdest: self, mterm: b.term };
+  switch (b.type) {
+    case 'request_vote':
+      return { mtype: 'request_vote', ...base, mlastLogTerm: b.last_log_term, mlastLogIndex: b.last_log_index };
+    case 'request_vote_res':
+      return { mtype: 'request_vote_res', ...base, mvoteGranted: b.vote_granted };
+    case 'append_entries':
+      return {
+        mtype: 'append_entries',
+        ...base,
+        mprevLogIndex: b.prev_log_index,
+        mprevLogTerm: b.prev_log_term,
+        mentries: (b.entries as { term: number; op: unknown }[]).map((e) => [e.term, tlaValue(e.op)]),
+        mcommitIndex: b.leader_commit,
+      };
+    case 'append_entries_res':
+      return { mtype: 'append_entries_res', ...base, msuccess: b.success, mmatchIndex: b.match_index };
+    default:
+      // A client request (read/write/cas/txn): the spec's ClientRequest value.
+      return { mtype: 'client_request', msource: ev.src, mdest: self, value: b };
+  }
+}
+
+export class TraceWriter {
+  private i = 0;
+  constructor(private readonly write: (line: string) => void) {}
+
+  header(info: Record<string, unknown>): void {
+    this.write(JSON.stringify({ header: true, ...info }));
+  }
+
+  transition(time: number, node: string, step: TransitionStep, watch: LogWatch | undefined): void {
+    const ctx = step.context;
+    const from = watch ? watch.takeForTrace() : 1;
+    const line = {
+      i: ++this.i,
+      t: time,
+      node,
+      transition: step.name,
+      tla: tlaMapping[step.name]?.tla ?? null,
+      event: tlaMessage(step.event, node) ?? { timer: step.event.type.startsWith('xstate.after') ? timerName(step) : step.event.type },
+      vars: varsOf(step.role, ctx, from),
+    };
+    this.write(JSON.stringify(line));
+  }
+}
+
+function timerName(step: TransitionStep): string {
+  return step.role === 'leader' || step.name === 'heartbeat' || step.name === 'stepDownWithoutQuorum'
+    ? 'heartbeatInterval'
+    : 'electionTimeout';
+}
+
+/** The spec's per-server variables of one node. */
+export function varsOf(role: string, ctx: RaftContext, logFrom = Infinity): Record<string, unknown> {
+  const nextIndex: Record<string, number> = {};
+  const matchIndex: Record<string, number> = {};
+  for (const p of ctx.nodes) {
+    nextIndex[p] = p === ctx.self ? ctx.log.lastIndex + 1 : (ctx.nextIndex[p] ?? 1);
+    matchIndex[p] = p === ctx.self ? ctx.log.lastIndex : (ctx.matchIndex[p] ?? 0);
+  }
+  const log: Record<string, unknown> = { len: ctx.log.lastIndex };
+  if (logFrom <= ctx.log.lastIndex || logFrom !== Infinity) {
+    const from = Math.max(1, Math.min(logFrom, ctx.log.lastIndex + 1));
+    log.from = from;
+    log.entries = ctx.log.slice(from, Number.MAX_SAFE_INTEGER).map((e) => [e.term, tlaValue(e.op)]);
+  }
+  return {
+    currentTerm: ctx.term,
+    state: role,
+    votedFor: ctx.votedFor ?? NIL,
+    leader: ctx.leader ?? NIL,
+    commitIndex: ctx.commitIndex,
+    lastApplied: ctx.lastApplied,
+    votesGranted: role === 'candidate' ? [...ctx.votes] : [],
+    nextIndex,
+    matchIndex,
+    log,
+  };
+}
