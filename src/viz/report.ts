@@ -61,6 +61,11 @@ export interface ResultsLike {
   options?: Record<string, unknown>;
   nodes?: string[];
   startedAt?: string;
+  /**
+   * ISO wall-clock time of history time 0 (the start of the client phase).
+   * When absent, node logs are aligned by `historyZero` below.
+   */
+  historyStartedAt?: string;
   duration?: number;
   stats?: {
     count?: number;
@@ -203,6 +208,41 @@ export function parseRoleSpans(logs: Record<string, string>, startedAtMs: number
   return spans;
 }
 
+const INIT_LINE = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))\s+\w+\s+\S+\s+initialised as /;
+
+export interface HistoryZero {
+  /** Wall-clock milliseconds of history time 0, or NaN when unknown. */
+  ms: number;
+  /** How it was found, said on the page. */
+  how: 'historyStartedAt' | 'init' | 'startedAt' | 'none';
+}
+
+/**
+ * The wall-clock time of history time 0, to put node log lines on the
+ * history's time axis. The bench's history (and partitions) count from the
+ * start of the client phase, which follows every node's init; `startedAt` is
+ * earlier, by the time nodes take to start. Best is `historyStartedAt`; else
+ * the last `initialised as` line of our nodes (the client phase starts right
+ * after the last init_ok); else `startedAt`.
+ */
+export function historyZero(r: ResultsLike, logs: Record<string, string>): HistoryZero {
+  const explicit = r.historyStartedAt ? Date.parse(r.historyStartedAt) : NaN;
+  if (Number.isFinite(explicit)) return { ms: explicit, how: 'historyStartedAt' };
+  const started = r.startedAt ? Date.parse(r.startedAt) : NaN;
+  let lastInit = NaN;
+  for (const text of Object.values(logs)) {
+    for (const line of text.split('\n')) {
+      const m = INIT_LINE.exec(line);
+      if (!m) continue;
+      const t = Date.parse(m[1]!);
+      if (Number.isFinite(t) && !(t <= lastInit)) lastInit = t;
+    }
+  }
+  if (Number.isFinite(lastInit) && (!Number.isFinite(started) || lastInit >= started)) return { ms: lastInit, how: 'init' };
+  if (Number.isFinite(started)) return { ms: started, how: 'startedAt' };
+  return { ms: NaN, how: 'none' };
+}
+
 function compareNodes(a: string, b: string): number {
   const na = /^n(\d+)$/.exec(a);
   const nb = /^n(\d+)$/.exec(b);
@@ -325,8 +365,11 @@ function partitionShading(sx: XScale, parts: readonly PartitionLike[], top: numb
     out.push(
       `<rect class="partition" data-partition="${i}" x="${r2(x0)}" y="${r2(top)}" width="${r2(Math.max(1, x1 - x0))}" height="${r2(height)}"><title>${esc(desc)}</title></rect>`,
     );
-    if (label && x1 - x0 > 40) {
-      out.push(`<text class="partition-label" x="${r2(x0 + 3)}" y="${r2(top + 10)}">${esc(p.description ?? p.kind ?? 'partition')}</text>`);
+    const text = p.description ?? p.kind ?? 'partition';
+    const fits = Math.floor((x1 - x0 - 6) / 5);
+    if (label && fits >= 4) {
+      const shown = text.length <= fits ? text : `${text.slice(0, fits - 1)}…`;
+      out.push(`<text class="partition-label" x="${r2(x0 + 3)}" y="${r2(top + 10)}">${esc(shown)}</text>`);
     }
   });
   out.push('</g>');
@@ -689,8 +732,8 @@ const JS = `
 export function renderReport(input: ReportInput): string {
   const r = input.results;
   const ops = pairOperations(input.history);
-  const startedMs = r.startedAt ? Date.parse(r.startedAt) : NaN;
-  const spans = Number.isFinite(startedMs) ? parseRoleSpans(input.nodeLogs, startedMs) : new Map<string, RoleSpan[]>();
+  const zero = historyZero(r, input.nodeLogs);
+  const spans = Number.isFinite(zero.ms) ? parseRoleSpans(input.nodeLogs, zero.ms) : new Map<string, RoleSpan[]>();
   const parts = r.partitions ?? [];
   const failures = r.linearizability?.failures ?? [];
   const { ops: flagged, culprits } = flaggedOps(failures);
@@ -730,8 +773,16 @@ ${input.readProblems?.length ? `<ul class="read-problems">${input.readProblems.m
 <p class="note">Each operation at its invocation time; height is the time to its completion. Partition periods are shaded.</p>
 ${latencyLegend(ops)}<div class="plot-wrap">${latencyPlot(ops, sx, parts, flagged)}</div></section>
 <section id="roles"><h2>Node roles and terms</h2>
-<p class="note">From the nodes' own <code>role=… term=…</code> log lines, on the same time axis.</p>
-${roleLegend()}<div class="plot-wrap">${roleTimeline(spans, nodes, sx, parts, r.problems)}</div></section>
+${spans.size === 0 ? roleTimeline(spans, nodes, sx, parts, r.problems) : `<p class="note" id="roles-alignment">From the nodes' own <code>role=… term=…</code> log lines, on the history's time axis: ${
+    zero.how === 'historyStartedAt'
+      ? 'time 0 is <code>historyStartedAt</code> from results.json.'
+      : zero.how === 'init'
+        ? 'results.json has no <code>historyStartedAt</code>, so time 0 is taken as the last node&#39;s <code>initialised as</code> log line (the client phase starts right after the last init); accurate to a few ms.'
+        : zero.how === 'startedAt'
+          ? '<strong>results.json has no <code>historyStartedAt</code> and no init line was found: time 0 is <code>startedAt</code>, which precedes the client phase by the nodes&#39; start-up, so the lanes may sit to the right of where they belong.</strong>'
+          : 'no start time in results.json: cannot place log lines in time.'
+  } Times before 0 (start-up) are not drawn.</p>
+${roleLegend()}<div class="plot-wrap">${roleTimeline(spans, nodes, sx, parts, r.problems)}</div>`}</section>
 <section id="operations"><h2>Operations timeline</h2>
 <p class="note">One lane per client process; a bar from invocation to completion (to the end when none came). Hover for details.</p>
 ${opsLegend()}<div class="plot-wrap">${opsTimeline(ops, sx, parts, flagged, culprits, 'ops-timeline')}</div></section>
@@ -809,7 +860,8 @@ export function readRunDir(dir: string): ReportInput {
 
   // History: the file results.json names, else a file called history.*.
   const historyRel =
-    Object.entries(declared).find(([k]) => /history/i.test(k))?.[1] ??
+    declared.history ??
+    Object.entries(declared).find(([k, v]) => /history/i.test(k) && /\.jsonl?$/.test(v))?.[1] ??
     files.find((f) => /^history\.(json|jsonl)$/.test(basename(f))) ??
     null;
   let history: HistoryEventLike[] = [];

@@ -142,6 +142,7 @@ export function writeHandmadeRun(dir: string, opts: { invalid: boolean }): { fla
     },
     nodes,
     startedAt,
+    historyStartedAt: startedAt,
     duration: 12,
     stats: {
       count,

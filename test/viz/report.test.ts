@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { flaggedOps, pairOperations, parseRoleSpans, readRunDir, renderReport, writeRunReport } from '../../src/viz/report.js';
+import { flaggedOps, historyZero, pairOperations, parseRoleSpans, readRunDir, renderReport, writeRunReport } from '../../src/viz/report.js';
 import { writeHandmadeRun } from './fixture.js';
 
 describe('run report', () => {
@@ -43,6 +43,18 @@ describe('run report', () => {
       ['candidate', 1, 2.5, 2.6],
       ['leader', 1, 2.6, null],
     ]);
+  });
+
+  it('puts history time 0 at historyStartedAt, else the last init line of our nodes, else startedAt', () => {
+    const logs = {
+      'n0.log': '2026-01-01T00:00:01.200Z info n0 initialised as n0 of n0,n1\n',
+      'n1.log': '2026-01-01T00:00:01.300Z info n1 initialised as n1 of n0,n1\n',
+    };
+    const startedAt = '2026-01-01T00:00:00.000Z';
+    expect(historyZero({ startedAt, historyStartedAt: '2026-01-01T00:00:01.305Z' }, logs)).toEqual({ ms: Date.parse('2026-01-01T00:00:01.305Z'), how: 'historyStartedAt' });
+    expect(historyZero({ startedAt }, logs)).toEqual({ ms: Date.parse('2026-01-01T00:00:01.300Z'), how: 'init' });
+    expect(historyZero({ startedAt }, { 'n0.log': 'other binary\n' })).toEqual({ ms: Date.parse(startedAt), how: 'startedAt' });
+    expect(historyZero({}, {}).how).toBe('none');
   });
 
   it('takes the flagged operations and the culprit from the checker failures', () => {
