@@ -12,7 +12,7 @@ function fmtHistoryLine(e: HistoryEvent): string {
   const t = (e.time / 1e9).toFixed(3).padStart(8);
   const v = JSON.stringify(e.value);
   const err = e.error === undefined ? '' : `\t${JSON.stringify(e.error)}`;
-  return `${t}\t${e.process}\t${e.client}->${e.node}\t:${e.type}\t:${e.f}\t[${e.key} ${v}]${err}`;
+  return `#${e.index}\t${t}\t${e.process}\t${e.client}->${e.node}\t:${e.type}\t:${e.f}\t[${e.key} ${v}]${err}`;
 }
 
 async function writeLines(path: string, lines: Iterable<string>): Promise<void> {
