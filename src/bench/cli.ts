@@ -5,6 +5,7 @@ import { relative } from 'node:path';
 import { HELP, parseArgs, UsageError } from './options.js';
 import { runTest } from './runner.js';
 import type { BenchResults, LatencyQuantiles } from './types.js';
+import { describeTxnChecker, type TxnCheckerResult } from './workloads/txn-list-append.js';
 
 export const VERDICT_LINES = {
   valid: 'Everything looks good! ヽ(‘ー`)ノ',
@@ -39,13 +40,14 @@ export function summarize(r: BenchResults, dir: string): string {
     }
   }
   const l = r.linearizability;
-  lines.push(`linearizability: ${l.valid === true ? 'valid' : l.valid === false ? 'INVALID' : 'unknown'} (${l.keyCount} keys checked in ${l.seconds.toFixed(2)} s)`);
-  for (const f of l.failures.slice(0, 5)) {
+  if ('listAppend' in l) lines.push(...describeTxnChecker(l as TxnCheckerResult));
+  else lines.push(`linearizability: ${l.valid === true ? 'valid' : l.valid === false ? 'INVALID' : 'unknown'} (${l.keyCount} keys checked in ${l.seconds.toFixed(2)} s)`);
+  for (const f of 'listAppend' in l ? [] : l.failures.slice(0, 5)) {
     lines.push(`  key ${f.key}: cannot linearise ${f.culprit}`);
     lines.push(`  these operations cannot all be linearised together:`);
     for (const e of f.explanation) lines.push(`    ${e}`);
   }
-  if (l.failures.length > 5) lines.push(`  ... and ${l.failures.length - 5} more keys (see results.json)`);
+  if (l.failures.length > 5 && !('listAppend' in l)) lines.push(`  ... and ${l.failures.length - 5} more keys (see results.json)`);
   if (r.problems.length > 0) {
     lines.push(`node problems: ${r.problems.length}`);
     for (const p of r.problems.slice(0, 10)) lines.push(`  ${p.node} at ${p.time.toFixed(2)} s: ${p.kind}: ${p.detail}`);

@@ -5,6 +5,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BenchOptions, LatencyDist, WorkloadName } from './types.js';
+import { parseTxnListAppendFlags } from './workloads/txn-list-append.js';
 
 export class UsageError extends Error {}
 
@@ -17,7 +18,8 @@ partitions, then checks the history. Exit status: 0 valid, 1 invalid,
 2 unknown (or a usage error).
 
 Maelstrom's flags (same meaning and defaults):
-  -w, --workload NAME         workload to run: lin-kv (default lin-kv)
+  -w, --workload NAME         workload to run: lin-kv or txn-list-append
+                              (default lin-kv)
       --bin FILE              the node binary to test (required); run once per
                               node with no arguments unless extra args follow
       --node-count NUM        number of nodes n0, n1, ... (default 5)
@@ -41,6 +43,12 @@ Maelstrom's flags (same meaning and defaults):
       --availability EXPECTED fraction of operations that must succeed, a
                               number from 0 to 1, or "total"; omitted means
                               availability never fails a test
+
+txn-list-append (Maelstrom's flags and defaults):
+      --key-count INT         keys in play at once (default 10, Elle's default)
+      --max-txn-length INT    most micro-ops per transaction (default 4)
+      --max-writes-per-key INT appends per key before it is retired (default 16)
+      --consistency-models M  strict-serializable (default) or serializable
 
 Bench options:
       --store DIR             where runs are stored (default ./store)
@@ -82,16 +90,16 @@ const FLAGS: Record<string, Spec> = {
   '--recovery-time': { takesValue: true, key: 'recovery-time' },
   '--per-key-limit': { takesValue: true, key: 'per-key-limit' },
   '--checker-time-limit': { takesValue: true, key: 'checker-time-limit' },
+  '--key-count': { takesValue: true, key: 'key-count' },
+  '--max-txn-length': { takesValue: true, key: 'max-txn-length' },
+  '--max-writes-per-key': { takesValue: true, key: 'max-writes-per-key' },
+  '--consistency-models': { takesValue: true, key: 'consistency-models' },
   '-h': { takesValue: false, key: 'help' },
   '--help': { takesValue: false, key: 'help' },
 };
 
 /** Maelstrom flags for workloads or features this bench does not have yet. */
 const KNOWN_UNSUPPORTED = new Set([
-  '--consistency-models',
-  '--key-count',
-  '--max-txn-length',
-  '--max-writes-per-key',
   '--topology',
   '--log-net-send',
   '--log-net-recv',
@@ -151,12 +159,14 @@ export function parseArgs(argv: readonly string[], env: { cwd?: string } = {}): 
   };
 
   const workload = get('workload') ?? 'lin-kv';
-  if (workload !== 'lin-kv') {
-    throw new UsageError(
-      workload === 'txn-list-append'
-        ? `--workload txn-list-append is not implemented yet; available: lin-kv`
-        : `--workload must be one of: lin-kv (got ${JSON.stringify(workload)})`,
-    );
+  if (workload !== 'lin-kv' && workload !== 'txn-list-append') {
+    throw new UsageError(`--workload must be one of: lin-kv, txn-list-append (got ${JSON.stringify(workload)})`);
+  }
+  let txnListAppend: BenchOptions['txnListAppend'];
+  try {
+    txnListAppend = parseTxnListAppendFlags((flag) => get(flag.slice(2)));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
   const binArg = get('bin');
   if (binArg === undefined) throw new UsageError('expected a --bin PATH_TO_BINARY to test');
@@ -231,6 +241,7 @@ export function parseArgs(argv: readonly string[], env: { cwd?: string } = {}): 
       seed,
       perKeyLimit,
       checkerTimeLimit,
+      ...(workload === 'txn-list-append' ? { txnListAppend } : {}),
     },
   };
 }

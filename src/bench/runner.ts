@@ -10,8 +10,7 @@ import { Rng } from './random.js';
 import { computeStats, netStats } from './stats.js';
 import { writeStore } from './store.js';
 import type { BenchOptions, BenchResults, HistoryEvent, NodeProblem, PartitionPeriod } from './types.js';
-import { LinKvWorkload } from './workloads/lin-kv.js';
-import type { Workload } from './workloads/workload.js';
+import { createWorkload, type Workload } from './workloads/workload.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -122,7 +121,7 @@ export async function runTest(opts: BenchOptions, quiet = false): Promise<RunOut
     const initOk = inits.every(Boolean);
 
     if (initOk) {
-      const workload: Workload = new LinKvWorkload({
+      const workload: Workload = createWorkload(opts, {
         nodeCount: opts.nodeCount,
         concurrency: opts.concurrency,
         rng: new Rng(opts.seed ^ 0x27d4eb2f),
@@ -317,7 +316,8 @@ export async function runTest(opts: BenchOptions, quiet = false): Promise<RunOut
     if (lin.valid === false) {
       verdict = 'invalid';
       const ks = lin.failures.map((f) => f.key);
-      reasons.push(
+      if ('reasons' in lin && Array.isArray(lin.reasons)) reasons.push(...(lin.reasons as string[]));
+      else reasons.push(
         `${ks.length} key(s) not linearizable: ${ks.slice(0, 20).join(', ')}${ks.length > 20 ? `, ... (${ks.length - 20} more)` : ''}`,
       );
     } else if (!availValid) {

@@ -5,7 +5,7 @@
 // its shape must stay backward compatible (add fields, do not rename).
 
 export type LatencyDist = 'constant' | 'uniform' | 'exponential';
-export type WorkloadName = 'lin-kv';
+export type WorkloadName = 'lin-kv' | 'txn-list-append';
 
 export interface BenchOptions {
   workload: WorkloadName;
@@ -41,6 +41,8 @@ export interface BenchOptions {
   perKeyLimit: number;
   /** Seconds the linearizability search may take in total before giving up. */
   checkerTimeLimit: number;
+  /** txn-list-append only: --key-count, --max-txn-length, --max-writes-per-key, --consistency-models. */
+  txnListAppend?: import('./workloads/txn-list-append.js').TxnListAppendFlags;
 }
 
 /** One event in the history: an invocation or a completion. */

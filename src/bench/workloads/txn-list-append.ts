@@ -223,6 +223,28 @@ export function toCheckerResult(r: ListAppendResult): TxnCheckerResult {
   };
 }
 
+/** The checker's part of the run summary, in words. */
+export function describeTxnChecker(c: TxnCheckerResult, examples = 3): string[] {
+  const r = c.listAppend;
+  const verdict = r.valid === true ? 'valid' : r.valid === false ? 'INVALID' : 'unknown';
+  const lines = [
+    `${r.model}: ${verdict} (${r.txns.ok} ok, ${r.txns.info} info, ${r.txns.fail} fail txns over ${r.keyCount} keys; ` +
+      `graph of ${r.txns.graph} txns, edges ww ${r.edges.ww} wr ${r.edges.wr} rw ${r.edges.rw} realtime ${r.edges.realtime}; ` +
+      `${r.sccs} cyclic component(s); checked in ${r.seconds.toFixed(2)} s)`,
+  ];
+  if (r.anomalyTypes.length > 0) {
+    lines.push(`  anomalies: ${r.anomalyTypes.map((n) => `${n} x${r.anomalyCounts[n]}`).join(', ')}`);
+  }
+  for (const name of r.anomalyTypes) {
+    for (const a of r.anomalies.filter((x) => x.name === name).slice(0, examples)) {
+      lines.push(`  ${name}:`);
+      for (const e of a.explanation) lines.push(`    ${e}`);
+    }
+  }
+  for (const u of r.unknownReasons) lines.push(`  unknown: ${u}`);
+  return lines;
+}
+
 /**
  * The bench workload: thread t talks to node t mod node-count (as in lin-kv);
  * every free thread takes the next txn of one shared generator, as Jepsen's
@@ -230,7 +252,7 @@ export function toCheckerResult(r: ListAppendResult): TxnCheckerResult {
  * carry f 'txn', the txn as value, and key -1 (a txn is not a one-key op).
  */
 export class TxnListAppendWorkload implements Workload {
-  readonly name = 'txn-list-append' as unknown as Workload['name'];
+  readonly name = 'txn-list-append' as const;
   readonly notes: string[] = [];
   private readonly gen: TxnGenerator;
 
@@ -246,7 +268,8 @@ export class TxnListAppendWorkload implements Workload {
   }
 
   nextOp(_thread: number): Invocation {
-    return { f: 'txn' as Invocation['f'], key: -1, value: this.gen.next() };
+    // HistoryEvent's f names lin-kv's functions; a txn event carries 'txn' (as Maelstrom's :txn).
+    return { f: 'txn' as unknown as Invocation['f'], key: -1, value: this.gen.next() };
   }
 
   async invoke(client: RpcClient, node: string, op: Invocation, timeoutMs: number): Promise<Completion> {

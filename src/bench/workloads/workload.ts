@@ -28,7 +28,7 @@ export interface Completion {
 }
 
 export interface Workload {
-  readonly name: 'lin-kv';
+  readonly name: import('../types.js').WorkloadName;
   readonly notes: string[];
   /** The next operation for a free client thread. */
   nextOp(thread: number): Invocation;
@@ -36,4 +36,14 @@ export interface Workload {
   invoke(client: RpcClient, node: string, op: Invocation, timeoutMs: number): Promise<Completion>;
   /** Checks the whole history. */
   check(history: readonly HistoryEvent[], timeLimitSeconds: number): CheckerResult;
+}
+
+// Registry hook: the workload for a run, by name. (The workloads import only
+// types from this file, so these imports make no cycle at run time.)
+import { LinKvWorkload } from './lin-kv.js';
+import { TxnListAppendWorkload } from './txn-list-append.js';
+
+export function createWorkload(opts: import('../types.js').BenchOptions, ctx: WorkloadContext): Workload {
+  if (opts.workload === 'txn-list-append') return new TxnListAppendWorkload(ctx, opts.txnListAppend);
+  return new LinKvWorkload(ctx);
 }
