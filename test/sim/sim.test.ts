@@ -1,0 +1,167 @@
+// Deterministic simulation: replay, many seeds, bug variants caught, traces.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { transitions } from '../../spec/chart.js';
+import { tlaMapping } from '../../spec/tla-mapping.js';
+import { BUG_NAMES, type BugName } from '../../src/sim/bugs.js';
+import { describeResult, parseSimArgs, reproCommand } from '../../src/sim/cli.js';
+import { FAULTS, type FaultName } from '../../src/sim/network.js';
+import { defaultSimOptions, runSimulation, type SimOptions, type SimResult } from '../../src/sim/simulation.js';
+
+/** The fault mix of a seed in the many-seed sweep: every combination shows up. */
+function faultsFor(seed: number): FaultName[] {
+  const mixes: FaultName[][] = [
+    [],
+    ['partition'],
+    ['loss', 'duplicate'],
+    ['reorder', 'delay'],
+    ['pause'],
+    ['partition', 'pause'],
+    [...FAULTS],
+    [...FAULTS],
+  ];
+  return mixes[seed % mixes.length]!;
+}
+
+describe('deterministic simulation', () => {
+  it('replays a seed exactly (result, figures and recent steps)', () => {
+    const opts = { seed: 4242, duration: 6, recovery: 2, faults: [...FAULTS] };
+    const a = runSimulation(opts);
+    const b = runSimulation(opts);
+    expect(a.ok).toBe(true);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    expect(a.steps).toBeGreaterThan(500);
+    expect(a.ops.ok).toBeGreaterThan(10);
+    // A different seed takes a different path.
+    expect(JSON.stringify(runSimulation({ ...opts, seed: 4243 }))).not.toBe(JSON.stringify(a));
+  });
+
+  it('the CLI prints the same bytes for the same seed', async () => {
+    const { spawnSync } = await import('node:child_process');
+    if (!existsSync('dist/raftchart.js')) return; // built by `npm test`'s pretest
+    const run = () =>
+      spawnSync('node', ['bin/raftchart', 'sim', '--seeds', '3', '--seed', '77', '--duration', '3', '--faults', 'all', '--verbose'], {
+        encoding: 'utf8',
+      });
+    const a = run();
+    const b = run();
+    expect(a.status).toBe(0);
+    expect(a.stdout).toContain('3 seeds (77..79)');
+    expect(b.stdout).toBe(a.stdout);
+    expect(a.stderr).toMatch(/^figures: /m);
+  });
+
+  // >= 200 seeds in npm test: 4 x 56 seeds of 6 + 2 simulated seconds each, all fault mixes.
+  for (const part of [0, 1, 2, 3]) {
+    it(`seeds ${part * 56 + 1}..${part * 56 + 56}: every invariant holds after every step and histories are linearizable`, () => {
+      const failed: string[] = [];
+      let sim = 0;
+      const t0 = performance.now();
+      for (let seed = part * 56 + 1; seed <= part * 56 + 56; seed++) {
+        const r = runSimulation({ seed, duration: 6, recovery: 2, faults: faultsFor(seed) });
+        sim += r.simSeconds;
+        if (!r.ok) failed.push(`${describeResult(r)}\n  ${r.violation?.detail ?? r.linearizabilityProblems.join('\n  ')}\n  repro: ${reproCommand(seed, { ...defaultSimOptions, duration: 6, recovery: 2, faults: faultsFor(seed) })}`);
+      }
+      const wall = (performance.now() - t0) / 1000;
+      console.log(`sim seeds part ${part}: 56 seeds, ${sim.toFixed(0)} simulated s in ${wall.toFixed(1)} s wall (${(sim / wall).toFixed(0)} sim s per wall s, ${((56 / wall) * 60).toFixed(0)} seeds/min)`);
+      expect(failed).toEqual([]);
+    });
+  }
+});
+
+/**
+ * Each test-only bug variant must be caught within a stated number of seeds.
+ * The bounds leave headroom over the first failing seed found when they were
+ * set (two-votes: 6, apply-before-commit: 2, truncate-without-conflict: 1,
+ * commit-earlier-term: 22).
+ */
+const hunts: Record<BugName, { within: number; options: Partial<SimOptions>; expect: string[] }> = {
+  'two-votes': { within: 40, options: { faults: [...FAULTS] }, expect: ['ElectionSafety'] },
+  'apply-before-commit': { within: 40, options: { faults: [...FAULTS] }, expect: ['StateMachineSafety'] },
+  'truncate-without-conflict': {
+    within: 40,
+    options: { faults: [...FAULTS] },
+    expect: ['LeaderCompleteness', 'LogMatching', 'StateMachineSafety'],
+  },
+  // Figure 8 needs a leader to count replicas of an old entry before its no-op
+  // reaches anyone: one entry per AppendEntries, and frequent partitions/pauses.
+  'commit-earlier-term': {
+    within: 60,
+    options: { faults: ['partition', 'pause'], nemesisInterval: 1, rate: 60, config: { maxBatch: 1 } },
+    expect: ['LeaderCompleteness', 'StateMachineSafety'],
+  },
+};
+
+describe('the simulator catches test-only bug variants', () => {
+  it('has a hunt for every variant', () => {
+    expect(Object.keys(hunts).sort()).toEqual([...BUG_NAMES].sort());
+  });
+  for (const bug of BUG_NAMES) {
+    const h = hunts[bug];
+    it(`${bug}: a violation within ${h.within} seeds`, () => {
+      let found: SimResult | undefined;
+      for (let seed = 1; seed <= h.within && !found; seed++) {
+        const r = runSimulation({ seed, bug, checkLinearizability: false, ...h.options });
+        if (r.violation) found = r;
+      }
+      expect(found, `${bug} not caught in ${h.within} seeds`).toBeDefined();
+      console.log(`${bug}: caught at seed ${found!.seed}: ${found!.violation!.invariant}: ${found!.violation!.detail}`);
+      expect(h.expect).toContain(found!.violation!.invariant);
+      // The same seed without the bug passes.
+      const clean = runSimulation({ seed: found!.seed, checkLinearizability: true, ...h.options });
+      expect(clean.ok, describeResult(clean)).toBe(true);
+    });
+  }
+});
+
+describe('traces and command line', () => {
+  it('writes an NDJSON trace of chart transitions with the TLA+ variables', () => {
+    const lines: string[] = [];
+    const r = runSimulation({ seed: 9, duration: 3, recovery: 1, faults: ['partition', 'loss'], trace: (l) => lines.push(l) });
+    const plain = runSimulation({ seed: 9, duration: 3, recovery: 1, faults: ['partition', 'loss'] });
+    expect(JSON.stringify(r)).toBe(JSON.stringify(plain)); // tracing changes nothing
+    const header = JSON.parse(lines[0]!);
+    expect(header).toMatchObject({ header: true, servers: ['n0', 'n1', 'n2'], seed: 9 });
+    const names = new Set(transitions.map((t) => t.name));
+    const seen = new Set<string>();
+    const vars = ['currentTerm', 'state', 'votedFor', 'leader', 'log', 'commitIndex', 'lastApplied', 'votesGranted', 'nextIndex', 'matchIndex'];
+    // Rebuild each node's log from the deltas and check it against the trace's own lengths.
+    const logs = new Map<string, unknown[]>();
+    for (const l of lines.slice(1)) {
+      const t = JSON.parse(l);
+      expect(names.has(t.transition)).toBe(true);
+      expect(t.tla).toBe(tlaMapping[t.transition]!.tla);
+      seen.add(t.transition);
+      expect(Object.keys(t.vars).sort()).toEqual([...vars].sort());
+      const log = logs.get(t.node) ?? [];
+      if (t.vars.log.from !== undefined) log.splice(t.vars.log.from - 1, Infinity, ...t.vars.log.entries);
+      expect(log.length).toBe(t.vars.log.len);
+      logs.set(t.node, log);
+    }
+    for (const n of ['updateTerm', 'followerElectionTimeout', 'grantVote', 'becomeLeader', 'acceptAppendEntries', 'heartbeat', 'advanceCommitIndex', 'applyCommitted']) {
+      expect(seen.has(n), n).toBe(true);
+    }
+    // If the TLA+ spec is present, every per-server variable it declares is in the trace (or derived).
+    if (existsSync('tla/Raft.tla')) {
+      const spec = readFileSync('tla/Raft.tla', 'utf8');
+      const block = /VARIABLES([\s\S]*?)\n\s*\n/.exec(spec)?.[1] ?? '';
+      const declared = [...block.matchAll(/^\s*(\w+),?\s*(\\\*|$)/gm)].map((m) => m[1]!);
+      for (const v of declared) expect([...vars, 'appliedLog'], `TLA+ variable ${v}`).toContain(v);
+    }
+  });
+
+  it('parses options and the repro command round-trips', () => {
+    const p = parseSimArgs(['--seed', '5', '--nodes', '5', '--duration', '7', '--faults', 'pause,loss', '--bug', 'two-votes', '--max-batch', '1']);
+    if (typeof p === 'string') throw new Error(p);
+    expect(p.options.faults).toEqual(['loss', 'pause']);
+    const cmd = reproCommand(5, p.options);
+    expect(cmd).toBe('bin/raftchart sim --seed 5 --nodes 5 --duration 7 --faults loss,pause --max-batch 1 --bug two-votes');
+    const again = parseSimArgs(cmd.split(' ').slice(2));
+    if (typeof again === 'string') throw new Error(again);
+    expect(again.options).toEqual(p.options);
+    expect(parseSimArgs(['--faults', 'meteor'])).toMatch(/unknown fault/);
+    expect(parseSimArgs(['--bug', 'nope'])).toMatch(/unknown bug/);
+    expect(parseSimArgs(['--nodes'])).toMatch(/needs a value/);
+  });
+});
