@@ -120,7 +120,7 @@ export function timelineHtml(history: readonly HistoryEvent[], partitions: reado
     const top = y(p.invoke.index);
     const bottom = c ? y(c.index) + ROW - 2 : top + ROW - 2;
     const v = c && p.invoke.f === 'read' ? c.value : p.invoke.value;
-    const label = `${p.invoke.f} ${JSON.stringify(v)}`;
+    const label = p.invoke.f === 'read' && type !== 'ok' ? 'read ?' : `${p.invoke.f} ${JSON.stringify(v)}`;
     const err = c?.error ? ` error ${JSON.stringify(c.error)}` : '';
     const lat = c ? ` (${((c.time - p.invoke.time) / 1e6).toFixed(1)} ms)` : '';
     const tip = `${p.invoke.client} p${p.invoke.process} -> ${p.invoke.node}\nkey ${p.invoke.key}: ${label}\n${type}${err}\n${(p.invoke.time / 1e9).toFixed(3)}s .. ${c ? (c.time / 1e9).toFixed(3) + 's' : '?'}${lat}\nhistory #${p.invoke.index}`;
