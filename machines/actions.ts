@@ -114,6 +114,38 @@ export const actions = {
     ),
   }),
 
+  grantPreVote: (ctx, ev) => ({
+    effects: reply(ev, { type: 'pre_vote_res', term: ctx.term, vote_granted: true, requested_term: ev.body.term as number }),
+  }),
+
+  rejectPreVote: (ctx, ev) => ({
+    effects: reply(ev, { type: 'pre_vote_res', term: ctx.term, vote_granted: false, requested_term: ev.body.term as number }),
+  }),
+
+  becomePreCandidate: (ctx) => ({
+    assign: { leader: null, preVotes: [ctx.self] },
+    effects: [{ kind: 'log', level: 'debug', text: `asking for pre-votes for term ${ctx.term + 1}` }],
+  }),
+
+  requestPreVotes: (ctx) => ({
+    effects: ctx.peers.map(
+      (to): Effect => ({
+        kind: 'send',
+        to,
+        body: {
+          type: 'pre_vote',
+          term: ctx.term + 1,
+          candidate_id: ctx.self,
+          last_log_index: ctx.log.lastIndex,
+          last_log_term: ctx.log.lastTerm,
+        },
+      }),
+    ),
+  }),
+
+  recordPreVote: (ctx, ev) =>
+    ctx.preVotes.includes(ev.src) ? {} : { assign: { preVotes: [...ctx.preVotes, ev.src] } },
+
   becomeCandidate: (ctx) => ({
     assign: { term: ctx.term + 1, votedFor: ctx.self, leader: null, votes: [ctx.self] },
     effects: [info(`became candidate for term ${ctx.term + 1}`)],

@@ -68,7 +68,9 @@ export interface RaftContext {
   readonly commitIndex: number;
   readonly lastApplied: number;
 
-  // Candidate state.
+  // Pre-candidate and candidate state.
+  /** Peers (and self) that said they would vote for us in term + 1. */
+  readonly preVotes: readonly string[];
   readonly votes: readonly string[];
 
   // Leader state.
@@ -117,6 +119,7 @@ export function initialContext(input: RaftInput): RaftContext {
     log: new RaftLog<Op>(),
     commitIndex: 0,
     lastApplied: 0,
+    preVotes: [],
     votes: [],
     nextIndex: {},
     matchIndex: {},
@@ -150,7 +153,14 @@ export function nextRandom(state: number): number {
 
 /** A message delivered to the chart: the Maelstrom envelope's src and body. */
 export interface MessageEvent {
-  readonly type: 'request_vote' | 'request_vote_res' | 'append_entries' | 'append_entries_res' | 'client_request';
+  readonly type:
+    | 'pre_vote'
+    | 'pre_vote_res'
+    | 'request_vote'
+    | 'request_vote_res'
+    | 'append_entries'
+    | 'append_entries_res'
+    | 'client_request';
   readonly src: string;
   readonly body: { readonly type: string; readonly msg_id?: number; readonly [field: string]: unknown };
 }

@@ -38,6 +38,14 @@ export const guards = {
     );
   },
 
+  /** Pre-Vote: a later term, a log at least as up to date, and no live leader known (leader stickiness). */
+  canGrantPreVote: (ctx, ev) => {
+    const b = ev.body as unknown as { term: number; last_log_index: number; last_log_term: number };
+    return b.term > ctx.term && ctx.leader === null && ctx.log.isUpToDate(b.last_log_index, b.last_log_term);
+  },
+  isPreVoteGranted: (ctx, ev) => ev.body.vote_granted === true && ev.body.requested_term === ctx.term + 1,
+  hasPreVoteQuorum: (ctx) => ctx.preVotes.length >= majority(ctx.nodes.length),
+
   isVoteGrantedInCurrentTerm: (ctx, ev) => termOf(ev) === ctx.term && ev.body.vote_granted === true,
   hasVoteQuorum: (ctx) => ctx.votes.length >= majority(ctx.nodes.length),
 

@@ -7,8 +7,13 @@
 // transition mirrors; the chart renderer, the model-based tests and the
 // mirror check all read this same table.
 
-/** The three Raft roles. */
-export const roles = ['follower', 'candidate', 'leader'] as const;
+/**
+ * The Raft roles. `precandidate` is the Pre-Vote phase (Raft thesis §9.6):
+ * a node whose election timer fired first asks whether a majority would vote
+ * for it, without raising its term, so a node cut off by a partition cannot
+ * disrupt the cluster with an inflated term when it comes back.
+ */
+export const roles = ['follower', 'precandidate', 'candidate', 'leader'] as const;
 export type Role = (typeof roles)[number];
 
 /** Where a transition is declared: on the root (any role) or on one role. */
@@ -27,6 +32,8 @@ export type DelayName = (typeof delays)[number];
  * cas, txn) whether it came from a client or was proxied by a peer.
  */
 export const events = [
+  'pre_vote',
+  'pre_vote_res',
   'request_vote',
   'request_vote_res',
   'append_entries',
@@ -63,13 +70,13 @@ export const transitions: readonly TransitionSpec[] = [
   {
     name: 'updateTerm',
     source: 'raft',
-    on: ['request_vote', 'request_vote_res', 'append_entries', 'append_entries_res'],
+    on: ['request_vote', 'request_vote_res', 'append_entries', 'append_entries_res', 'pre_vote_res'],
     guard: 'isHigherTerm',
     target: 'follower',
     actions: ['abandonReads', 'updateTerm', 'reprocessEvent'],
     description:
-      'Any Raft message carrying a higher term: adopt the term, clear the vote, forget the leader, ' +
-      'become follower, then handle the message again as a follower.',
+      'Any Raft message carrying a higher term (but a pre-vote request, whose term is only proposed): adopt the term, ' +
+      'clear the vote, forget the leader, become follower, then handle the message again as a follower.',
   },
   {
     name: 'rejectStaleAppendEntries',
@@ -86,6 +93,22 @@ export const transitions: readonly TransitionSpec[] = [
     actions: ['rejectVote'],
     description:
       'A vote request we must refuse: stale term, already voted for another in this term, or a log less up to date than ours.',
+  },
+  {
+    name: 'grantPreVote',
+    source: 'raft',
+    on: ['pre_vote'],
+    guard: 'canGrantPreVote',
+    actions: ['grantPreVote'],
+    description:
+      'A pre-vote for a later term from a node whose log is at least as up to date, while we know no live leader: say we would vote. Nothing changes here: no term, no vote.',
+  },
+  {
+    name: 'rejectPreVote',
+    source: 'raft',
+    on: ['pre_vote'],
+    actions: ['rejectPreVote'],
+    description: 'A pre-vote we refuse: not for a later term, a less up-to-date log, or we hear from a live leader.',
   },
   {
     name: 'applyCommitted',
@@ -110,10 +133,10 @@ export const transitions: readonly TransitionSpec[] = [
     name: 'followerElectionTimeout',
     source: 'follower',
     on: ['after:electionTimeout'],
-    target: 'candidate',
-    actions: ['becomeCandidate', 'requestVotes'],
+    target: 'precandidate',
+    actions: ['becomePreCandidate', 'requestPreVotes'],
     description:
-      'No leader heard from for an election timeout: start an election in the next term, vote for self, forget the leader.',
+      'No leader heard from for an election timeout: forget the leader and ask every peer whether it would vote for us in the next term.',
   },
   {
     name: 'grantVote',
@@ -146,15 +169,52 @@ export const transitions: readonly TransitionSpec[] = [
     description: 'A client request at a follower that knows the leader: forward it and relay the answer.',
   },
 
+  // ---- precandidate -------------------------------------------------------
+  {
+    name: 'preCandidateElectionTimeout',
+    source: 'precandidate',
+    on: ['after:electionTimeout'],
+    target: 'precandidate',
+    reenter: true,
+    actions: ['becomePreCandidate', 'requestPreVotes'],
+    description: 'No majority said it would vote for us in time: ask again, still in the same term.',
+  },
+  {
+    name: 'recordPreVote',
+    source: 'precandidate',
+    on: ['pre_vote_res'],
+    guard: 'isPreVoteGranted',
+    actions: ['recordPreVote'],
+    description: 'A peer would vote for us in the next term: count it.',
+  },
+  {
+    name: 'startElection',
+    source: 'precandidate',
+    on: ['always'],
+    guard: 'hasPreVoteQuorum',
+    target: 'candidate',
+    actions: ['becomeCandidate', 'requestVotes'],
+    description:
+      'A majority would vote for us: start an election in the next term, vote for self, forget the leader, request votes.',
+  },
+  {
+    name: 'abandonPreVote',
+    source: 'precandidate',
+    on: ['append_entries'],
+    guard: 'isCurrentTerm',
+    target: 'follower',
+    actions: ['recordLeader', 'handleAppendEntries'],
+    description: 'A leader of our term is alive after all: follow it and handle its AppendEntries.',
+  },
+
   // ---- candidate ----------------------------------------------------------
   {
     name: 'candidateElectionTimeout',
     source: 'candidate',
     on: ['after:electionTimeout'],
-    target: 'candidate',
-    reenter: true,
-    actions: ['becomeCandidate', 'requestVotes'],
-    description: 'The election did not conclude in time: start another in the next term.',
+    target: 'precandidate',
+    actions: ['becomePreCandidate', 'requestPreVotes'],
+    description: 'The election did not conclude in time: go back to asking for pre-votes for the next term.',
   },
   {
     name: 'recordVote',
@@ -185,6 +245,13 @@ export const transitions: readonly TransitionSpec[] = [
   },
 
   // ---- leader -------------------------------------------------------------
+  {
+    name: 'leaderRefusesPreVote',
+    source: 'leader',
+    on: ['pre_vote'],
+    actions: ['rejectPreVote'],
+    description: 'A leader is the live leader: it never says it would vote for another.',
+  },
   {
     name: 'readIndex',
     source: 'leader',
@@ -258,6 +325,7 @@ export const initialRole: Role = 'follower';
 /** Which timers run in which role (the runtime draws their lengths). */
 export const timers: Readonly<Record<Role, readonly DelayName[]>> = {
   follower: ['electionTimeout'],
+  precandidate: ['electionTimeout'],
   candidate: ['electionTimeout'],
   leader: ['heartbeatInterval'],
 };
@@ -265,6 +333,7 @@ export const timers: Readonly<Record<Role, readonly DelayName[]>> = {
 /** Entry actions per role (bookkeeping that belongs to entering a role). */
 export const entryActions: Readonly<Record<Role, readonly string[]>> = {
   follower: ['drawElectionTimeout'],
+  precandidate: ['drawElectionTimeout'],
   candidate: ['drawElectionTimeout'],
   leader: [],
 };

@@ -30,6 +30,16 @@ export const schemas: Readonly<Record<string, BodySchema>> = {
   write: { from: 'client', fields: { key: 'key', value: 'any' }, description: 'lin-kv write; write_ok.' },
   cas: { from: 'client', fields: { key: 'key', from: 'any', to: 'any' }, description: 'lin-kv compare-and-set; cas_ok, error 20 or 22.' },
   txn: { from: 'client', fields: { txn: 'txn' }, description: 'txn-list-append transaction; txn_ok with reads filled in.' },
+  pre_vote: {
+    from: 'peer',
+    fields: { term: 'nat', candidate_id: 'string', last_log_index: 'nat', last_log_term: 'nat' },
+    description: 'Pre-Vote: would you vote for me in `term` (our term + 1)? Changes nothing at the receiver.',
+  },
+  pre_vote_res: {
+    from: 'peer',
+    fields: { term: 'nat', vote_granted: 'bool', requested_term: 'nat' },
+    description: 'Pre-Vote answer: the responder\'s term, and whether it would vote in requested_term.',
+  },
   request_vote: {
     from: 'peer',
     fields: { term: 'nat', candidate_id: 'string', last_log_index: 'nat', last_log_term: 'nat' },

@@ -64,7 +64,14 @@ interface Proxied {
   readonly expires: number;
 }
 
-const RAFT_EVENTS = new Set(['request_vote', 'request_vote_res', 'append_entries', 'append_entries_res']);
+const RAFT_EVENTS = new Set([
+  'pre_vote',
+  'pre_vote_res',
+  'request_vote',
+  'request_vote_res',
+  'append_entries',
+  'append_entries_res',
+]);
 const CLIENT_EVENTS = new Set<string>(clientRequests);
 
 export class RaftNode {

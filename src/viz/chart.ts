@@ -127,6 +127,7 @@ function html(s: string): string {
 const ROLE_COLOURS: Record<Source, { fill: string; stroke: string }> = {
   raft: { fill: '#f7f7f7', stroke: '#888888' },
   follower: { fill: '#e3eefc', stroke: '#2f6db5' },
+  precandidate: { fill: '#fdf6e3', stroke: '#b58900' },
   candidate: { fill: '#fff1d6', stroke: '#c27c00' },
   leader: { fill: '#e2f5e4', stroke: '#2e8540' },
 };
@@ -166,7 +167,7 @@ function wrapTriggers(e: ChartEdge, width = 40): string[] {
 
 function edgeHtmlLabel(e: ChartEdge): string {
   const rows = [
-    `<TR><TD ALIGN="LEFT"><B>${html(e.name)}</B>${slack(e.name.length)}</TD></TR>`,
+    `<TR><TD ALIGN="LEFT"><B>${html(e.name)}</B>${slack(e.name.length * 2)}</TD></TR>`,
     ...wrapTriggers(e).map((l) => `<TR><TD ALIGN="LEFT">${html(l)}${slack(l.length)}</TD></TR>`),
     `<TR><TD ALIGN="LEFT">${tlaHtml(e)}${slack(5 + tlaText(e).length)}</TD></TR>`,
   ];
@@ -176,11 +177,11 @@ function edgeHtmlLabel(e: ChartEdge): string {
 /**
  * Graphviz (WebAssembly) estimates text widths from built-in metrics, a few
  * per cent short of what browsers draw for Helvetica (e.g. Liberation Sans):
- * trailing no-break spaces, about one per 12 characters, keep neighbouring
+ * trailing no-break spaces, about one per 9 characters (twice that for bold), keep neighbouring
  * labels from touching and text inside the boxes.
  */
 function slack(plainLength: number): string {
-  return '&#160;'.repeat(Math.ceil(plainLength / 12));
+  return '&#160;'.repeat(Math.ceil(plainLength / 9));
 }
 
 /** A state's box: name, entry actions and timers, then its internal transitions (UML-style compartment). */

@@ -131,4 +131,20 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     expect(c.nodes.get(leader)!.context!.log.lastIndex).toBe(before + 1);
     expect(c.nodes.get(leader)!.stats.duplicates).toBe(1);
   });
+
+  it('Pre-Vote: a node cut off does not inflate its term, and does not depose the leader when it returns', () => {
+    const c = new LocalCluster({ nodeCount: 3 });
+    c.run(2000);
+    const leader = leaderOf(c);
+    const term = c.nodes.get(leader)!.context!.term;
+    const loner = c.ids.find((n) => n !== leader)!;
+    c.partition([loner], c.ids.filter((n) => n !== loner));
+    c.run(5000); // many election timeouts
+    expect(c.nodes.get(loner)!.context!.term).toBe(term);
+    expect(c.nodes.get(loner)!.role).toBe('precandidate');
+    c.heal();
+    c.run(1000);
+    expect(c.leaders()).toEqual([{ id: leader, term }]);
+    expect(c.nodes.get(loner)!.role).toBe('follower');
+  });
 });
