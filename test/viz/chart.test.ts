@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
-import { transitions } from '../../spec/chart.js';
+import { roles, transitions } from '../../spec/chart.js';
 import { tlaMapping } from '../../spec/tla-mapping.js';
 import { chartConfig } from '../../machines/raft.js';
 import { chartEdges, renderChartFiles, renderMermaid, renderXStateJson, triggerText } from '../../src/viz/chart.js';
@@ -55,7 +55,7 @@ describe('rendered chart (docs/)', async () => {
   it('exports an XState config that createMachine loads, with the same transitions as machines/raft.ts', () => {
     const json = JSON.parse(renderXStateJson());
     const machine = createMachine(json);
-    expect(Object.keys(machine.states).sort()).toEqual(['candidate', 'follower', 'leader']);
+    expect(Object.keys(machine.states).sort()).toEqual([...roles].sort());
     // Strip the annotations the export adds; what remains is chartConfig() exactly.
     const strip = (v: unknown): unknown => {
       if (Array.isArray(v)) return v.map(strip);
