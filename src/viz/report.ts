@@ -176,7 +176,7 @@ export interface RoleSpan {
 }
 
 const ROLE_LINE =
-  /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))\s+\w+\s+(\S+)\s+role=(follower|candidate|leader)\s+term=(\d+)/;
+  /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))\s+\w+\s+(\S+)\s+role=([a-z][a-z_-]*)\s+term=(\d+)/;
 
 /**
  * Role and term changes from node logs, as spans per node. Times are seconds
@@ -319,7 +319,8 @@ const PW = W - ML - MR;
 
 const F_COLOURS: Record<string, string> = { read: '#1f77b4', write: '#ff7f0e', cas: '#9467bd', txn: '#17becf' };
 const OUTCOME_FILL: Record<Outcome, string> = { ok: '#7fc97f', fail: '#f4a3a3', info: '#fdd17a', pending: '#cccccc' };
-const ROLE_FILL: Record<string, string> = { follower: '#c6dbef', candidate: '#fdae6b', leader: '#31a354' };
+const ROLE_FILL: Record<string, string> = { follower: '#c6dbef', precandidate: '#fdd9a8', candidate: '#fd8d3c', leader: '#31a354' };
+const ROLE_LETTER: Record<string, string> = { follower: 'F', precandidate: 'P', candidate: 'C', leader: 'L' };
 
 function fColour(f: string): string {
   return F_COLOURS[f] ?? '#555555';
@@ -466,7 +467,7 @@ function roleTimeline(spans: Map<string, RoleSpan[]>, nodes: readonly string[], 
       out.push(
         `<rect class="role-span role-${esc(s.role)}" data-role="${esc(s.role)}" data-term="${s.term}" x="${r2(x0)}" y="${r2(y0 + 3)}" width="${r2(w)}" height="${LH - 6}" fill="${ROLE_FILL[s.role] ?? '#999'}"><title>${esc(title)}</title></rect>`,
       );
-      const label = `${s.role === 'leader' ? 'L' : s.role === 'candidate' ? 'C' : 'F'}${s.term}`;
+      const label = `${ROLE_LETTER[s.role] ?? s.role.slice(0, 1).toUpperCase()}${s.term}`;
       if (w > label.length * 7 + 4) {
         out.push(`<text class="term-label" x="${r2(x0 + 3)}" y="${r2(y0 + LH / 2)}" dy="4">${esc(label)}</text>`);
       }
@@ -484,10 +485,10 @@ function roleTimeline(spans: Map<string, RoleSpan[]>, nodes: readonly string[], 
 }
 
 function roleLegend(): string {
-  const roles = ['follower', 'candidate', 'leader'];
+  const roles = Object.keys(ROLE_FILL);
   return `<div class="legend">${roles
     .map((r) => `<span class="legend-item"><span class="swatch" style="background:${ROLE_FILL[r]}"></span>${r}</span>`)
-    .join('')}<span class="legend-item">label: F/C/L + term</span><span class="legend-item"><span class="swatch partition-swatch"></span>partition active</span><span class="legend-item"><span style="color:#d62728">▼</span> node problem (exit, bad output…)</span></div>`;
+    .join('')}<span class="legend-item">label: F/P/C/L + term</span><span class="legend-item"><span class="swatch partition-swatch"></span>partition active</span><span class="legend-item"><span style="color:#d62728">▼</span> node problem (exit, bad output…)</span></div>`;
 }
 
 function opsTimeline(ops: readonly Op[], sx: XScale, parts: readonly PartitionLike[], flagged: Set<number>, culprits: Set<number>, id: string): string {

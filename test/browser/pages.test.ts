@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { transitions } from '../../spec/chart.js';
+import { roles, transitions } from '../../spec/chart.js';
 import { writeRunReport } from '../../src/viz/report.js';
 import { writeHandmadeRun, FIXTURE_LABEL } from '../viz/fixture.js';
 import { chromiumPath, launch, NO_CHROMIUM_MESSAGE, SCREENSHOT_DIR, watch, type Session } from './chromium.js';
@@ -34,7 +34,7 @@ describe.skipIf(!chromiumPath)(chromiumPath ? `in headless Chromium (${chromiumP
     const problems = watch(page);
     await page.goto(pathToFileURL(join(root, 'docs', 'chart.html')).href);
     expect(await page.locator('#chart svg').isVisible()).toBe(true);
-    for (const s of ['follower', 'candidate', 'leader', 'raft']) {
+    for (const s of [...roles, 'raft']) {
       expect(await page.locator(`#state_${s}`).count(), `state ${s}`).toBe(1);
     }
     for (const t of transitions) {
@@ -56,7 +56,7 @@ describe.skipIf(!chromiumPath)(chromiumPath ? `in headless Chromium (${chromiumP
     const page = await session.context.newPage();
     const problems = watch(page);
     await page.goto(pathToFileURL(join(root, 'docs', 'chart.svg')).href);
-    expect(await page.locator('g.node').count()).toBe(5); // 3 roles, "any role", the initial dot
+    expect(await page.locator('g.node').count()).toBe(roles.length + 2); // the roles, "any role", the initial dot
     expect(await page.locator('g.edge').count()).toBe(transitions.filter((t) => t.target).length + 1);
     const text = await page.locator('svg').textContent();
     expect(text).toContain('TLA+ BecomeLeader');

@@ -217,6 +217,7 @@ export function writeHandmadeRun(dir: string, opts: { invalid: boolean }): { fla
       [0.05, 'initialised as n1 of n0,n1,n2'],
       [0.05, 'role=follower term=0'],
       [0.41, 'role=follower term=1'],
+      [4.3, 'role=precandidate term=1'],
       [4.5, 'role=candidate term=2'],
       [4.52, 'role=leader term=2'],
       [7.9, 'role=follower term=4'],

@@ -29,6 +29,7 @@ describe('run report', () => {
         'n1.log': [
           '2026-01-01T00:00:01.000Z info n1 initialised as n1 of n1,n2',
           '2026-01-01T00:00:01.000Z info n1 role=follower term=0',
+          '2026-01-01T00:00:02.400Z info n1 role=precandidate term=0',
           '2026-01-01T00:00:02.500Z info n1 role=candidate term=1',
           'garbage line role=leader',
           '2026-01-01T00:00:02.600Z info n1 role=leader term=1',
@@ -39,7 +40,8 @@ describe('run report', () => {
     );
     expect([...spans.keys()]).toEqual(['n1']);
     expect(spans.get('n1')!.map((s) => [s.role, s.term, s.start, s.end])).toEqual([
-      ['follower', 0, 1, 2.5],
+      ['follower', 0, 1, 2.4],
+      ['precandidate', 0, 2.4, 2.5],
       ['candidate', 1, 2.5, 2.6],
       ['leader', 1, 2.6, null],
     ]);
