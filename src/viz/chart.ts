@@ -238,11 +238,20 @@ export function renderDot(): string {
     );
   }
   out.push(`  __initial -> ${initialRole} [id="initial_transition", arrowsize=0.8];`);
+  const selfLoops = new Map<Source, number>();
   for (const e of edges) {
     if (!e.hasTarget) continue;
     const colour = ROLE_COLOURS[e.source].stroke;
+    // Several self-loops on one state: alternate them between its east and
+    // west sides, so their labels do not stack into each other.
+    let ends = '';
+    if (e.source === e.target) {
+      const n = (selfLoops.get(e.source) ?? 0) + 1;
+      selfLoops.set(e.source, n);
+      if (n % 2 === 0) ends = ':w';
+    }
     out.push(
-      `  ${e.source} -> ${e.target} [id=${dotString(`transition_${e.name}`)}, class=${dotString(`transition tla-${e.tla ?? 'none'}`)}, label=${edgeHtmlLabel(e)}, color=${dotString(colour)}, fontcolor="#222222", tooltip=${dotString(edgeTooltip(e))}, labeltooltip=${dotString(edgeTooltip(e))}, href=${dotString(`#row-${e.name}`)}];`,
+      `  ${e.source}${ends} -> ${e.target}${ends} [id=${dotString(`transition_${e.name}`)}, class=${dotString(`transition tla-${e.tla ?? 'none'}`)}, label=${edgeHtmlLabel(e)}, color=${dotString(colour)}, fontcolor="#222222", tooltip=${dotString(edgeTooltip(e))}, labeltooltip=${dotString(edgeTooltip(e))}, href=${dotString(`#row-${e.name}`)}];`,
     );
   }
   out.push('}');
