@@ -37,8 +37,8 @@ export function opOfRequest(body: MessageEvent['body']): Op {
   }
 }
 
-/** AppendEntries to one peer from its next index. */
-function appendEntriesTo(ctx: RaftContext, peer: string): Effect {
+/** AppendEntries to one peer from its next index (`withEntries` false: an empty heartbeat). */
+function appendEntriesTo(ctx: RaftContext, peer: string, withEntries = true): Effect & { kind: 'send' } {
   const next = ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1;
   const prev = next - 1;
   return {
@@ -50,11 +50,17 @@ function appendEntriesTo(ctx: RaftContext, peer: string): Effect {
       leader_id: ctx.self,
       prev_log_index: prev,
       prev_log_term: ctx.log.termAt(prev) ?? 0,
-      entries: ctx.log.slice(next, ctx.config.maxBatch),
+      entries: withEntries ? ctx.log.slice(next, ctx.config.maxBatch) : [],
       leader_commit: ctx.commitIndex,
       seq: ctx.heartbeatSeq,
     },
   };
+}
+
+/** The last log index an AppendEntries carries (0 when it carries none). */
+function lastIndexCarried(e: Effect & { kind: 'send' }): number {
+  const entries = e.body.entries as unknown[];
+  return entries.length === 0 ? 0 : (e.body.prev_log_index as number) + entries.length;
 }
 
 export const actions = {
@@ -229,11 +235,11 @@ export const actions = {
     ctx.log.append({ term: ctx.term, op: { f: 'noop' } });
     const nextIndex: Record<string, number> = {};
     const matchIndex: Record<string, number> = {};
-    const inflight: Record<string, boolean> = {};
+    const inflight: Record<string, number> = {};
     for (const p of ctx.peers) {
       nextIndex[p] = next;
       matchIndex[p] = 0;
-      inflight[p] = false;
+      inflight[p] = 0;
     }
     return {
       assign: { leader: null, nextIndex, matchIndex, inflight, heard: [], leaseTick: 0, acked: {}, reads: [] },
@@ -243,14 +249,30 @@ export const actions = {
 
   /** Every peer gets AppendEntries from its next index: heartbeat and retransmission. */
   sendHeartbeats: (ctx) => {
-    const inflight: Record<string, boolean> = {};
+    const inflight: Record<string, number> = {};
     const effects: Effect[] = [];
     const sending = { ...ctx, heartbeatSeq: ctx.heartbeatSeq + 1 };
     for (const p of ctx.peers) {
-      effects.push(appendEntriesTo(sending, p));
-      inflight[p] = (ctx.nextIndex[p] ?? 0) <= ctx.log.lastIndex;
+      const e = appendEntriesTo(sending, p);
+      effects.push(e);
+      inflight[p] = lastIndexCarried(e);
     }
     return { assign: { inflight, heartbeatSeq: sending.heartbeatSeq }, effects };
+  },
+
+  /**
+   * Reads are waiting and none waits on a broadcast already sent: send every
+   * peer an empty AppendEntries with a new broadcast number. Reads that arrive
+   * while one is in flight wait for the next, so a burst of reads costs one
+   * round, not one per read.
+   */
+  confirmLeadership: (ctx) => {
+    if (ctx.reads.length === 0 || ctx.reads.some((r) => r.seq <= ctx.heartbeatSeq)) return {};
+    const sending = { ...ctx, heartbeatSeq: ctx.heartbeatSeq + 1 };
+    return {
+      assign: { heartbeatSeq: sending.heartbeatSeq },
+      effects: ctx.peers.map((p) => appendEntriesTo(sending, p, false)),
+    };
   },
 
   /** ReadIndex: remember the commit index; answer once a later broadcast is acknowledged by a majority. */
@@ -303,13 +325,14 @@ export const actions = {
 
   /** Peers with nothing in flight and entries they lack get them now. */
   replicateLog: (ctx) => {
-    let inflight: Record<string, boolean> | undefined;
+    let inflight: Record<string, number> | undefined;
     const effects: Effect[] = [];
     for (const p of ctx.peers) {
-      if (ctx.inflight[p] || (ctx.nextIndex[p] ?? 0) > ctx.log.lastIndex) continue;
-      effects.push(appendEntriesTo(ctx, p));
+      if ((ctx.inflight[p] ?? 0) > 0 || (ctx.nextIndex[p] ?? 0) > ctx.log.lastIndex) continue;
+      const e = appendEntriesTo(ctx, p);
+      effects.push(e);
       inflight ??= { ...ctx.inflight };
-      inflight[p] = true;
+      inflight[p] = lastIndexCarried(e);
     }
     return inflight ? { assign: { inflight }, effects } : {};
   },
@@ -327,7 +350,6 @@ export const actions = {
     if (!ctx.peers.includes(peer)) return {};
     const m = ev.body.match_index as number;
     const heard = ctx.heard.includes(peer) ? ctx.heard : [...ctx.heard, peer];
-    const inflight = { ...ctx.inflight, [peer]: false };
     // Any answer of our term (success or not) shows the peer still took us as leader.
     const seq = ev.body.seq;
     const acked =
@@ -337,6 +359,10 @@ export const actions = {
     if (ev.body.success === true) {
       // A success can only cover entries we have; a larger claim is ignored.
       const newMatch = Math.max(match, Math.min(m, ctx.log.lastIndex));
+      // The entries in flight are delivered once the match reaches them; an
+      // answer to an empty heartbeat leaves them in flight.
+      const carried = ctx.inflight[peer] ?? 0;
+      const inflight = carried > 0 && newMatch >= carried ? { ...ctx.inflight, [peer]: 0 } : ctx.inflight;
       return {
         assign: {
           heard,
@@ -348,6 +374,7 @@ export const actions = {
       };
     }
     const backedOff = Math.max(match + 1, Math.min(next - 1, m), 1);
+    const inflight = { ...ctx.inflight, [peer]: 0 };
     return { assign: { heard, inflight, acked, nextIndex: { ...ctx.nextIndex, [peer]: backedOff } } };
   },
 

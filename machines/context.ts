@@ -76,8 +76,8 @@ export interface RaftContext {
   // Leader state.
   readonly nextIndex: Readonly<Record<string, number>>;
   readonly matchIndex: Readonly<Record<string, number>>;
-  /** Peers with an AppendEntries carrying entries awaiting its answer. */
-  readonly inflight: Readonly<Record<string, boolean>>;
+  /** Per peer, the last index carried by an AppendEntries awaiting its answer (0: none in flight). */
+  readonly inflight: Readonly<Record<string, number>>;
   /** Peers heard from in the current lease window. */
   readonly heard: readonly string[];
   readonly leaseTick: number;

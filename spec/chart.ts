@@ -257,18 +257,18 @@ export const transitions: readonly TransitionSpec[] = [
     source: 'leader',
     on: ['client_request'],
     guard: 'canServeReadIndex',
-    actions: ['queueRead', 'sendHeartbeats'],
+    actions: ['queueRead', 'confirmLeadership'],
     description:
-      'A read at a leader that has committed an entry of its term: note the commit index and broadcast, instead of appending the read to the log (ReadIndex).',
+      'A read at a leader that has committed an entry of its term: note the commit index and, unless a confirmation round is already in flight, broadcast empty AppendEntries, instead of appending the read to the log (ReadIndex).',
   },
   {
     name: 'answerReads',
     source: 'leader',
     on: ['always'],
     guard: 'hasConfirmedRead',
-    actions: ['answerReads'],
+    actions: ['answerReads', 'confirmLeadership'],
     description:
-      'A majority answered a broadcast sent after the read arrived, and the state machine has applied up to its read index: answer it from the state machine.',
+      'A majority answered a broadcast sent after the read arrived, and the state machine has applied up to its read index: answer it from the state machine; start a round for reads that came later.',
   },
   {
     name: 'clientRequest',

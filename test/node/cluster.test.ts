@@ -84,8 +84,13 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     c.request('c1', leader, { type: 'write', msg_id: 1, key: 1, value: 5 });
     c.run(100);
     const before = c.nodes.get(leader)!.context!.log.lastIndex;
+    const sentBefore = c.sent;
     for (let i = 0; i < 10; i++) c.request('c1', leader, { type: 'read', msg_id: 10 + i, key: 1 });
-    c.run(100);
+    c.run(10);
+    // Two confirmation rounds (2 AppendEntries + 2 answers each): the first read's, and one
+    // for the nine that arrived after it was sent; plus 10 replies. Not one round per read.
+    expect(c.sent - sentBefore).toBe(18);
+    c.run(90);
     const reads = c.inbox.get('c1')!.filter((m) => m.body.type === 'read_ok');
     expect(reads).toHaveLength(10);
     expect(reads.every((m) => m.body.value === 5)).toBe(true);
