@@ -54,7 +54,7 @@ export function summarize(r: BenchResults, dir: string): string {
   }
   for (const reason of r.reasons) lines.push(`reason: ${reason}`);
   const rel = relative(process.cwd(), dir) || dir;
-  lines.push(`results: ${rel.startsWith('..') ? dir : rel}/ (results.json, history.txt, latency-raw.svg, timeline.html, messages.svg, node-logs/)`);
+  lines.push(`results: ${rel.startsWith('..') ? dir : rel}/ (index.html report, results.json, history.txt, latency-raw.svg, timeline.html, messages.svg, node-logs/)`);
   return lines.join('\n');
 }
 

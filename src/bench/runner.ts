@@ -54,6 +54,8 @@ class Progress {
 
 export async function runTest(opts: BenchOptions, quiet = false): Promise<RunOutput> {
   const started = new Date();
+  /** Wall-clock time of history time 0 (the start of the client phase), for aligning node logs. */
+  let historyStartedAt: string | undefined;
   let dir = join(opts.store, opts.workload, timestampDir(started));
   for (let i = 1; ; i++) {
     try {
@@ -138,6 +140,7 @@ export async function runTest(opts: BenchOptions, quiet = false): Promise<RunOut
         busy.push(false);
       }
       const tStart = net.now();
+      historyStartedAt = new Date().toISOString();
       const tEnd = tStart + opts.timeLimit * 1000;
       let stopping = false;
       let ops = 0;
@@ -341,6 +344,7 @@ export async function runTest(opts: BenchOptions, quiet = false): Promise<RunOut
       options: { ...opts },
       nodes,
       startedAt: started.toISOString(),
+      ...(historyStartedAt ? { historyStartedAt } : {}),
       duration: clientPhaseEnd,
       stats,
       availability: { expected, actual, valid: availValid },

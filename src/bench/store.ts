@@ -5,6 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { rm, symlink, writeFile, rename } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Network } from './net.js';
+import { writeRunReport } from '../viz/report.js';
 import { latencySvg, messagesSvg, timelineHtml } from './report/svg.js';
 import type { BenchResults, HistoryEvent } from './types.js';
 
@@ -38,6 +39,7 @@ export async function writeStore(
     timeline: 'timeline.html',
     messages: 'messages.svg',
     nodeLogs: 'node-logs/',
+    report: 'index.html',
   };
   results.files = files;
   const title = `${results.workload} ${results.startedAt} (${results.verdict})`;
@@ -51,6 +53,13 @@ export async function writeStore(
   await writeFile(join(dir, files.timeline), timelineHtml(history, results.partitions, `timeline: ${title}`));
   await writeFile(join(dir, files.messages), messagesSvg(net.journal, results.nodes, net.journalTruncated));
   await writeFile(join(dir, files.results), JSON.stringify(results, null, 2) + '\n');
+  // The run report (index.html) reads what was just written; a failure to
+  // render it is reported but never loses the run's results.
+  try {
+    await writeRunReport(dir);
+  } catch (err) {
+    process.stderr.write(`raftchart: could not write the run report: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
   // store/latest -> newest run (relative link, replaced atomically).
   const latest = join(storeRoot, 'latest');
   const tmp = join(storeRoot, `.latest-${process.pid}`);

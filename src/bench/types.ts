@@ -149,6 +149,8 @@ export interface BenchResults {
   nodes: string[];
   /** ISO time at start. */
   startedAt: string;
+  /** Wall-clock time (ISO) of history time 0: the start of the client phase. */
+  historyStartedAt?: string;
   /** Seconds from start to end of the client phase. */
   duration: number;
   stats: {
