@@ -26,6 +26,7 @@ options:
   --rate R            client operations per simulated second (default ${defaultSimOptions.rate})
   --concurrency C     client threads, a number or Nn (default ${defaultSimOptions.concurrency})
   --latency MS        mean one-way latency between servers (default ${defaultSimOptions.latencyMs})
+  --loss-rate P       probability a server message is lost with the loss fault (default ${defaultSimOptions.lossRate})
   --nemesis-interval SECS  mean time between partitions/pauses (default ${defaultSimOptions.nemesisInterval})
   --max-batch N       most entries per AppendEntries (node config, default 256)
   --heartbeat MS      leader heartbeat period (node config, default 50)
@@ -100,6 +101,10 @@ export function parseSimArgs(args: readonly string[]): ParsedSimArgs | string {
         case '--latency':
           o.latencyMs = num(0);
           break;
+        case '--loss-rate':
+          o.lossRate = num(0);
+          if (o.lossRate > 1) return '--loss-rate: a probability, 0..1';
+          break;
         case '--nemesis-interval':
           o.nemesisInterval = num(0.01);
           break;
@@ -161,6 +166,7 @@ export function reproCommand(seed: number, o: Omit<SimOptions, 'seed'>): string 
   if (o.rate !== d.rate) parts.push(`--rate ${o.rate}`);
   if (o.concurrency !== d.concurrency) parts.push(`--concurrency ${o.concurrency}`);
   if (o.latencyMs !== d.latencyMs) parts.push(`--latency ${o.latencyMs}`);
+  if (o.lossRate !== d.lossRate) parts.push(`--loss-rate ${o.lossRate}`);
   if (o.nemesisInterval !== d.nemesisInterval) parts.push(`--nemesis-interval ${o.nemesisInterval}`);
   if (o.recovery !== d.recovery) parts.push(`--recovery ${o.recovery}`);
   if (!o.checkLinearizability) parts.push('--no-linearizability');

@@ -122,6 +122,8 @@ interface Shadow {
   term: number;
   commitIndex: number;
   lastApplied: number;
+  /** The log was just found: read it whole at the next check. */
+  unsynced: boolean;
 }
 
 interface Committed {
@@ -158,6 +160,7 @@ export class InvariantChecker {
         term: 0,
         commitIndex: 0,
         lastApplied: 0,
+        unsynced: true,
       });
     }
   }
@@ -170,7 +173,7 @@ export class InvariantChecker {
     if (s.log !== ctx.log) {
       s.log = ctx.log as RaftLog<unknown>;
       s.watch = new LogWatch(s.log);
-      this.resync(n.id, s, 1);
+      s.unsynced = true;
     }
     return s.watch;
   }
@@ -182,7 +185,11 @@ export class InvariantChecker {
     this.stats.checks++;
     const s = this.shadows.get(n.id)!;
     const watch = this.watchOf(n)!;
-    const dirty = watch.take();
+    let dirty = watch.take();
+    if (s.unsynced) {
+      s.unsynced = false;
+      dirty = 1;
+    }
 
     // ElectionSafety.
     const role = n.role;

@@ -31,6 +31,8 @@ export interface SimOptions {
   readonly clientTimeoutMs: number;
   readonly perKeyLimit: number;
   readonly latencyMs: number;
+  /** Probability a server message is lost, with the `loss` fault. */
+  readonly lossRate: number;
   /** Mean simulated seconds between nemesis actions (partition, pause). */
   readonly nemesisInterval: number;
   /** Simulated seconds after the load, with faults healed, before the end. */
@@ -40,6 +42,11 @@ export interface SimOptions {
   readonly config?: Partial<RaftConfig>;
   /** Check linearizability at the end. */
   readonly checkLinearizability: boolean;
+  /**
+   * Most steps per simulated second per node before the run is stopped as a
+   * message storm (a correct cluster takes ~100; a storm is a bug too).
+   */
+  readonly stepBudget: number;
   /** How many recent steps to keep for the failure trace. */
   readonly recentSteps: number;
   /** Record chart transitions in the recent steps (slower; used to explain a failure). */
@@ -57,9 +64,11 @@ export const defaultSimOptions: Omit<SimOptions, 'seed'> = {
   clientTimeoutMs: 2000,
   perKeyLimit: 40,
   latencyMs: 5,
+  lossRate: 0.05,
   nemesisInterval: 4,
   recovery: 5,
   checkLinearizability: true,
+  stepBudget: 1000,
   recentSteps: 40,
 };
 
@@ -102,7 +111,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
   const clock = new VirtualClock();
   const sim: { label: StepLabel | undefined; touched: string | undefined } = { label: undefined, touched: undefined };
   const faults = new Set(o.faults);
-  const net = new SimNetwork(clock, netRng, { latencyMs: o.latencyMs, faults, lossRate: 0.05, duplicateRate: 0.05, delayRate: 0.02 }, sim);
+  const net = new SimNetwork(clock, netRng, { latencyMs: o.latencyMs, faults, lossRate: o.lossRate, duplicateRate: 0.05, delayRate: 0.02 }, sim);
   const ids = Array.from({ length: o.nodes }, (_, i) => `n${i}`);
   const checker = new InvariantChecker(ids);
   const nodes = new Map<string, RaftNode>();
@@ -162,6 +171,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
   const loadEnd = o.duration * 1000;
   const end = loadEnd + o.recovery * 1000;
   let nemesisCount = 0;
+  let partitionEpoch = 0;
 
   // ---- the nemesis: partitions and pauses, healed before the recovery period.
   const nemesisKinds = (['partition', 'pause'] as const).filter((k) => faults.has(k));
@@ -178,11 +188,23 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     const kind = nemesisRng.pick(nemesisKinds);
     nemesisCount++;
     let text: string;
+    // Half the time the nemesis goes for the current leader (as Jepsen's
+    // partition-leader / pause-primary do): that is where Raft's corner cases are.
+    let leader: string | undefined;
+    let leaderTerm = -1;
+    for (const [id, n] of nodes) {
+      if (n.role === 'leader' && !paused.has(id) && (n.context?.term ?? 0) > leaderTerm) {
+        leader = id;
+        leaderTerm = n.context!.term;
+      }
+    }
+    const atLeader = leader !== undefined && nemesisRng.chance(0.5);
     if (kind === 'partition') {
       const shuffled = nemesisRng.shuffle(ids);
-      const mode = nemesisRng.int(3);
+      const mode = atLeader ? 0 : nemesisRng.int(3);
+      if (atLeader) shuffled.splice(shuffled.indexOf(leader!), 1), shuffled.unshift(leader!);
       let groups: string[][];
-      if (mode === 0) groups = [[shuffled[0]!], shuffled.slice(1)]; // isolate one node
+      if (mode === 0) groups = [[shuffled[0]!], shuffled.slice(1)]; // isolate one node (maybe the leader)
       else if (mode === 1) {
         const cut = Math.floor(ids.length / 2);
         groups = [shuffled.slice(0, cut), shuffled.slice(cut)]; // majority | minority
@@ -191,9 +213,10 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       }
       groups = groups.map((g) => g.sort());
       net.partition(groups);
+      partitionEpoch++;
       text = `partition ${groups.map((g) => g.join(' ')).join(' | ')}`;
     } else {
-      const target = nemesisRng.pick(ids);
+      const target = atLeader ? leader! : nemesisRng.pick(ids);
       if (!paused.has(target)) {
         paused.add(target);
         net.pause(target);
@@ -203,8 +226,10 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     sim.label = { kind: 'nemesis', text };
     sim.touched = undefined;
     const dur = nemesisRng.range(0.5, 2.5) * o.nemesisInterval * 1000 * 0.5;
+    const epoch = partitionEpoch;
     clock.setTimeout(() => {
       if (kind === 'partition') {
+        if (epoch !== partitionEpoch) return; // a later partition replaced this one
         net.heal();
         sim.label = { kind: 'nemesis', text: 'heal partition' };
       } else {
@@ -218,6 +243,31 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     clock.setTimeout(nemesis, Math.max(1, nemesisRng.exponential(o.nemesisInterval * 1000)));
   };
   if (nemesisKinds.length > 0) clock.setTimeout(nemesis, Math.max(1, nemesisRng.exponential(o.nemesisInterval * 1000)));
+
+  // With partitions, the nemesis also reacts to elections: now and then it cuts
+  // a freshly elected leader off a few milliseconds after it won, before (or
+  // while) its first AppendEntries spread -- the moment Figure 8 is about.
+  const lastRole = new Map<string, string | undefined>();
+  const onElected = (id: string): void => {
+    if (!faults.has('partition') || clock.now() >= loadEnd || !nemesisRng.chance(0.5)) return;
+    const after = nemesisRng.range(0, 3 * o.latencyMs);
+    const dur = nemesisRng.range(0.25, 1.25) * o.nemesisInterval * 1000;
+    clock.setTimeout(() => {
+      if (clock.now() >= loadEnd) return;
+      nemesisCount++;
+      const rest = ids.filter((x) => x !== id);
+      net.partition([[id], rest]);
+      const epoch = ++partitionEpoch;
+      sim.label = { kind: 'nemesis', text: `partition ${id} | ${rest.join(' ')} (the new leader)` };
+      sim.touched = undefined;
+      clock.setTimeout(() => {
+        if (epoch !== partitionEpoch) return; // a later partition replaced this one
+        net.heal();
+        sim.label = { kind: 'nemesis', text: 'heal partition' };
+        sim.touched = undefined;
+      }, Math.min(dur, Math.max(0, loadEnd - clock.now())));
+    }, after);
+  };
   clock.setTimeout(() => {
     sim.label = { kind: 'nemesis', text: 'end of load: heal everything, clients stop' };
     sim.touched = undefined;
@@ -231,7 +281,9 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
   const recent: (Recent | undefined)[] = new Array(o.recentSteps);
   let steps = 0;
   let violation: SimResult['violation'];
+  let storm: string | undefined;
   const record = o.recentSteps > 0;
+  const budget = o.stepBudget * o.nodes;
   for (;;) {
     const at = clock.nextDeadline();
     if (at === undefined || at > end) break;
@@ -248,6 +300,11 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       v = checker.check(nodes.get(touched) as never);
     } else if ((steps & 1023) === 0) {
       for (const n of nodeList) if ((v = checker.check(n as never))) break;
+    }
+    if (touched !== undefined) {
+      const role = nodes.get(touched)!.role;
+      if (role === 'leader' && lastRole.get(touched) !== 'leader') onElected(touched);
+      lastRole.set(touched, role);
     }
     if (record) {
       const n = touched !== undefined ? nodes.get(touched) : undefined;
@@ -268,19 +325,24 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       violation = { ...v, time: clock.now(), step: steps };
       break;
     }
+    if ((steps & 1023) === 0 && steps > budget * (1 + clock.now() / 1000)) {
+      storm = `message storm: ${steps} steps by ${(clock.now() / 1000).toFixed(3)} s (budget ${o.stepBudget} per node per simulated second); run stopped`;
+      break;
+    }
   }
 
   const simSeconds = clock.now() / 1000;
   clients.finish();
   let linearizable: boolean | 'unknown' | undefined;
   const problems: string[] = [];
-  if (!violation && o.checkLinearizability) {
+  if (storm) problems.push(storm);
+  if (!violation && !storm && o.checkLinearizability) {
     const r = checkLinearizable(clients.history, { timeLimit: 60 });
     linearizable = r.valid;
     for (const f of r.failures) problems.push(`key ${f.key}: ${f.culprit}`, ...f.explanation.map((l) => `  ${l}`));
     if (r.unknownKeys.length > 0) problems.push(`linearizability unknown for keys ${r.unknownKeys.join(', ')} (search budget)`);
   }
-  if (!violation) {
+  if (!violation && !storm) {
     const drift = checker.verifyShadows(nodeList as never);
     if (drift) problems.push(`simulator: ${drift}`);
   }
