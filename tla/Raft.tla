@@ -124,6 +124,15 @@ MergeEntries(xlog, prev, entries) ==
          IN IF k = 0 THEN xlog
             ELSE SubSeq(xlog, 1, prev + k - 1) \o SubSeq(entries, k, Len(entries))
 
+(* The back-off hint of a failed AppendEntries: the first index of the term
+   of our entry at prevLogIndex (or our last index + 1 when we have no entry
+   there), so that the leader skips a whole conflicting term at once. *)
+FirstIndexOfTerm(xlog, n) ==
+    CHOOSE k \in 1..n : /\ xlog[k].term = xlog[n].term
+                        /\ \A k2 \in 1..k : xlog[k2].term = xlog[n].term => k2 = k
+BackOffHint(xlog, prev) ==
+    IF prev > Len(xlog) THEN Len(xlog) + 1 ELSE FirstIndexOfTerm(xlog, prev)
+
 -----------------------------------------------------------------------------
 (* Message types. *)
 RequestVoteRequest == "request_vote"
@@ -149,6 +158,29 @@ Init ==
     /\ committed = {}
 
 -----------------------------------------------------------------------------
+(* The guards of the chart's eventless transitions (becomeLeader,
+   advanceCommitIndex, applyCommitted).  XState takes an enabled eventless
+   transition before the machine handles its next event (they run within the
+   macrostep of the event that enabled them), so a server handles no event,
+   timer or client request while one of them is enabled: every action of
+   server i that the chart triggers by an event requires Settled(i).  Other
+   servers and the network may still move in between. *)
+CanBecomeLeader(i) ==
+    /\ state[i] = Candidate
+    /\ votesGranted[i] \in Quorum
+CanAdvanceCommitIndex(i) ==
+    LET n == MedianMatch(i) IN
+    /\ state[i] = Leader
+    /\ n > commitIndex[i]
+    /\ \/ log[i][n].term = currentTerm[i]
+       \/ BugCommitEarlierTerm                               \* the bug (Figure 8)
+HasCommittedUnapplied(i) == lastApplied[i] < commitIndex[i]
+Settled(i) ==
+    /\ ~CanBecomeLeader(i)
+    /\ ~CanAdvanceCommitIndex(i)
+    /\ ~HasCommittedUnapplied(i)
+
+-----------------------------------------------------------------------------
 (* Actions of the servers. *)
 
 (* Chart: updateTerm (any role, any Raft message with a higher term).
@@ -158,6 +190,7 @@ Init ==
    adds behaviours). *)
 UpdateTerm(m) ==
     LET i == m.mdest IN
+    /\ Settled(i)
     /\ m.mterm > currentTerm[i]
     /\ currentTerm' = [currentTerm EXCEPT ![i] = m.mterm]
     /\ votedFor' = [votedFor EXCEPT ![i] = Nil]
@@ -171,6 +204,7 @@ UpdateTerm(m) ==
    Start an election in the next term: vote for self, forget the leader,
    send RequestVote to every peer. *)
 Timeout(i) ==
+    /\ Settled(i)
     /\ state[i] \in {Follower, Candidate}
     /\ state' = [state EXCEPT ![i] = Candidate]
     /\ currentTerm' = [currentTerm EXCEPT ![i] = currentTerm[i] + 1]
@@ -198,6 +232,7 @@ HandleRequestVoteRequest(m) ==
                     \/ BugTwoVotesPerTerm /\ state[i] = Follower   \* the bug
     IN
     /\ m.mtype = RequestVoteRequest
+    /\ Settled(i)
     /\ m.mterm <= currentTerm[i]
     /\ IF grant
        THEN votedFor' = [votedFor EXCEPT ![i] = j]
@@ -222,6 +257,7 @@ HandleRequestVoteRequest(m) ==
 HandleRequestVoteResponse(m) ==
     LET i == m.mdest IN
     /\ m.mtype = RequestVoteResponse
+    /\ Settled(i)
     /\ m.mterm = currentTerm[i]
     /\ state[i] = Candidate
     /\ m.mvoteGranted
@@ -234,8 +270,7 @@ HandleRequestVoteResponse(m) ==
    known leader, append a no-op entry of the new term.  The AppendEntries
    that the chart's replicateLog then sends are AppendEntries steps. *)
 BecomeLeader(i) ==
-    /\ state[i] = Candidate
-    /\ votesGranted[i] \in Quorum
+    /\ CanBecomeLeader(i)
     /\ state' = [state EXCEPT ![i] = Leader]
     /\ leader' = [leader EXCEPT ![i] = Nil]
     /\ nextIndex' = [nextIndex EXCEPT ![i] = [j \in Server |-> Len(log[i]) + 1]]
@@ -248,6 +283,7 @@ BecomeLeader(i) ==
 (* Chart: clientRequest (leader).  A client request (direct, or proxied by a
    follower: proxyToLeader) enters the leader's log in its current term. *)
 ClientRequest(i, v) ==
+    /\ Settled(i)
     /\ state[i] = Leader
     /\ log' = [log EXCEPT ![i] = Append(@, [term |-> currentTerm[i], value |-> v])]
     /\ UNCHANGED <<serverVars, commitIndex, lastApplied, appliedLog,
@@ -258,6 +294,7 @@ ClientRequest(i, v) ==
    nextIndex[i][j] (at most MaxBatch; none when j is up to date). *)
 AppendEntries(i, j) ==
     /\ i /= j
+    /\ Settled(i)
     /\ state[i] = Leader
     /\ LET prevLogIndex == nextIndex[i][j] - 1
            prevLogTerm == IF prevLogIndex > 0 THEN log[i][prevLogIndex].term ELSE 0
@@ -280,7 +317,8 @@ AppendEntries(i, j) ==
    - current term: become (or stay) follower, remember the leader, check the
      log matches at prevLogIndex; if so append (truncating only on conflict)
      and set commitIndex := max(commitIndex, min(leaderCommit, index of the
-     last new entry)); answer success and that index, or failure. *)
+     last new entry)); answer success and that index, or failure and a
+     back-off hint (BackOffHint). *)
 HandleAppendEntriesRequest(m) ==
     LET i == m.mdest
         j == m.msource
@@ -296,6 +334,7 @@ HandleAppendEntriesRequest(m) ==
                                      mdest |-> j]
     IN
     /\ m.mtype = AppendEntriesRequest
+    /\ Settled(i)
     /\ m.mterm <= currentTerm[i]
     /\ \/ /\ m.mterm < currentTerm[i]                 \* rejectStaleAppendEntries
           /\ Reply(response(FALSE, 0), m)
@@ -309,27 +348,32 @@ HandleAppendEntriesRequest(m) ==
                   /\ commitIndex' = [commitIndex EXCEPT ![i] =
                                          Max(@, Min(m.mcommitIndex, lastNew))]
                   /\ Reply(response(TRUE, lastNew), m)
-             ELSE /\ Reply(response(FALSE, 0), m)
+             ELSE /\ Reply(response(FALSE,
+                                  Max(BackOffHint(log[i], m.mprevLogIndex), 1)), m)
                   /\ UNCHANGED <<log, commitIndex>>
           /\ UNCHANGED <<currentTerm, votedFor, lastApplied, appliedLog>>
     /\ UNCHANGED <<candidateVars, leaderVars, historyVars>>
 
 (* Chart: handleAppendEntriesResponse (leader).  A response of our term:
-   on success matchIndex := max(old, m), nextIndex := matchIndex + 1; on
-   failure back nextIndex off by one (not below 1).  Responses of an older
-   term are ignored by the chart: for the spec they are lost (DropMessage). *)
+   on success matchIndex := max(old, m) (m capped at our last index) and
+   nextIndex := max(nextIndex, matchIndex + 1); on failure back nextIndex off
+   to the follower's hint, by at least one, never below matchIndex + 1 nor 1.
+   Responses of an older term are ignored by the chart: for the spec they are
+   lost (DropMessage). *)
 HandleAppendEntriesResponse(m) ==
     LET i == m.mdest
         j == m.msource
     IN
     /\ m.mtype = AppendEntriesResponse
+    /\ Settled(i)
     /\ m.mterm = currentTerm[i]
     /\ state[i] = Leader
     /\ IF m.msuccess
-       THEN LET match == Max(matchIndex[i][j], m.mmatchIndex) IN
+       THEN LET match == Max(matchIndex[i][j], Min(m.mmatchIndex, Len(log[i]))) IN
             /\ matchIndex' = [matchIndex EXCEPT ![i][j] = match]
-            /\ nextIndex' = [nextIndex EXCEPT ![i][j] = match + 1]
-       ELSE /\ nextIndex' = [nextIndex EXCEPT ![i][j] = Max(@ - 1, 1)]
+            /\ nextIndex' = [nextIndex EXCEPT ![i][j] = Max(@, match + 1)]
+       ELSE /\ nextIndex' = [nextIndex EXCEPT ![i][j] =
+                                 Max(Max(matchIndex[i][j] + 1, Min(@ - 1, m.mmatchIndex)), 1)]
             /\ UNCHANGED matchIndex
     /\ Discard(m)
     /\ UNCHANGED <<serverVars, logVars, candidateVars, historyVars>>
@@ -338,10 +382,7 @@ HandleAppendEntriesResponse(m) ==
    the match indexes if that entry is of the current term (Raft 5.4.2). *)
 AdvanceCommitIndex(i) ==
     LET n == MedianMatch(i) IN
-    /\ state[i] = Leader
-    /\ n > commitIndex[i]
-    /\ \/ log[i][n].term = currentTerm[i]
-       \/ BugCommitEarlierTerm                               \* the bug (Figure 8)
+    /\ CanAdvanceCommitIndex(i)
     /\ commitIndex' = [commitIndex EXCEPT ![i] = n]
     \* record each entry the first time it is committed (with that term)
     /\ committed' = committed \cup
@@ -351,13 +392,14 @@ AdvanceCommitIndex(i) ==
     /\ UNCHANGED <<serverVars, log, lastApplied, appliedLog, candidateVars,
                    leaderVars, msgs, elected>>
 
-(* Chart: applyCommitted (any role, eventless).  Apply the next committed
-   entry to the state machine (the chart applies all of them in one step;
-   that is this action repeated). *)
+(* Chart: applyCommitted (any role, eventless).  Apply the committed entries
+   not yet applied to the state machine, in log order, all in one step as the
+   chart does. *)
 ApplyEntry(i) ==
-    /\ lastApplied[i] < commitIndex[i]
-    /\ lastApplied' = [lastApplied EXCEPT ![i] = @ + 1]
-    /\ appliedLog' = [appliedLog EXCEPT ![i] = Append(@, log[i][lastApplied[i] + 1])]
+    /\ HasCommittedUnapplied(i)
+    /\ lastApplied' = [lastApplied EXCEPT ![i] = commitIndex[i]]
+    /\ appliedLog' = [appliedLog EXCEPT ![i] =
+                         @ \o SubSeq(log[i], lastApplied[i] + 1, commitIndex[i])]
     /\ UNCHANGED <<serverVars, log, commitIndex, candidateVars, leaderVars,
                    msgs, historyVars>>
 
@@ -365,6 +407,7 @@ ApplyEntry(i) ==
    majority for a lease window steps down in the same term and forgets the
    leader; when that happens is timing, so here it may happen at any time. *)
 CheckQuorum(i) ==
+    /\ Settled(i)
     /\ state[i] = Leader
     /\ state' = [state EXCEPT ![i] = Follower]
     /\ leader' = [leader EXCEPT ![i] = Nil]
