@@ -48,6 +48,8 @@ type Queued = { readonly kind: 'msg'; readonly msg: Message } | { readonly kind:
 export class NodeClock implements Clock {
   paused = false;
   readonly queue: Queued[] = [];
+  /** Timers that fired while paused and have not run yet (queued, or drained and waiting for their step). */
+  private readonly held = new Set<number>();
   private readonly cancelled = new Set<number>();
 
   constructor(
@@ -63,6 +65,7 @@ export class NodeClock implements Clock {
   setTimeout(fn: () => void, ms: number): number {
     const id: number = this.shared.setTimeout(() => {
       if (this.paused) {
+        this.held.add(id);
         this.queue.push({ kind: 'timer', id, fn });
         return;
       }
@@ -75,15 +78,23 @@ export class NodeClock implements Clock {
 
   clearTimeout(id: unknown): void {
     this.shared.clearTimeout(id);
-    if (this.queue.length > 0) this.cancelled.add(id as number);
+    // A timer that fired while the node was paused is cancelled too.
+    if (this.held.has(id as number)) this.cancelled.add(id as number);
   }
 
-  /** Takes the queued work on resume, dropping timers cancelled meanwhile. */
+  /** Takes the queued work on resume. */
   drain(): Queued[] {
-    const out = this.queue.filter((q) => q.kind === 'msg' || !this.cancelled.has(q.id));
+    const out = this.queue.slice();
     this.queue.length = 0;
-    this.cancelled.clear();
     return out;
+  }
+
+  /** Runs one drained item's timer unless it was cancelled meanwhile; returns whether it ran. */
+  runHeld(q: Extract<Queued, { kind: 'timer' }>): boolean {
+    this.held.delete(q.id);
+    if (this.cancelled.delete(q.id)) return false;
+    q.fn();
+    return true;
   }
 }
 
@@ -156,7 +167,7 @@ export class SimNetwork {
           this.arrive(q.msg);
         } else {
           this.sim.label = { kind: 'resume', node };
-          q.fn();
+          nc.runHeld(q);
         }
       }, 0);
     }

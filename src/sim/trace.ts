@@ -67,7 +67,7 @@ export class TraceWriter {
     const from = watch ? watch.takeForTrace() : 1;
     const line = {
       i: ++this.i,
-      t: time,
+      t: Math.round(time * 1000) / 1000,
       node,
       transition: step.name,
       tla: tlaMapping[step.name]?.tla ?? null,
