@@ -52,6 +52,21 @@ describe('deterministic simulation', () => {
     expect(a.stderr).toMatch(/^figures: /m);
   });
 
+  it('a failing seed prints its repro command, which replays the same failure, and the steps that led to it', async () => {
+    const { spawnSync } = await import('node:child_process');
+    if (!existsSync('dist/raftchart.js')) return;
+    const first = spawnSync('node', ['bin/raftchart', 'sim', '--seed', '1', '--faults', 'all', '--bug', 'apply-before-commit', '--steps', '10'], { encoding: 'utf8' });
+    expect(first.status).toBe(1);
+    const repro = /repro: (bin\/raftchart sim .*)$/m.exec(first.stdout)?.[1];
+    expect(repro).toBe('bin/raftchart sim --seed 1 --nodes 3 --duration 20 --faults partition,loss,duplicate,reorder,delay,pause --bug apply-before-commit');
+    expect(first.stdout).toMatch(/StateMachineSafety violated at [\d.]+ s \(step \d+\)/);
+    const steps = first.stdout.split('\n').filter((l) => /^ {4}#\d+ [\d.]+s /.test(l));
+    expect(steps).toHaveLength(10);
+    expect(steps.some((l) => /\[n\d:\w+/.test(l))).toBe(true); // chart transitions named
+    const again = spawnSync('node', [...repro!.split(' '), '--steps', '10'], { encoding: 'utf8' });
+    expect(again.stdout).toBe(first.stdout);
+  });
+
   // >= 200 seeds in npm test: 4 x 56 seeds of 6 + 2 simulated seconds each, all fault mixes.
   for (const part of [0, 1, 2, 3]) {
     it(`seeds ${part * 56 + 1}..${part * 56 + 56}: every invariant holds after every step and histories are linearizable`, () => {
