@@ -19,6 +19,9 @@ describe('mirror check: chart <-> mapping <-> tla/Raft.tla', () => {
     expect(nextActions).toEqual([
       'UpdateTerm',
       'Timeout',
+      'HandlePreVoteRequest',
+      'HandlePreVoteResponse',
+      'BecomeCandidate',
       'HandleRequestVoteRequest',
       'HandleRequestVoteResponse',
       'BecomeLeader',

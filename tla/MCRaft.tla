@@ -24,12 +24,13 @@ StateBounds ==
 ServerSymmetry == Permutations(Server)
 
 (* What TLC fingerprints.  Per-role bookkeeping that the role's entry resets
-   (votes granted when a server times out, next/match indexes when it becomes
+   (pre-votes and votes granted when a server starts asking for them, next/match indexes when it becomes
    leader) is blanked outside that role, so that states differing only in such
    stale values count once.  Nothing reads them outside the role, so this loses
    no behaviour. *)
 View ==
     <<currentTerm, state, votedFor, leader, log, commitIndex, lastApplied, appliedLog,
+      [i \in Server |-> IF state[i] = PreCandidate THEN preVotes[i] ELSE {}],
       [i \in Server |-> IF state[i] = Candidate THEN votesGranted[i] ELSE {}],
       [i \in Server |-> IF state[i] = Leader THEN nextIndex[i] ELSE 0],
       [i \in Server |-> IF state[i] = Leader THEN matchIndex[i] ELSE 0],

@@ -41,15 +41,16 @@ ASSUME \A b \in {BugCommitEarlierTerm, BugTwoVotesPerTerm,
                  BugTruncateWithoutConflict, BugNoStepDown} : b \in BOOLEAN
 
 Follower == "follower"
+PreCandidate == "precandidate"   \* Pre-Vote (Raft thesis 9.6)
 Candidate == "candidate"
 Leader == "leader"
-Role == {Follower, Candidate, Leader}
+Role == {Follower, PreCandidate, Candidate, Leader}
 
 -----------------------------------------------------------------------------
 (* Per-server state. *)
 VARIABLES
     currentTerm,   \* currentTerm[i]: latest term i has seen
-    state,         \* state[i]: Follower, Candidate or Leader (the chart's role)
+    state,         \* state[i]: the chart's role
     votedFor,      \* votedFor[i]: whom i voted for in currentTerm[i], or Nil
     leader,        \* leader[i]: the leader i knows of in currentTerm[i], or Nil
     log,           \* log[i]: sequence of entries [term, value]
@@ -58,6 +59,7 @@ VARIABLES
     appliedLog,    \* appliedLog[i]: the entries i applied, in order (the state
                    \* machine's input; kept apart from log so that a log
                    \* truncated after applying cannot hide what was applied)
+    preVotes,      \* preVotes[i]: servers that would vote for i in currentTerm[i] + 1
     votesGranted,  \* votesGranted[i]: servers that granted i a vote this term
     nextIndex,     \* nextIndex[i][j]: next entry the leader i sends to j
     matchIndex     \* matchIndex[i][j]: highest index the leader i knows j stores
@@ -73,7 +75,7 @@ VARIABLES
 
 serverVars == <<currentTerm, state, votedFor, leader>>
 logVars == <<log, commitIndex, lastApplied, appliedLog>>
-candidateVars == <<votesGranted>>
+candidateVars == <<preVotes, votesGranted>>
 leaderVars == <<nextIndex, matchIndex>>
 historyVars == <<elected, committed>>
 vars == <<serverVars, logVars, candidateVars, leaderVars, msgs, historyVars>>
@@ -135,6 +137,8 @@ BackOffHint(xlog, prev) ==
 
 -----------------------------------------------------------------------------
 (* Message types. *)
+PreVoteRequest == "pre_vote"
+PreVoteResponse == "pre_vote_res"
 RequestVoteRequest == "request_vote"
 RequestVoteResponse == "request_vote_res"
 AppendEntriesRequest == "append_entries"
@@ -150,6 +154,7 @@ Init ==
     /\ commitIndex = [i \in Server |-> 0]
     /\ lastApplied = [i \in Server |-> 0]
     /\ appliedLog = [i \in Server |-> << >>]
+    /\ preVotes = [i \in Server |-> {}]
     /\ votesGranted = [i \in Server |-> {}]
     /\ nextIndex = [i \in Server |-> [j \in Server |-> 1]]
     /\ matchIndex = [i \in Server |-> [j \in Server |-> 0]]
@@ -158,13 +163,16 @@ Init ==
     /\ committed = {}
 
 -----------------------------------------------------------------------------
-(* The guards of the chart's eventless transitions (becomeLeader,
-   advanceCommitIndex, applyCommitted).  XState takes an enabled eventless
+(* The guards of the chart's eventless transitions (startElection,
+   becomeLeader, advanceCommitIndex, applyCommitted).  XState takes an enabled eventless
    transition before the machine handles its next event (they run within the
    macrostep of the event that enabled them), so a server handles no event,
    timer or client request while one of them is enabled: every action of
    server i that the chart triggers by an event requires Settled(i).  Other
    servers and the network may still move in between. *)
+CanBecomeCandidate(i) ==
+    /\ state[i] = PreCandidate
+    /\ preVotes[i] \in Quorum
 CanBecomeLeader(i) ==
     /\ state[i] = Candidate
     /\ votesGranted[i] \in Quorum
@@ -176,6 +184,7 @@ CanAdvanceCommitIndex(i) ==
        \/ BugCommitEarlierTerm                               \* the bug (Figure 8)
 HasCommittedUnapplied(i) == lastApplied[i] < commitIndex[i]
 Settled(i) ==
+    /\ ~CanBecomeCandidate(i)
     /\ ~CanBecomeLeader(i)
     /\ ~CanAdvanceCommitIndex(i)
     /\ ~HasCommittedUnapplied(i)
@@ -183,7 +192,8 @@ Settled(i) ==
 -----------------------------------------------------------------------------
 (* Actions of the servers. *)
 
-(* Chart: updateTerm (any role, any Raft message with a higher term).
+(* Chart: updateTerm (any role, any Raft message with a higher term, except
+   a pre-vote request, whose term is only proposed).
    Adopt the term, clear the vote, forget the leader, become follower.  The
    message stays in the network: the chart's reprocessEvent handles it next,
    as a follower of the new term (any step may come in between, which only
@@ -191,6 +201,7 @@ Settled(i) ==
 UpdateTerm(m) ==
     LET i == m.mdest IN
     /\ Settled(i)
+    /\ m.mtype /= PreVoteRequest
     /\ m.mterm > currentTerm[i]
     /\ currentTerm' = [currentTerm EXCEPT ![i] = m.mterm]
     /\ votedFor' = [votedFor EXCEPT ![i] = Nil]
@@ -200,12 +211,71 @@ UpdateTerm(m) ==
        ELSE state' = [state EXCEPT ![i] = Follower]
     /\ UNCHANGED <<logVars, candidateVars, leaderVars, msgs, historyVars>>
 
-(* Chart: followerElectionTimeout, candidateElectionTimeout.
-   Start an election in the next term: vote for self, forget the leader,
-   send RequestVote to every peer. *)
+(* Chart: followerElectionTimeout, preCandidateElectionTimeout,
+   candidateElectionTimeout.  Forget the leader and ask every peer whether it
+   would vote for us in the next term (Pre-Vote); the term does not change. *)
 Timeout(i) ==
     /\ Settled(i)
-    /\ state[i] \in {Follower, Candidate}
+    /\ state[i] \in {Follower, PreCandidate, Candidate}
+    /\ state' = [state EXCEPT ![i] = PreCandidate]
+    /\ leader' = [leader EXCEPT ![i] = Nil]
+    /\ preVotes' = [preVotes EXCEPT ![i] = {i}]
+    /\ msgs' = msgs (+) SetToBag({[mtype |-> PreVoteRequest,
+                                    mterm |-> currentTerm[i] + 1,
+                                    mlastLogTerm |-> LastTerm(log[i]),
+                                    mlastLogIndex |-> LastIndex(log[i]),
+                                    msource |-> i,
+                                    mdest |-> j] : j \in Server \ {i}})
+    /\ UNCHANGED <<currentTerm, votedFor, logVars, votesGranted, leaderVars,
+                   historyVars>>
+
+(* Chart: grantPreVote, rejectPreVote (any role), leaderRefusesPreVote
+   (leader).  Say whether we would vote for the sender in the term it
+   proposes: a later term than ours, a log at least as up to date, and no
+   live leader known (leader stickiness); a leader never would.  Nothing
+   changes here: no term, no vote.  A refusal that the sender ignores (ours
+   is not a newer term than the sender's) is not sent: sending and losing it
+   is the same. *)
+HandlePreVoteRequest(m) ==
+    LET i == m.mdest
+        j == m.msource
+        grant == /\ state[i] /= Leader
+                 /\ m.mterm > currentTerm[i]
+                 /\ leader[i] = Nil
+                 /\ LogUpToDate(i, m.mlastLogTerm, m.mlastLogIndex)
+    IN
+    /\ m.mtype = PreVoteRequest
+    /\ Settled(i)
+    /\ IF grant \/ currentTerm[i] >= m.mterm
+       THEN Reply([mtype |-> PreVoteResponse,
+                   mterm |-> currentTerm[i],
+                   mvoteGranted |-> grant,
+                   mrequestedTerm |-> m.mterm,
+                   msource |-> i,
+                   mdest |-> j], m)
+       ELSE Discard(m)
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, historyVars>>
+
+(* Chart: recordPreVote (precandidate).  A peer would vote for us in the next
+   term.  Other answers are ignored by the chart (a newer term goes through
+   UpdateTerm): for the spec they are lost (DropMessage). *)
+HandlePreVoteResponse(m) ==
+    LET i == m.mdest IN
+    /\ m.mtype = PreVoteResponse
+    /\ Settled(i)
+    /\ m.mterm <= currentTerm[i]
+    /\ state[i] = PreCandidate
+    /\ m.mvoteGranted
+    /\ m.mrequestedTerm = currentTerm[i] + 1
+    /\ preVotes' = [preVotes EXCEPT ![i] = @ \cup {m.msource}]
+    /\ Discard(m)
+    /\ UNCHANGED <<serverVars, logVars, votesGranted, leaderVars, historyVars>>
+
+(* Chart: startElection (precandidate, eventless, guard hasPreVoteQuorum).
+   A majority would vote for us: start an election in the next term, vote
+   for self, forget the leader, send RequestVote to every peer. *)
+BecomeCandidate(i) ==
+    /\ CanBecomeCandidate(i)
     /\ state' = [state EXCEPT ![i] = Candidate]
     /\ currentTerm' = [currentTerm EXCEPT ![i] = currentTerm[i] + 1]
     /\ votedFor' = [votedFor EXCEPT ![i] = i]
@@ -217,7 +287,7 @@ Timeout(i) ==
                                     mlastLogIndex |-> LastIndex(log[i]),
                                     msource |-> i,
                                     mdest |-> j] : j \in Server \ {i}})
-    /\ UNCHANGED <<logVars, leaderVars, historyVars>>
+    /\ UNCHANGED <<logVars, preVotes, leaderVars, historyVars>>
 
 (* Chart: grantVote (follower), rejectVote (any role).
    A RequestVote of our term or older (a newer one goes through UpdateTerm
@@ -226,10 +296,11 @@ Timeout(i) ==
 HandleRequestVoteRequest(m) ==
     LET i == m.mdest
         j == m.msource
-        grant == /\ m.mterm = currentTerm[i]
+        grant == /\ state[i] = Follower
+                 /\ m.mterm = currentTerm[i]
                  /\ LogUpToDate(i, m.mlastLogTerm, m.mlastLogIndex)
                  /\ \/ votedFor[i] \in {Nil, j}
-                    \/ BugTwoVotesPerTerm /\ state[i] = Follower   \* the bug
+                    \/ BugTwoVotesPerTerm                      \* the bug
     IN
     /\ m.mtype = RequestVoteRequest
     /\ Settled(i)
@@ -263,7 +334,7 @@ HandleRequestVoteResponse(m) ==
     /\ m.mvoteGranted
     /\ votesGranted' = [votesGranted EXCEPT ![i] = @ \cup {m.msource}]
     /\ Discard(m)
-    /\ UNCHANGED <<serverVars, logVars, leaderVars, historyVars>>
+    /\ UNCHANGED <<serverVars, logVars, preVotes, leaderVars, historyVars>>
 
 (* Chart: becomeLeader (candidate, eventless, guard hasVoteQuorum).
    Initialise nextIndex to lastIndex + 1 and matchIndex to 0, forget the
@@ -311,7 +382,7 @@ AppendEntries(i, j) ==
     /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, historyVars>>
 
 (* Chart: rejectStaleAppendEntries (any role), acceptAppendEntries (follower),
-   yieldToLeader (candidate).  An AppendEntries of our term or older (a newer
+   abandonPreVote (precandidate), yieldToLeader (candidate).  An AppendEntries of our term or older (a newer
    one goes through UpdateTerm first).
    - older term: answer failure with our term, so the sender steps down;
    - current term: become (or stay) follower, remember the leader, check the
@@ -340,7 +411,7 @@ HandleAppendEntriesRequest(m) ==
           /\ Reply(response(FALSE, 0), m)
           /\ UNCHANGED <<serverVars, logVars>>
        \/ /\ m.mterm = currentTerm[i]                 \* acceptAppendEntries,
-          /\ state[i] \in {Follower, Candidate}        \* yieldToLeader
+          /\ state[i] /= Leader                        \* abandonPreVote, yieldToLeader
           /\ state' = [state EXCEPT ![i] = Follower]
           /\ leader' = [leader EXCEPT ![i] = j]
           /\ IF logOk
@@ -430,6 +501,9 @@ DuplicateMessage(m) ==
 Next ==
     \/ \E m \in DOMAIN msgs : UpdateTerm(m)
     \/ \E i \in Server : Timeout(i)
+    \/ \E m \in DOMAIN msgs : HandlePreVoteRequest(m)
+    \/ \E m \in DOMAIN msgs : HandlePreVoteResponse(m)
+    \/ \E i \in Server : BecomeCandidate(i)
     \/ \E m \in DOMAIN msgs : HandleRequestVoteRequest(m)
     \/ \E m \in DOMAIN msgs : HandleRequestVoteResponse(m)
     \/ \E i \in Server : BecomeLeader(i)
@@ -449,7 +523,11 @@ Spec == Init /\ [][Next]_vars
 (* Invariants. *)
 
 Message ==
-    [mtype : {RequestVoteRequest}, mterm : Nat, mlastLogTerm : Nat,
+    [mtype : {PreVoteRequest}, mterm : Nat, mlastLogTerm : Nat,
+     mlastLogIndex : Nat, msource : Server, mdest : Server]
+    \cup [mtype : {PreVoteResponse}, mterm : Nat, mvoteGranted : BOOLEAN,
+          mrequestedTerm : Nat, msource : Server, mdest : Server]
+    \cup [mtype : {RequestVoteRequest}, mterm : Nat, mlastLogTerm : Nat,
      mlastLogIndex : Nat, msource : Server, mdest : Server]
     \cup [mtype : {RequestVoteResponse}, mterm : Nat, mvoteGranted : BOOLEAN,
           msource : Server, mdest : Server]
@@ -468,6 +546,7 @@ TypeOK ==
     /\ commitIndex \in [Server -> Nat]
     /\ lastApplied \in [Server -> Nat]
     /\ appliedLog \in [Server -> Seq(Entry)]
+    /\ preVotes \in [Server -> SUBSET Server]
     /\ votesGranted \in [Server -> SUBSET Server]
     /\ nextIndex \in [Server -> [Server -> Nat \ {0}]]
     /\ matchIndex \in [Server -> [Server -> Nat]]

@@ -1,0 +1,150 @@
+// The TLC runner (scripts/tlc.mjs) and, where a tla2tools.jar and java are
+// present, TLC itself on a tiny model and the two fastest bug models.
+//
+// Without a jar or java the TLC runs are skipped visibly (it.skipIf plus a
+// console line saying why); the runner's own logic is tested either way.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  EXIT_NO_JAR,
+  findJar,
+  findJava,
+  judge,
+  listModels,
+  parseTlcOutput,
+  root,
+  runTlc,
+  type Model,
+} from '../../scripts/tlc.mjs';
+
+const PASS_OUTPUT = `TLC2 Version 2.19
+Model checking completed. No error has been found.
+  Estimates of the probability that TLC did not check all reachable states
+12,345 states generated, 2,345 distinct states found, 0 states left on queue.
+The depth of the complete state graph search is 17.
+Finished in 03s at (2026-11-26 12:00:00)`;
+
+const VIOLATION_OUTPUT = `Error: Invariant ElectionSafety is violated.
+Error: The behavior up to this point is:
+State 1: <Initial predicate>
+x = 0
+
+State 2: <Timeout line 5, col 1 to line 9, col 2 of module Raft>
+x = 1
+
+State 3: <Timeout line 5, col 1 to line 9, col 2 of module Raft>
+x = 2
+
+245 states generated, 64 distinct states found, 12 states left on queue.
+The depth of the complete state graph search is 3.
+Finished in 01s at (2026-11-26 12:00:00)`;
+
+const model = (name: string, expectViolation: boolean, invariants: string[] = []): Model => ({
+  name,
+  cfg: `${name}.cfg`,
+  spec: 'MCRaft.tla',
+  long: false,
+  expectViolation,
+  invariants,
+});
+
+describe('TLC runner (no TLC needed)', () => {
+  it('parses a run without violation', () => {
+    expect(parseTlcOutput(PASS_OUTPUT)).toMatchObject({
+      result: 'pass',
+      states: 12345,
+      distinct: 2345,
+      depth: 17,
+      tlcTime: '03s',
+    });
+  });
+
+  it('parses a violation and the length of its trace', () => {
+    expect(parseTlcOutput(VIOLATION_OUTPUT)).toMatchObject({
+      result: 'violation',
+      invariant: 'ElectionSafety',
+      states: 245,
+      distinct: 64,
+      traceLength: 3,
+    });
+  });
+
+  it('calls output with neither result an error', () => {
+    const parsed = parseTlcOutput('Error: Parsing or semantic analysis failed.\n');
+    expect(parsed.result).toBe('error');
+    expect(judge(model('MCRaft', false), parsed).ok).toBe(false);
+    expect(judge(model('MCRaftBugX', true), parsed).ok).toBe(false);
+  });
+
+  it('fails a main model with a violation and a bug model without one', () => {
+    expect(judge(model('MCRaft', false), parseTlcOutput(PASS_OUTPUT)).ok).toBe(true);
+    expect(judge(model('MCRaft', false), parseTlcOutput(VIOLATION_OUTPUT)).ok).toBe(false);
+    expect(judge(model('MCRaftBugX', true), parseTlcOutput(PASS_OUTPUT)).ok).toBe(false);
+    expect(judge(model('MCRaftBugX', true), parseTlcOutput(VIOLATION_OUTPUT)).ok).toBe(true);
+    // a bug caught by an invariant other than the ones its cfg names is a failure too
+    expect(judge(model('MCRaftBugX', true, ['LogMatching']), parseTlcOutput(VIOLATION_OUTPUT)).ok).toBe(false);
+  });
+
+  it('lists the main model first and every bug model with the invariants expected to catch it', () => {
+    const models = listModels();
+    expect(models[0]?.name).toBe('MCRaft');
+    const bugs = models.filter((m) => m.expectViolation);
+    expect(bugs.map((m) => m.name).sort()).toEqual([
+      'MCRaftBugFigure8',
+      'MCRaftBugNoStepDown',
+      'MCRaftBugTruncate',
+      'MCRaftBugTwoVotes',
+    ]);
+    for (const bug of bugs) expect(bug.invariants.length).toBeGreaterThan(0);
+    expect(models.some((m) => m.long)).toBe(false);
+    expect(listModels({ long: true }).some((m) => m.name === 'MCRaftLarge')).toBe(true);
+  });
+
+  it('says clearly that there is no jar and exits with status 3', () => {
+    const run = spawnSync(process.execPath, [join(root, 'scripts', 'tlc.mjs')], {
+      env: { ...process.env, TLA2TOOLS_JAR: join(root, 'tla', 'no-such-tla2tools.jar') },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(EXIT_NO_JAR);
+    expect(run.stderr).toMatch(/NOT RUN: TLA2TOOLS_JAR is set to .*no-such-tla2tools\.jar, which does not exist/);
+  });
+});
+
+const jar = findJar();
+const java = jar.path ? findJava() : { path: null, reason: 'not looked for' };
+const why = !jar.path ? jar.reason : !java.path ? java.reason : null;
+if (why) {
+  console.warn(`SKIPPING the TLC model-checking tests in test/tla/tlc.test.ts: ${why}`);
+}
+
+describe('TLC on the spec', () => {
+  const byName = (name: string): Model => {
+    const found = listModels({ long: true }).find((m) => m.name === name);
+    if (!found) throw new Error(`no model ${name}`);
+    return found;
+  };
+  const check = async (name: string) => {
+    const m = byName(name);
+    const { output } = await runTlc(m, { jar: jar.path!, java: java.path!, workers: 2 });
+    const parsed = parseTlcOutput(output);
+    const verdict = judge(m, parsed);
+    if (!verdict.ok) console.error(output.split('\n').slice(-40).join('\n'));
+    expect(verdict).toEqual({ ok: true });
+    return parsed;
+  };
+
+  it.skipIf(why !== null)('finds no violation in the tiny model MCRaftSmoke', { timeout: 300_000 }, async () => {
+    const parsed = await check('MCRaftSmoke');
+    expect(parsed.result).toBe('pass');
+    expect(parsed.distinct).toBeGreaterThan(1000);
+  });
+
+  it.skipIf(why !== null)('finds the two-votes bug (MCRaftBugTwoVotes)', { timeout: 120_000 }, async () => {
+    expect((await check('MCRaftBugTwoVotes')).result).toBe('violation');
+  });
+
+  it.skipIf(why !== null)('finds the leader that does not step down (MCRaftBugNoStepDown)', { timeout: 120_000 }, async () => {
+    expect((await check('MCRaftBugNoStepDown')).result).toBe('violation');
+  });
+});
