@@ -10,7 +10,7 @@
 // (mtype, mterm, msource, mdest, mprevLogIndex, ...) or the timer, and `vars`
 // the node's values of the spec's per-server variables right after the
 // transition: currentTerm, state, votedFor, leader, commitIndex, lastApplied,
-// votesGranted, nextIndex, matchIndex, and the log. The log is written as a
+// preVotes, votesGranted, nextIndex, matchIndex, and the log. The log is written as a
 // change: `log.len` is its length and, when it changed, `log.from` is the
 // first index that changed and `log.entries` the entries from there on
 // ([term, value] pairs; value is the op, "Noop" for a new leader's no-op).
@@ -105,7 +105,9 @@ export function varsOf(role: string, ctx: RaftContext, logFrom = Infinity): Reco
     leader: ctx.leader ?? NIL,
     commitIndex: ctx.commitIndex,
     lastApplied: ctx.lastApplied,
-    votesGranted: role === 'candidate' ? [...ctx.votes] : [],
+    // The implementation's values as they are (a validator may ignore them outside their role).
+    preVotes: [...((ctx as { preVotes?: readonly string[] }).preVotes ?? [])].sort(),
+    votesGranted: [...ctx.votes].sort(),
     nextIndex,
     matchIndex,
     log,
