@@ -5,7 +5,7 @@
 
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { clientRequests, validateBody } from '../../spec/messages.js';
-import type { Role } from '../../spec/chart.js';
+import { events as chartEvents, type Role } from '../../spec/chart.js';
 import { ErrorCode } from '../core/errors.js';
 import type { Effect, EffectsEmitted, MessageEvent, RaftConfig, RaftContext } from '../../machines/index.js';
 import { createRaftMachine, type MachineOverrides, type RaftMachine } from '../../machines/raft.js';
@@ -64,14 +64,8 @@ interface Proxied {
   readonly expires: number;
 }
 
-const RAFT_EVENTS = new Set([
-  'pre_vote',
-  'pre_vote_res',
-  'request_vote',
-  'request_vote_res',
-  'append_entries',
-  'append_entries_res',
-]);
+/** The chart's message events between servers: every chart event but client requests. */
+const RAFT_EVENTS = new Set<string>(chartEvents.filter((e) => e !== 'client_request'));
 const CLIENT_EVENTS = new Set<string>(clientRequests);
 
 export class RaftNode {
