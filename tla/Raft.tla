@@ -30,13 +30,14 @@ CONSTANTS
     Nil,             \* "no server" (no vote, no known leader)
     Noop,            \* the value of the entry a new leader appends
     MaxBatch,        \* most entries one AppendEntries carries (>= 1)
+    PreVote,         \* TRUE as the chart has it; FALSE only to shorten a bug hunt
     \* Deliberate bugs (FALSE in the real protocol):
     BugCommitEarlierTerm,       \* commit by counting replicas, any term (Figure 8)
     BugTwoVotesPerTerm,         \* grant a vote ignoring votedFor
     BugTruncateWithoutConflict, \* truncate at prevLogIndex on every append
     BugNoStepDown               \* a leader adopts a higher term but stays leader
 
-ASSUME Nil \notin Server /\ Noop \notin Value /\ MaxBatch \in Nat \ {0}
+ASSUME Nil \notin Server /\ Noop \notin Value /\ MaxBatch \in Nat \ {0} /\ PreVote \in BOOLEAN
 ASSUME \A b \in {BugCommitEarlierTerm, BugTwoVotesPerTerm,
                  BugTruncateWithoutConflict, BugNoStepDown} : b \in BOOLEAN
 
@@ -211,23 +212,44 @@ UpdateTerm(m) ==
        ELSE state' = [state EXCEPT ![i] = Follower]
     /\ UNCHANGED <<logVars, candidateVars, leaderVars, msgs, historyVars>>
 
+(* Next term, vote for self, forget the leader, request votes: what
+   startElection does after a pre-vote quorum (and what a timeout does in a
+   model with PreVote = FALSE). *)
+StartElection(i) ==
+    /\ state' = [state EXCEPT ![i] = Candidate]
+    /\ currentTerm' = [currentTerm EXCEPT ![i] = currentTerm[i] + 1]
+    /\ votedFor' = [votedFor EXCEPT ![i] = i]
+    /\ leader' = [leader EXCEPT ![i] = Nil]
+    /\ votesGranted' = [votesGranted EXCEPT ![i] = {i}]
+    /\ msgs' = msgs (+) SetToBag({[mtype |-> RequestVoteRequest,
+                                    mterm |-> currentTerm[i] + 1,
+                                    mlastLogTerm |-> LastTerm(log[i]),
+                                    mlastLogIndex |-> LastIndex(log[i]),
+                                    msource |-> i,
+                                    mdest |-> j] : j \in Server \ {i}})
+    /\ UNCHANGED <<logVars, preVotes, leaderVars, historyVars>>
+
 (* Chart: followerElectionTimeout, preCandidateElectionTimeout,
    candidateElectionTimeout.  Forget the leader and ask every peer whether it
    would vote for us in the next term (Pre-Vote); the term does not change. *)
 Timeout(i) ==
     /\ Settled(i)
     /\ state[i] \in {Follower, PreCandidate, Candidate}
-    /\ state' = [state EXCEPT ![i] = PreCandidate]
-    /\ leader' = [leader EXCEPT ![i] = Nil]
-    /\ preVotes' = [preVotes EXCEPT ![i] = {i}]
-    /\ msgs' = msgs (+) SetToBag({[mtype |-> PreVoteRequest,
-                                    mterm |-> currentTerm[i] + 1,
-                                    mlastLogTerm |-> LastTerm(log[i]),
-                                    mlastLogIndex |-> LastIndex(log[i]),
-                                    msource |-> i,
-                                    mdest |-> j] : j \in Server \ {i}})
-    /\ UNCHANGED <<currentTerm, votedFor, logVars, votesGranted, leaderVars,
-                   historyVars>>
+    /\ IF PreVote
+       THEN /\ state' = [state EXCEPT ![i] = PreCandidate]
+            /\ leader' = [leader EXCEPT ![i] = Nil]
+            /\ preVotes' = [preVotes EXCEPT ![i] = {i}]
+            /\ msgs' = msgs (+) SetToBag({[mtype |-> PreVoteRequest,
+                                            mterm |-> currentTerm[i] + 1,
+                                            mlastLogTerm |-> LastTerm(log[i]),
+                                            mlastLogIndex |-> LastIndex(log[i]),
+                                            msource |-> i,
+                                            mdest |-> j] : j \in Server \ {i}})
+            /\ UNCHANGED <<currentTerm, votedFor, logVars, votesGranted, leaderVars,
+                           historyVars>>
+       \* Without Pre-Vote (a bug model's shortcut, not the chart): the
+       \* timeout starts the election at once.
+       ELSE StartElection(i)
 
 (* Chart: grantPreVote, rejectPreVote (any role), leaderRefusesPreVote
    (leader).  Say whether we would vote for the sender in the term it
@@ -276,18 +298,7 @@ HandlePreVoteResponse(m) ==
    for self, forget the leader, send RequestVote to every peer. *)
 BecomeCandidate(i) ==
     /\ CanBecomeCandidate(i)
-    /\ state' = [state EXCEPT ![i] = Candidate]
-    /\ currentTerm' = [currentTerm EXCEPT ![i] = currentTerm[i] + 1]
-    /\ votedFor' = [votedFor EXCEPT ![i] = i]
-    /\ leader' = [leader EXCEPT ![i] = Nil]
-    /\ votesGranted' = [votesGranted EXCEPT ![i] = {i}]
-    /\ msgs' = msgs (+) SetToBag({[mtype |-> RequestVoteRequest,
-                                    mterm |-> currentTerm[i] + 1,
-                                    mlastLogTerm |-> LastTerm(log[i]),
-                                    mlastLogIndex |-> LastIndex(log[i]),
-                                    msource |-> i,
-                                    mdest |-> j] : j \in Server \ {i}})
-    /\ UNCHANGED <<logVars, preVotes, leaderVars, historyVars>>
+    /\ StartElection(i)
 
 (* Chart: grantVote (follower), rejectVote (any role).
    A RequestVote of our term or older (a newer one goes through UpdateTerm
