@@ -8,7 +8,7 @@ import { ErrorCode } from '../src/core/errors.js';
 import type { Entry } from '../src/core/log.js';
 import { errorBody, type Op, type ReplyBody } from '../src/core/state-machine.js';
 import { isReadReady, majorityMatchIndex } from './guards.js';
-import { nextRandom, type ActionResult, type Effect, type MessageEvent, type RaftContext } from './context.js';
+import { drawTimeout, nextRandom, type ActionResult, type Effect, type MessageEvent, type RaftContext } from './context.js';
 
 export type Action = (ctx: RaftContext, ev: MessageEvent) => ActionResult;
 
@@ -395,8 +395,7 @@ export const actions = {
 
   drawElectionTimeout: (ctx) => {
     const rng = nextRandom(ctx.rng);
-    const span = ctx.config.electionMaxMs - ctx.config.electionMinMs + 1;
-    return { assign: { rng, electionTimeoutMs: ctx.config.electionMinMs + ((rng >>> 0) % span) } };
+    return { assign: { rng, electionTimeoutMs: drawTimeout(rng, ctx.config) } };
   },
 } satisfies Record<string, Action>;
 

@@ -131,8 +131,9 @@ export function initialContext(input: RaftInput): RaftContext {
     reads: [],
     sm: new KvStateMachine(),
     pending: new Map(),
-    rng: seed,
-    electionTimeoutMs: config.electionMaxMs,
+    rng: nextRandom(seed),
+    // The first draw, so that nodes do not all time out together at start.
+    electionTimeoutMs: drawTimeout(nextRandom(seed), config),
   };
 }
 
@@ -140,6 +141,11 @@ function hashString(s: string): number {
   let h = 2166136261;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h | 0;
+}
+
+/** An election timeout from [electionMinMs, electionMaxMs], drawn from a random state. */
+export function drawTimeout(rng: number, config: RaftConfig): number {
+  return config.electionMinMs + ((rng >>> 0) % (config.electionMaxMs - config.electionMinMs + 1));
 }
 
 /** One step of xorshift32. */

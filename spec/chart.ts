@@ -332,7 +332,10 @@ export const timers: Readonly<Record<Role, readonly DelayName[]>> = {
 
 /** Entry actions per role (bookkeeping that belongs to entering a role). */
 export const entryActions: Readonly<Record<Role, readonly string[]>> = {
-  follower: ['drawElectionTimeout'],
+  // A follower keeps the timeout it has: it re-enters itself on every
+  // AppendEntries, and a fresh draw there buys nothing. Each election round
+  // (precandidate, candidate) draws anew, which is what breaks split votes.
+  follower: [],
   precandidate: ['drawElectionTimeout'],
   candidate: ['drawElectionTimeout'],
   leader: [],

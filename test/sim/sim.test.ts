@@ -26,7 +26,8 @@ function faultsFor(seed: number): FaultName[] {
 
 describe('deterministic simulation', () => {
   it('replays a seed exactly (result, figures and recent steps)', () => {
-    const opts = { seed: 4242, duration: 6, recovery: 2, faults: [...FAULTS] };
+    // A seed whose run does real work (seeds differ: some spend the 6 s electing under faults).
+    const opts = { seed: 4200, duration: 6, recovery: 2, faults: [...FAULTS] };
     const a = runSimulation(opts);
     const b = runSimulation(opts);
     expect(a.ok).toBe(true);
@@ -34,7 +35,7 @@ describe('deterministic simulation', () => {
     expect(a.steps).toBeGreaterThan(500);
     expect(a.ops.ok).toBeGreaterThan(10);
     // A different seed takes a different path.
-    expect(JSON.stringify(runSimulation({ ...opts, seed: 4243 }))).not.toBe(JSON.stringify(a));
+    expect(JSON.stringify(runSimulation({ ...opts, seed: 4201 }))).not.toBe(JSON.stringify(a));
   });
 
   it('the CLI prints the same bytes for the same seed', async () => {
