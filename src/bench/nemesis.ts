@@ -1,7 +1,7 @@
 // The partition nemesis: grudges (receiver -> senders it drops) for the four
 // partition kinds Maelstrom picks from, and the start/stop schedule.
 
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 
 export type PartitionKind = 'one' | 'majority' | 'minority-third' | 'majorities-ring';
 export const PARTITION_KINDS: readonly PartitionKind[] = ['one', 'minority-third', 'majority', 'majorities-ring'];

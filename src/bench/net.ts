@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { LatencyDist, NodeProblem } from './types.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 
 /** A message as it travels through the network. */
 export interface NetMessage {

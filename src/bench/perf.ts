@@ -5,7 +5,7 @@
 import { checkLinearizable } from './checker/linearizable.js';
 import { RpcClient } from './client.js';
 import { Network } from './net.js';
-import { Rng } from './random.js';
+import { Rng } from '../core/random.js';
 import type { HistoryEvent, LatencyDist } from './types.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

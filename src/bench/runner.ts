@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { RpcClient } from './client.js';
 import { Network } from './net.js';
 import { grudgeToJson, makePartition, PARTITION_KINDS } from './nemesis.js';
-import { Rng } from './random.js';
+import { Rng } from '../core/random.js';
 import { computeStats, netStats } from './stats.js';
 import { writeStore } from './store.js';
 import type { BenchOptions, BenchResults, HistoryEvent, NodeProblem, PartitionPeriod } from './types.js';

@@ -14,7 +14,7 @@
 
 import type { Clock, VirtualClock } from '../runtime/clock.js';
 import type { Message } from '../runtime/node.js';
-import type { SimRng } from './rng.js';
+import type { Rng } from '../core/random.js';
 
 export const FAULTS = ['partition', 'loss', 'duplicate', 'reorder', 'delay', 'pause'] as const;
 export type FaultName = (typeof FAULTS)[number];
@@ -113,7 +113,7 @@ export class SimNetwork {
 
   constructor(
     private readonly clock: VirtualClock,
-    private readonly rng: SimRng,
+    private readonly rng: Rng,
     private readonly opts: NetworkOptions,
     private readonly sim: { label: StepLabel | undefined; touched: string | undefined },
   ) {}

@@ -14,7 +14,7 @@ import type { RaftConfig } from '../../machines/index.js';
 import { BUGS, type BugName } from './bugs.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import { NodeClock, SimNetwork, type FaultName, type StepLabel } from './network.js';
-import { SimRng } from './rng.js';
+import { Rng } from '../core/random.js';
 import { TraceWriter } from './trace.js';
 import { LinKvClients } from './workload.js';
 
@@ -102,7 +102,7 @@ interface Recent {
 
 export function runSimulation(options: Partial<SimOptions> & { seed: number }): SimResult {
   const o: SimOptions = { ...defaultSimOptions, ...options };
-  const root = new SimRng(o.seed);
+  const root = new Rng(o.seed);
   const netRng = root.fork(1);
   const clientRng = root.fork(2);
   const nemesisRng = root.fork(3);

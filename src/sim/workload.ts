@@ -11,7 +11,7 @@ import type { VirtualClock } from '../runtime/clock.js';
 import type { Message } from '../runtime/node.js';
 import type { HistoryEvent } from '../bench/types.js';
 import type { SimNetwork, StepLabel } from './network.js';
-import type { SimRng } from './rng.js';
+import type { Rng } from '../core/random.js';
 
 /** Maelstrom error codes that say the operation certainly did not happen. */
 const DEFINITE = new Set([1, 10, 11, 12, 14, 20, 21, 22, 30]);
@@ -54,7 +54,7 @@ export class LinKvClients {
 
   constructor(
     private readonly clock: VirtualClock,
-    private readonly rng: SimRng,
+    private readonly rng: Rng,
     private readonly net: SimNetwork,
     nodes: readonly string[],
     private readonly opts: WorkloadOptions,

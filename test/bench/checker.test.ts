@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkLinearizable, checkKey, operationsByKey } from '../../src/bench/checker/linearizable.js';
-import { Rng } from '../../src/bench/random.js';
+import { Rng } from '../../src/core/random.js';
 import type { HistoryEvent } from '../../src/bench/types.js';
 import { HistoryBuilder } from './history-builder.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkListAppend, type ConsistencyModel, type TxnHistoryEvent } from '../../src/bench/checker/list-append.js';
-import { Rng } from '../../src/bench/random.js';
+import { Rng } from '../../src/core/random.js';
 import { completeTxn, TxnGenerator } from '../../src/bench/workloads/txn-list-append.js';
 import { simulateHistory, TxnHistoryBuilder } from './txn-history.js';
 

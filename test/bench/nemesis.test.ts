@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makePartition, minorityThird, PARTITION_KINDS } from '../../src/bench/nemesis.js';
-import { Rng } from '../../src/bench/random.js';
+import { Rng } from '../../src/core/random.js';
 
 const nodes = (n: number) => Array.from({ length: n }, (_, i) => `n${i}`);
 /** Nodes each node can hear (including itself). */

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/bench/client.js';
 import { Network } from '../../src/bench/net.js';
 import { completeGrudge } from '../../src/bench/nemesis.js';
-import { Rng } from '../../src/bench/random.js';
+import { Rng } from '../../src/core/random.js';
 
 const flood = join(import.meta.dirname, '..', 'fixtures', 'flood-node.mjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

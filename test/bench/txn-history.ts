@@ -1,7 +1,7 @@
 // Builds txn-list-append histories for checker tests: by hand, and by
 // simulating a correct (atomic, real-time ordered) store under concurrency.
 import type { MicroOp, TxnHistoryEvent } from '../../src/bench/checker/list-append.js';
-import { Rng } from '../../src/bench/random.js';
+import { Rng } from '../../src/core/random.js';
 import { TxnGenerator } from '../../src/bench/workloads/txn-list-append.js';
 
 type Short = ['r', number, number[] | null] | ['append', number, number] | ['r', number];

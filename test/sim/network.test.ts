@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import type { Message } from '../../src/runtime/node.js';
 import { NodeClock, SimNetwork, type FaultName, type StepLabel } from '../../src/sim/network.js';
-import { SimRng } from '../../src/sim/rng.js';
+import { Rng } from '../../src/core/random.js';
 
 function setup(faults: FaultName[] = []) {
   const clock = new VirtualClock();
   const sim: { label: StepLabel | undefined; touched: string | undefined } = { label: undefined, touched: undefined };
-  const net = new SimNetwork(clock, new SimRng(1), { latencyMs: 5, faults: new Set(faults), lossRate: 0.5, duplicateRate: 0.5, delayRate: 0.5 }, sim);
+  const net = new SimNetwork(clock, new Rng(1), { latencyMs: 5, faults: new Set(faults), lossRate: 0.5, duplicateRate: 0.5, delayRate: 0.5 }, sim);
   const got: Record<string, number[]> = { a: [], b: [] };
   const clocks: Record<string, NodeClock> = {};
   for (const id of ['a', 'b']) {

@@ -9,7 +9,7 @@
 
 import { checkLinearizable } from '../checker/linearizable.js';
 import { DEFINITE_ERROR_CODES, type RpcClient } from '../client.js';
-import type { Rng } from '../random.js';
+import type { Rng } from '../../core/random.js';
 import type { CheckerResult, HistoryEvent } from '../types.js';
 import type { Completion, Invocation, Workload, WorkloadContext } from './workload.js';
 

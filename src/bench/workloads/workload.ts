@@ -3,7 +3,7 @@
 // Elle-style checker behind the same interface.
 
 import type { RpcClient } from '../client.js';
-import type { Rng } from '../random.js';
+import type { Rng } from '../../core/random.js';
 import type { CheckerResult, HistoryEvent } from '../types.js';
 
 export interface WorkloadContext {

@@ -1,10 +1,10 @@
-// The simulator's only source of randomness: a seeded PRNG (sfc32). Every
-// choice of a run (network delays, losses, faults, client ops, the nodes'
-// election-timeout seeds) is drawn from generators forked from the run's
-// seed, so one seed replays the whole run exactly. No Math.random anywhere
-// in src/sim.
+// The one seeded PRNG of the project (sfc32): the bench's choices (op mix,
+// values, nemesis timing) and every choice of a simulation (network delays,
+// losses, faults, client ops, the nodes' election-timeout seeds) are drawn
+// from it, so a seed replays a run. Independent streams come from `fork`.
+// No Math.random in the bench's or the simulator's choices.
 
-export class SimRng {
+export class Rng {
   private a: number;
   private b: number;
   private c: number;
@@ -66,7 +66,7 @@ export class SimRng {
   }
 
   /** An independent generator for one purpose (network, clients, nemesis...). */
-  fork(stream: number): SimRng {
-    return new SimRng(this.u32() ^ Math.imul(stream + 1, 0x27d4eb2d), stream + 1);
+  fork(stream: number): Rng {
+    return new Rng(this.u32() ^ Math.imul(stream + 1, 0x27d4eb2d), stream + 1);
   }
 }
