@@ -111,11 +111,11 @@ export const actions = {
       ev,
       errorBody(
         ErrorCode.TemporarilyUnavailable,
-        ctx.leader === null
-          ? 'no known leader'
-          : ctx.nodes.includes(ev.src)
-            ? `not the leader (${ctx.leader} is); proxied requests are not proxied again`
-            : 'leader has too many pending requests',
+        ctx.pending.size >= ctx.config.maxPending
+          ? 'too many requests pending; try again'
+          : ctx.leader === null
+            ? 'no known leader'
+            : `not the leader (${ctx.leader} is); proxied requests are not proxied again`,
       ),
     ),
   }),
