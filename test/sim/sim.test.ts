@@ -92,7 +92,7 @@ describe('deterministic simulation', () => {
  * when they were set, with Pre-Vote in the chart: two-votes 26,
  * apply-before-commit 1, truncate-without-conflict 2 (seed 1 ends in a
  * message storm, also caught, but not a safety violation),
- * commit-earlier-term 82.
+ * commit-earlier-term 82 (11 since followers keep their drawn election timeout).
  */
 const hunts: Record<BugName, { within: number; options: Partial<SimOptions>; expect: string[] }> = {
   'two-votes': { within: 60, options: { faults: [...FAULTS] }, expect: ['ElectionSafety'] },
