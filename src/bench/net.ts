@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { LatencyDist, NodeProblem } from './types.js';
+import { MinHeap } from '../core/heap.js';
 import type { Rng } from '../core/random.js';
 
 /** A message as it travels through the network. */
@@ -46,51 +47,9 @@ export interface NetCounters {
   undeliverable: number;
 }
 
-/** A binary min-heap on (deadline, id). */
-class MsgHeap {
-  private readonly a: NetMessage[] = [];
-  get size(): number {
-    return this.a.length;
-  }
-  peek(): NetMessage | undefined {
-    return this.a[0];
-  }
-  private less(x: NetMessage, y: NetMessage): boolean {
-    return x.deadline < y.deadline || (x.deadline === y.deadline && x.id < y.id);
-  }
-  push(m: NetMessage): void {
-    const a = this.a;
-    a.push(m);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(a[i], a[p])) break;
-      [a[i], a[p]] = [a[p], a[i]];
-      i = p;
-    }
-  }
-  pop(): NetMessage | undefined {
-    const a = this.a;
-    if (a.length === 0) return undefined;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l], a[m])) m = l;
-        if (r < a.length && this.less(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
+/** Delivery order: deadline, then id. */
+const deliveryOrder = (x: NetMessage, y: NetMessage): boolean =>
+  x.deadline < y.deadline || (x.deadline === y.deadline && x.id < y.id);
 
 export interface NetworkOptions {
   latency: number;
@@ -235,7 +194,7 @@ export class Network {
   readonly t0 = performance.now();
   readonly nodes = new Map<string, NodeProcess>();
   private readonly clients = new Map<string, ClientHandler>();
-  private readonly queues = new Map<string, MsgHeap>();
+  private readonly queues = new Map<string, MinHeap<NetMessage>>();
   /** receiver -> senders whose messages it drops. */
   private grudge = new Map<string, Set<string>>();
   readonly journal: JournalRecord[] = [];
@@ -279,13 +238,13 @@ export class Network {
   spawnNode(id: string, opts: NodeSpawnOptions): NodeProcess {
     const n = new NodeProcess(id, this, opts);
     this.nodes.set(id, n);
-    this.queues.set(id, new MsgHeap());
+    this.queues.set(id, new MinHeap<NetMessage>(deliveryOrder));
     return n;
   }
 
   addClient(id: string, handler: ClientHandler): void {
     this.clients.set(id, handler);
-    this.queues.set(id, new MsgHeap());
+    this.queues.set(id, new MinHeap<NetMessage>(deliveryOrder));
   }
 
   isNode(id: string): boolean {

@@ -1,6 +1,8 @@
 // Clocks: the only source of time for the runtime. XState's delayed
 // transitions take the same interface (`clock` option of createActor).
 
+import { MinHeap } from '../core/heap.js';
+
 export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
@@ -22,8 +24,8 @@ export class VirtualClock implements Clock {
   private time = 0;
   private seq = 0;
   private readonly timers = new Map<number, { at: number; seq: number; fn: () => void }>();
-  // A binary heap of [at, seq, id] for the next deadline.
-  private readonly heap: [number, number, number][] = [];
+  /** [at, seq, id] of every timer set (cleared ones are skipped lazily), next deadline on top. */
+  private readonly heap = new MinHeap<[number, number, number]>(less);
 
   constructor(start = 0) {
     this.time = start;
@@ -37,7 +39,7 @@ export class VirtualClock implements Clock {
     const id = ++this.seq;
     const at = this.time + Math.max(0, ms);
     this.timers.set(id, { at, seq: id, fn });
-    this.push([at, id, id]);
+    this.heap.push([at, id, id]);
     return id;
   }
 
@@ -47,15 +49,15 @@ export class VirtualClock implements Clock {
 
   /** Deadline of the next live timer, or undefined. */
   nextDeadline(): number | undefined {
-    while (this.heap.length > 0 && !this.timers.has(this.heap[0]![2])) this.pop();
-    return this.heap.length > 0 ? this.heap[0]![0] : undefined;
+    while (this.heap.size > 0 && !this.timers.has(this.heap.peek()![2])) this.heap.pop();
+    return this.heap.peek()?.[0];
   }
 
   /** Fires the next timer if it is due at or before `limit`; returns whether one fired. */
   step(limit = Infinity): boolean {
     const at = this.nextDeadline();
     if (at === undefined || at > limit) return false;
-    const [, , id] = this.pop()!;
+    const [, , id] = this.heap.pop()!;
     const t = this.timers.get(id)!;
     this.timers.delete(id);
     if (at > this.time) this.time = at;
@@ -77,40 +79,6 @@ export class VirtualClock implements Clock {
 
   get pendingTimers(): number {
     return this.timers.size;
-  }
-
-  private push(item: [number, number, number]): void {
-    const h = this.heap;
-    h.push(item);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (less(h[parent]!, h[i]!)) break;
-      [h[parent], h[i]] = [h[i]!, h[parent]!];
-      i = parent;
-    }
-  }
-
-  private pop(): [number, number, number] | undefined {
-    const h = this.heap;
-    if (h.length === 0) return undefined;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[m], h[i]] = [h[i]!, h[m]!];
-        i = m;
-      }
-    }
-    return top;
   }
 }
 
