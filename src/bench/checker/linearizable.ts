@@ -12,6 +12,7 @@
 //
 // Keys are independent, so each key is searched on its own.
 
+import { pairOperations } from './pairing.js';
 import type { CheckerResult, HistoryEvent, LinearizabilityFailure } from '../types.js';
 
 /** One operation of a single key's history, ready for the search. */
@@ -44,7 +45,6 @@ export interface KeyVerdict {
 
 /** Pairs invocations with completions and splits them by key. Fails are dropped. */
 export function operationsByKey(history: readonly HistoryEvent[]): Map<number, RegOp[]> {
-  const open = new Map<number, HistoryEvent>();
   const byKey = new Map<number, RegOp[]>();
   const add = (inv: HistoryEvent, done: HistoryEvent | null): void => {
     const type = done === null ? 'info' : done.type;
@@ -72,19 +72,7 @@ export function operationsByKey(history: readonly HistoryEvent[]): Map<number, R
     if (!list) byKey.set(inv.key, (list = []));
     list.push(op);
   };
-  for (const ev of history) {
-    if (ev.type === 'invoke') {
-      const prev = open.get(ev.process);
-      if (prev) add(prev, null); // a process re-invoking: the old op is unknown
-      open.set(ev.process, ev);
-    } else {
-      const inv = open.get(ev.process);
-      if (!inv) continue;
-      open.delete(ev.process);
-      add(inv, ev);
-    }
-  }
-  for (const inv of open.values()) add(inv, null);
+  pairOperations(history, add);
   for (const list of byKey.values()) list.sort((a, b) => a.call - b.call);
   return byKey;
 }

@@ -24,6 +24,8 @@
 //    Also lost update: two committed transactions read the same version of a
 //    key and both appended to it.
 
+import { pairOperations } from './pairing.js';
+
 export type Key = number | string;
 export type MicroOp = [f: 'r' | 'append', key: Key, value: unknown];
 
@@ -153,7 +155,6 @@ function describeTxn(t: Txn): string {
 
 /** Pairs invocations and completions by process; an invocation left open is info. */
 function pairTxns(history: readonly TxnHistoryEvent[]): Txn[] {
-  const open = new Map<number, TxnHistoryEvent>();
   const out: Txn[] = [];
   const add = (inv: TxnHistoryEvent, done: TxnHistoryEvent | null): void => {
     const type = done === null || done.type === 'invoke' ? 'info' : done.type;
@@ -173,20 +174,10 @@ function pairTxns(history: readonly TxnHistoryEvent[]): Txn[] {
       completePos: type === 'info' ? Infinity : done!.index,
     });
   };
-  for (const ev of history) {
-    if (ev.f !== 'txn') continue;
-    if (ev.type === 'invoke') {
-      const prev = open.get(ev.process);
-      if (prev) add(prev, null);
-      open.set(ev.process, ev);
-    } else {
-      const inv = open.get(ev.process);
-      if (!inv) continue;
-      open.delete(ev.process);
-      add(inv, ev);
-    }
-  }
-  for (const inv of open.values()) add(inv, null);
+  pairOperations(
+    history.filter((ev) => ev.f === 'txn'),
+    add,
+  );
   out.sort((a, b) => a.invokePos - b.invokePos);
   out.forEach((t, i) => (t.n = i));
   return out;
