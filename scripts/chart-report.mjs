@@ -2,25 +2,11 @@
 // directories from the files the bench left there (default: store/latest).
 // The bench does the same at the end of each run through writeRunReport();
 // this is for older runs, or after changing src/viz/report.ts.
-import { build } from 'esbuild';
+import { importTs, root } from './import-ts.mjs';
 import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outfile = join(root, 'dist', 'viz-report.mjs');
-await build({
-  absWorkingDir: root,
-  entryPoints: ['src/viz/report.ts'],
-  outfile,
-  bundle: true,
-  packages: 'external',
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  logLevel: 'warning',
-});
-const { writeRunReport } = await import(pathToFileURL(outfile).href);
+const { writeRunReport } = await importTs('src/viz/report.ts', 'viz-report');
 const dirs = process.argv.slice(2);
 if (dirs.length === 0) dirs.push(join(root, 'store', 'latest'));
 let failed = 0;

@@ -1,31 +1,13 @@
 // `npm run chart`: renders the Raft role chart from spec/ into docs/
 // (chart.mmd, chart.dot, chart.svg, chart.json, chart.html).
 // `npm run chart -- --check` writes nothing and exits 1 when a file is stale.
-//
-// src/viz/chart.ts is TypeScript; esbuild (already a dev dependency) bundles it
-// with its spec/ and machines/ imports into dist/, leaving npm packages
-// external so they resolve from node_modules as usual.
-import { build } from 'esbuild';
+import { importTs, root } from './import-ts.mjs';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
-const outfile = join(root, 'dist', 'viz-chart.mjs');
 
-await build({
-  absWorkingDir: root,
-  entryPoints: ['src/viz/chart.ts'],
-  outfile,
-  bundle: true,
-  packages: 'external',
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  logLevel: 'warning',
-});
-const { renderChartFiles } = await import(pathToFileURL(outfile).href);
+const { renderChartFiles } = await importTs('src/viz/chart.ts', 'viz-chart');
 const files = await renderChartFiles();
 
 let stale = 0;
