@@ -65,12 +65,12 @@ function lastIndexCarried(e: Effect & { kind: 'send' }): number {
 
 export const actions = {
   updateTerm: (ctx, ev) => ({
-    assign: { term: ev.body.term as number, votedFor: null, leader: null, votes: [] },
+    assign: { term: ev.body.term as number, votedFor: null, leader: null, votesGranted: [] },
     effects: [info(`term ${ev.body.term} seen from ${ev.src}: following (was term ${ctx.term})`)],
   }),
 
   rejectAppendEntries: (ctx, ev) => ({
-    effects: reply(ev, { type: 'append_entries_res', term: ctx.term, success: false, match_index: 0 }),
+    effects: reply(ev, { type: 'append_entries_res', term: ctx.term, success: false, hint: 0 }),
   }),
 
   rejectVote: (ctx, ev) => ({
@@ -153,7 +153,7 @@ export const actions = {
     ctx.preVotes.includes(ev.src) ? {} : { assign: { preVotes: [...ctx.preVotes, ev.src] } },
 
   becomeCandidate: (ctx) => ({
-    assign: { term: ctx.term + 1, votedFor: ctx.self, leader: null, votes: [ctx.self] },
+    assign: { term: ctx.term + 1, votedFor: ctx.self, leader: null, votesGranted: [ctx.self] },
     effects: [info(`became candidate for term ${ctx.term + 1}`)],
   }),
 
@@ -198,7 +198,7 @@ export const actions = {
           type: 'append_entries_res',
           term: ctx.term,
           success: false,
-          match_index: Math.max(hint, 1),
+          hint: Math.max(hint, 1),
           ...seqOf(ev),
         }),
       };
@@ -227,7 +227,7 @@ export const actions = {
     ],
   }),
 
-  recordVote: (ctx, ev) => (ctx.votes.includes(ev.src) ? {} : { assign: { votes: [...ctx.votes, ev.src] } }),
+  recordVote: (ctx, ev) => (ctx.votesGranted.includes(ev.src) ? {} : { assign: { votesGranted: [...ctx.votesGranted, ev.src] } }),
 
   /** Initialise leader state and append a no-op of the new term (commits earlier entries promptly). */
   becomeLeader: (ctx) => {
@@ -348,7 +348,6 @@ export const actions = {
   handleAppendEntriesResponse: (ctx, ev) => {
     const peer = ev.src;
     if (!ctx.peers.includes(peer)) return {};
-    const m = ev.body.match_index as number;
     const heard = ctx.heard.includes(peer) ? ctx.heard : [...ctx.heard, peer];
     // Any answer of our term (success or not) shows the peer still took us as leader.
     const seq = ev.body.seq;
@@ -358,7 +357,7 @@ export const actions = {
     const next = ctx.nextIndex[peer] ?? 1;
     if (ev.body.success === true) {
       // A success can only cover entries we have; a larger claim is ignored.
-      const newMatch = Math.max(match, Math.min(m, ctx.log.lastIndex));
+      const newMatch = Math.max(match, Math.min(ev.body.match_index as number, ctx.log.lastIndex));
       // The entries in flight are delivered once the match reaches them; an
       // answer to an empty heartbeat leaves them in flight.
       const carried = ctx.inflight[peer] ?? 0;
@@ -373,7 +372,7 @@ export const actions = {
         },
       };
     }
-    const backedOff = Math.max(match + 1, Math.min(next - 1, m), 1);
+    const backedOff = Math.max(match + 1, Math.min(next - 1, ev.body.hint as number), 1);
     const inflight = { ...ctx.inflight, [peer]: 0 };
     return { assign: { heard, inflight, acked, nextIndex: { ...ctx.nextIndex, [peer]: backedOff } } };
   },

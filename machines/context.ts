@@ -71,7 +71,7 @@ export interface RaftContext {
   // Pre-candidate and candidate state.
   /** Peers (and self) that said they would vote for us in term + 1. */
   readonly preVotes: readonly string[];
-  readonly votes: readonly string[];
+  readonly votesGranted: readonly string[];
 
   // Leader state.
   readonly nextIndex: Readonly<Record<string, number>>;
@@ -120,7 +120,7 @@ export function initialContext(input: RaftInput): RaftContext {
     commitIndex: 0,
     lastApplied: 0,
     preVotes: [],
-    votes: [],
+    votesGranted: [],
     nextIndex: {},
     matchIndex: {},
     inflight: {},

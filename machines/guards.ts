@@ -47,7 +47,7 @@ export const guards = {
   hasPreVoteQuorum: (ctx) => ctx.preVotes.length >= majority(ctx.nodes.length),
 
   isVoteGrantedInCurrentTerm: (ctx, ev) => termOf(ev) === ctx.term && ev.body.vote_granted === true,
-  hasVoteQuorum: (ctx) => ctx.votes.length >= majority(ctx.nodes.length),
+  hasVoteQuorum: (ctx) => ctx.votesGranted.length >= majority(ctx.nodes.length),
 
   hasCommittedUnapplied: (ctx) => ctx.commitIndex > ctx.lastApplied,
 

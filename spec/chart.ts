@@ -188,7 +188,7 @@ export const transitions: readonly TransitionSpec[] = [
     description: 'A peer would vote for us in the next term: count it.',
   },
   {
-    name: 'startElection',
+    name: 'becomeCandidate',
     source: 'precandidate',
     on: ['always'],
     guard: 'hasPreVoteQuorum',
@@ -298,7 +298,7 @@ export const transitions: readonly TransitionSpec[] = [
       'The median of the match indexes (the highest index stored on a majority) is above the commit index and that entry is of the current term: commit up to it.',
   },
   {
-    name: 'stepDownWithoutQuorum',
+    name: 'checkQuorum',
     source: 'leader',
     on: ['after:heartbeatInterval'],
     guard: 'hasLostQuorum',

@@ -18,6 +18,8 @@ export interface BodySchema {
   readonly fields: Readonly<Record<string, FieldType>>;
   /** Who sends it: a Maelstrom client (or a peer proxying one), or a Raft peer. */
   readonly from: 'client' | 'peer' | 'maelstrom';
+  /** Fields required only for some values of another field (e.g. success). */
+  readonly when?: { readonly field: string; readonly is: Readonly<Record<string, readonly string[]>> };
   readonly description: string;
 }
 
@@ -62,9 +64,10 @@ export const schemas: Readonly<Record<string, BodySchema>> = {
   },
   append_entries_res: {
     from: 'peer',
-    fields: { term: 'nat', success: 'bool', match_index: 'nat', seq: 'nat?' },
+    fields: { term: 'nat', success: 'bool', match_index: 'nat?', hint: 'nat?', seq: 'nat?' },
+    when: { field: 'success', is: { true: ['match_index'], false: ['hint'] } },
     description:
-      'AppendEntries response. On success match_index is the last index the request covered; on failure it is a hint: the follower has nothing useful at or after it.',
+      'AppendEntries response. On success match_index is the last index the request covered; on failure hint is the back-off hint: the follower has nothing useful at or after it.',
   },
 };
 
@@ -164,6 +167,14 @@ export function validateBody(body: unknown): Validation {
   for (const [field, type] of fieldLists.get(schema)!) {
     const problem = checkField(type, b[field]);
     if (problem) return { ok: false, code: 12, text: `${b.type}.${field} ${problem}` };
+  }
+  if (schema.when) {
+    const required = schema.when.is[String(b[schema.when.field])] ?? [];
+    for (const field of required) {
+      if (b[field] === undefined) {
+        return { ok: false, code: 12, text: `${b.type}.${field} is required when ${schema.when.field} is ${String(b[schema.when.field])}` };
+      }
+    }
   }
   return { ok: true, schema };
 }

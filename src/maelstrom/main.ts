@@ -57,7 +57,7 @@ const send = (msg: Message): void => {
 };
 
 const node = new RaftNode({
-  send,
+  output: send,
   clock: realClock,
   logLevel: level,
   log: (lvl, text) => stderr(`${new Date().toISOString()} ${lvl} ${text}`),

@@ -32,7 +32,7 @@ export class LocalCluster {
         ...opts.nodeOptions,
         clock: this.clock,
         seed: (opts.seed ?? 1) * 1000 + i + 1,
-        send: (msg) => this.route(msg),
+        output: (msg) => this.route(msg),
       });
       this.nodes.set(id, node);
       node.handle({ src: 'c-init', dest: id, body: { type: 'init', msg_id: 1, node_id: id, node_ids: this.ids } });

@@ -22,8 +22,8 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
 export interface NodeOptions {
-  /** Called with every outgoing message, in order. */
-  readonly send: (msg: Message) => void;
+  /** The transport: called with every outgoing message, in order. */
+  readonly output: (msg: Message) => void;
   readonly clock: Clock;
   /** Called with every log line at or above `logLevel`. */
   readonly log?: (level: LogLevel, text: string) => void;
@@ -196,7 +196,7 @@ export class RaftNode {
         if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.MalformedRequest, text: `${msg.src} is not a cluster member` });
         return;
       }
-      this.send(type, msg.src, body);
+      this.deliver(type, msg.src, body);
     } else if (CLIENT_EVENTS.has(type)) {
       // A duplicated request must not be appended twice, nor refused after
       // its first copy was accepted: the same (src, msg_id) is handled once.
@@ -205,13 +205,14 @@ export class RaftNode {
         this.log('debug', `duplicate request ${body.msg_id} from ${msg.src} ignored`);
         return;
       }
-      this.send('client_request', msg.src, body);
+      this.deliver('client_request', msg.src, body);
     } else {
       if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.NotSupported, text: `unsupported message type ${type}` });
     }
   }
 
-  private send(type: string, src: string, body: object): void {
+  /** Delivers a validated message to the chart as an event. */
+  private deliver(type: string, src: string, body: object): void {
     const event = { type, src, body } as MessageEvent;
     this.actor!.send(event);
     const snap = this.actor!.getSnapshot();
@@ -363,7 +364,7 @@ export class RaftNode {
 
   private emit(dest: string, body: Message['body']): void {
     this.stats.sent++;
-    this.opts.send({ src: this.nodeId ?? '', dest, body });
+    this.opts.output({ src: this.nodeId ?? '', dest, body });
   }
 
   private log(level: LogLevel, text: string): void {

@@ -142,7 +142,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     const nc = new NodeClock(clock, id, sim);
     const node = new RaftNode({
       clock: nc,
-      send: (msg: Message) => net.send(msg),
+      output: (msg: Message) => net.send(msg),
       logLevel: 'error',
       seed: nodeSeedRng.u32() | 1,
       ...(o.config ? { config: o.config } : {}),
@@ -388,7 +388,7 @@ function describeMessage(m: Message): string {
   const parts: string[] = [`${m.src}->${m.dest} ${b.type}`];
   if (b.msg_id !== undefined) parts.push(`#${b.msg_id}`);
   if (b.in_reply_to !== undefined) parts.push(`re #${b.in_reply_to}`);
-  for (const k of ['term', 'candidate_id', 'last_log_index', 'last_log_term', 'vote_granted', 'prev_log_index', 'prev_log_term', 'leader_commit', 'success', 'match_index', 'key', 'value', 'from', 'to', 'code']) {
+  for (const k of ['term', 'candidate_id', 'last_log_index', 'last_log_term', 'vote_granted', 'prev_log_index', 'prev_log_term', 'leader_commit', 'success', 'match_index', 'hint', 'key', 'value', 'from', 'to', 'code']) {
     if (b[k] !== undefined) parts.push(`${k}=${JSON.stringify(b[k])}`);
   }
   if (Array.isArray(b.entries)) {

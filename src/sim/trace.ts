@@ -47,7 +47,7 @@ export function tlaMessage(ev: TransitionStep['event'], self: string): Record<st
         mcommitIndex: b.leader_commit,
       };
     case 'append_entries_res':
-      return { mtype: 'append_entries_res', ...base, msuccess: b.success, mmatchIndex: b.match_index };
+      return { mtype: 'append_entries_res', ...base, msuccess: b.success, ...(b.success === true ? { mmatchIndex: b.match_index } : { mhint: b.hint }) };
     default:
       // A client request (read/write/cas/txn): the spec's ClientRequest value.
       return { mtype: 'client_request', msource: ev.src, mdest: self, value: b };
@@ -79,7 +79,7 @@ export class TraceWriter {
 }
 
 function timerName(step: TransitionStep): string {
-  return step.role === 'leader' || step.name === 'heartbeat' || step.name === 'stepDownWithoutQuorum'
+  return step.role === 'leader' || step.name === 'heartbeat' || step.name === 'checkQuorum'
     ? 'heartbeatInterval'
     : 'electionTimeout';
 }
@@ -107,7 +107,7 @@ export function varsOf(role: string, ctx: RaftContext, logFrom = Infinity): Reco
     lastApplied: ctx.lastApplied,
     // The implementation's values as they are (a validator may ignore them outside their role).
     preVotes: [...((ctx as { preVotes?: readonly string[] }).preVotes ?? [])].sort(),
-    votesGranted: [...ctx.votes].sort(),
+    votesGranted: [...ctx.votesGranted].sort(),
     nextIndex,
     matchIndex,
     log,
