@@ -1,12 +1,14 @@
 // The context of the Raft chart, its events and the effects it emits.
 //
 // Scalar Raft variables (term, vote, leader, indexes) are replaced, never
-// mutated. Three stores are mutable on purpose so nothing is copied per
-// event: the log, the state machine, and the table of client requests this
-// node must answer. Only chart actions touch them.
+// mutated. The log is the one store actions change in place, inside a
+// transaction (src/core/log.ts), so nothing is copied per event. The state
+// machine and the table of clients waiting for their entries are not here:
+// they belong to the runtime, which applies entries and answers clients when
+// the chart says so (the `apply`, `track` and `read` effects).
 
 import { RaftLog } from '../src/core/log.js';
-import { KvStateMachine, type Op, type ReplyBody } from '../src/core/state-machine.js';
+import type { Key, Op, ReplyBody } from '../src/core/state-machine.js';
 
 export interface RaftConfig {
   /** Leader heartbeat period (ms). */
@@ -37,20 +39,13 @@ export const defaultConfig: RaftConfig = {
   readIndex: true,
 };
 
-/** A client request this node must answer when its entry is applied. */
-export interface PendingReply {
-  readonly term: number;
-  readonly to: string;
-  readonly inReplyTo: number;
-}
-
 /** A read waiting for the leader to confirm its leadership (ReadIndex). */
 export interface PendingRead {
   /** Answers to broadcasts numbered seq or later prove we still led after the read arrived. */
   readonly seq: number;
   /** The commit index when the read arrived: answer once applied up to it. */
   readonly readIndex: number;
-  readonly key: string | number;
+  readonly key: Key;
   readonly to: string;
   readonly inReplyTo: number;
 }
@@ -91,9 +86,6 @@ export interface RaftContext {
   /** Reads waiting for confirmation and application, oldest first. */
   readonly reads: readonly PendingRead[];
 
-  readonly sm: KvStateMachine;
-  readonly pending: Map<number, PendingReply>;
-
   /** Seeded xorshift32 state: the election timeout is drawn from it. */
   readonly rng: number;
   readonly electionTimeoutMs: number;
@@ -132,8 +124,6 @@ export function initialContext(input: RaftInput): RaftContext {
     heartbeatSeq: 0,
     acked: {},
     reads: [],
-    sm: new KvStateMachine(),
-    pending: new Map(),
     rng: nextRandom(seed),
     // The first draw, so that nodes do not all time out together at start.
     electionTimeoutMs: drawTimeout(nextRandom(seed), config),
@@ -188,6 +178,15 @@ export type Effect =
       readonly inReplyTo: number | undefined;
       readonly body: ReplyBody;
     }
+  /**
+   * Apply the committed entries up to `upTo` (of this log) to the state
+   * machine, in order, answering the clients tracked for them.
+   */
+  | { readonly kind: 'apply'; readonly upTo: number; readonly log: RaftLog<Op> }
+  /** Answer this client once the entry at `index` is applied, if it is still of `term`. */
+  | { readonly kind: 'track'; readonly index: number; readonly term: number; readonly to: string; readonly inReplyTo: number }
+  /** Answer a confirmed read from the state machine as it stands after the applies before it. */
+  | { readonly kind: 'read'; readonly key: Key; readonly to: string; readonly inReplyTo: number }
   /** A line for the node's log (stderr), at a level. */
   | { readonly kind: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly text: string };
 

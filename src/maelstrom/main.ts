@@ -11,7 +11,7 @@
 
 import { defaultConfig, type RaftConfig } from '../../machines/context.js';
 import { realClock } from '../runtime/clock.js';
-import { LOG_LEVELS, RaftNode, type LogLevel, type Message } from '../runtime/node.js';
+import { LOG_LEVELS, RaftNode, type LogLevel, type Message } from './node.js';
 import { LineSplitter } from './lines.js';
 import { defaultLimits, type InputLimits } from './codec.js';
 

@@ -13,7 +13,7 @@
 // Client links are never lossy nor partitioned (as in Maelstrom), only delayed.
 
 import type { Clock, VirtualClock } from '../runtime/clock.js';
-import type { Message } from '../runtime/node.js';
+import type { Message } from '../maelstrom/node.js';
 import type { Rng } from '../core/random.js';
 
 export const FAULTS = ['partition', 'loss', 'duplicate', 'reorder', 'delay', 'pause'] as const;

@@ -8,7 +8,7 @@
 // decides everything, so a run replays byte for byte.
 
 import { VirtualClock } from '../runtime/clock.js';
-import { RaftNode, type Message, type TransitionStep } from '../runtime/node.js';
+import { RaftNode, type Message, type TransitionStep } from '../maelstrom/node.js';
 import { checkLinearizable } from '../bench/checker/linearizable.js';
 import type { RaftConfig } from '../../machines/index.js';
 import { BUGS, type BugName } from './bugs.js';

@@ -18,7 +18,7 @@
 
 import { tlaMapping } from '../../spec/tla-mapping.js';
 import type { RaftContext } from '../../machines/index.js';
-import type { TransitionStep } from '../runtime/node.js';
+import type { TransitionStep } from '../maelstrom/node.js';
 import type { LogWatch } from './invariants.js';
 
 const NIL = null;

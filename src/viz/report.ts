@@ -5,7 +5,7 @@
 //   results.json  the verdict, stats, partitions, checker result (src/bench/types.ts BenchResults)
 //   history       invocations and completions (JSON array or JSON lines)
 //   node logs     stderr of each node; raftchart nodes log `<iso> info n1 role=leader term=3`
-//                 on every role or term change (src/runtime/node.ts `observe`), which
+//                 on every role or term change (src/runtime/runtime.ts `observe`), which
 //                 gives each node's role lane; other binaries get no lane.
 //
 // The bench calls `writeRunReport(dir)` at the end of each run. The shapes

@@ -94,4 +94,28 @@ describe('RaftLog', () => {
     expect(log.firstConflict(2, [{ term: 2, op: null }, { term: 2, op: null }])).toBeUndefined();
     expect(log.lastIndex).toBe(3);
   });
+
+  it('rolls a transaction back exactly: appends, truncations and appends after them', () => {
+    const log = new RaftLog<unknown>();
+    for (const t of [1, 1, 2, 2]) log.append({ term: t, op: t });
+    const before = log.slice(1, 100);
+    const tracker = log.track();
+    log.begin();
+    log.append({ term: 3, op: 'a' });
+    log.appendFrom(1, [{ term: 3, op: 'b' }, { term: 3, op: 'c' }]);
+    expect(log.lastIndex).toBe(3);
+    log.rollback();
+    expect(log.slice(1, 100)).toEqual(before);
+    expect(log.slice(1, 100)[1]).toBe(before[1]);
+    // The tracker saw that something from index 2 on changed (and was put back).
+    expect(tracker.take()).toBe(2);
+    expect(tracker.take()).toBe(Infinity);
+    // A committed transaction keeps its changes.
+    log.begin();
+    log.appendFrom(2, [{ term: 3, op: 'x' }]);
+    log.commit();
+    expect(log.lastIndex).toBe(3);
+    expect(log.termAt(3)).toBe(3);
+    expect(tracker.take()).toBe(3);
+  });
 });

@@ -1,16 +1,25 @@
-// The runtime: one XState actor per node, fed by Maelstrom messages and by
-// timer expiries from an injected clock; it carries out the effects the chart
-// emits. It knows nothing of stdin/stdout: the binary, the simulator and the
-// model-based tests wire it to their own transport and clock.
+// A Maelstrom node running Raft: the protocol layer around the runtime. It
+// takes lines or parsed messages, bounds and validates them (codec.ts,
+// validate.ts), answers init, drops duplicated requests, admits client
+// requests while there is room, proxies them to the leader and relays the
+// answers, assigns msg_ids, and hands everything else to the runtime
+// (src/runtime/runtime.ts) as chart events. It knows nothing of stdin/stdout:
+// the binary, the simulator and the tests wire it to their own transport and
+// clock.
 
-import { createActor, type Actor, type InspectionEvent } from 'xstate';
-import { clientRequests, validateBody } from '../../spec/messages.js';
+import { clientRequests } from '../../spec/messages.js';
 import { events as chartEvents, type Role } from '../../spec/chart.js';
 import { ErrorCode } from '../core/errors.js';
-import type { Effect, EffectsEmitted, MessageEvent, RaftConfig, RaftContext } from '../../machines/index.js';
-import { createRaftMachine, type MachineOverrides, type RaftMachine } from '../../machines/raft.js';
-import type { Clock } from './clock.js';
-import { CLIENT_DEPTH_MARGIN, decodeLine, defaultLimits, envelopeOf, excerpt, valueDepth, type Envelope, type InputLimits } from '../maelstrom/codec.js';
+import type { KvStateMachine, ReplyBody } from '../core/state-machine.js';
+import type { MessageEvent, RaftConfig, RaftContext } from '../../machines/index.js';
+import { defaultConfig } from '../../machines/context.js';
+import type { MachineOverrides } from '../../machines/raft.js';
+import type { Clock } from '../runtime/clock.js';
+import { LOG_LEVELS, RaftRuntime, type LogLevel, type TransitionStep } from '../runtime/runtime.js';
+import { CLIENT_DEPTH_MARGIN, decodeLine, defaultLimits, envelopeOf, excerpt, valueDepth, type Envelope, type InputLimits } from './codec.js';
+import { validateBody } from './validate.js';
+
+export { LOG_LEVELS, type LogLevel, type TransitionStep };
 
 /** A Maelstrom message. */
 export interface Message {
@@ -18,9 +27,6 @@ export interface Message {
   dest: string;
   body: { type: string; msg_id?: number; in_reply_to?: number; [field: string]: unknown };
 }
-
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
-export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
 export interface NodeOptions {
   /** The transport: called with every outgoing message, in order. */
@@ -34,8 +40,6 @@ export interface NodeOptions {
   readonly seed?: number;
   /** Test-only machine variants (the simulator's bug hunts). */
   readonly overrides?: MachineOverrides;
-  /** Called after every event the actor processed (simulator invariants, traces). */
-  readonly onStep?: (node: RaftNode, cause: string) => void;
   /**
    * Called for every chart transition taken (its `meta.name` from
    * spec/chart.ts), with the event that selected it and the role and context
@@ -51,16 +55,6 @@ export interface NodeOptions {
   readonly limits?: Partial<InputLimits>;
 }
 
-/** One chart transition taken, as reported to `onTransition`. */
-export interface TransitionStep {
-  /** The transition's name in spec/chart.ts. */
-  readonly name: string;
-  /** The event that selected it (a message event, a timer's `xstate.after.*`, or the message re-raised). */
-  readonly event: { readonly type: string; readonly src?: string; readonly body?: MessageEvent['body'] };
-  readonly role: Role;
-  readonly context: RaftContext;
-}
-
 interface Proxied {
   readonly client: string;
   readonly inReplyTo: number | undefined;
@@ -72,15 +66,12 @@ const RAFT_EVENTS = new Set<string>(chartEvents.filter((e) => e !== 'client_requ
 const CLIENT_EVENTS = new Set<string>(clientRequests);
 
 export class RaftNode {
-  private actor: Actor<RaftMachine> | undefined;
+  private runtime: RaftRuntime | undefined;
   private nodeId: string | undefined;
   private nextMsgId = 0;
   private readonly proxied = new Map<number, Proxied>();
   private sweepTimer: unknown;
-  private lastRole: Role | undefined;
-  private lastTerm = -1;
   private readonly levelRank: number;
-  private readonly machine: RaftMachine;
   /** Counters a benchmark or test may read. */
   readonly stats = { received: 0, sent: 0, malformed: 0, ignoredReplies: 0, proxied: 0, proxyExpired: 0, duplicates: 0 };
   private readonly recent = new RecentKeys(16_384);
@@ -90,7 +81,6 @@ export class RaftNode {
 
   constructor(private readonly opts: NodeOptions) {
     this.levelRank = LOG_LEVELS.indexOf(opts.logLevel ?? 'info');
-    this.machine = createRaftMachine(opts.overrides);
     this.limits = { ...defaultLimits, ...opts.limits };
   }
 
@@ -100,11 +90,16 @@ export class RaftNode {
 
   /** The chart's current role and context (undefined before init). */
   get role(): Role | undefined {
-    return this.actor?.getSnapshot().value as Role | undefined;
+    return this.runtime?.role;
   }
 
   get context(): RaftContext | undefined {
-    return this.actor?.getSnapshot().context.raft;
+    return this.runtime?.context;
+  }
+
+  /** The state machine the runtime applies entries to (undefined before init). */
+  get stateMachine(): KvStateMachine | undefined {
+    return this.runtime?.stateMachine;
   }
 
   /** Handles one line of input (a JSON message). Never throws. */
@@ -181,7 +176,7 @@ export class RaftNode {
 
   /** Stops timers; the node handles nothing afterwards. */
   stop(): void {
-    this.actor?.stop();
+    this.runtime?.stop();
     if (this.sweepTimer !== undefined) this.opts.clock.clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
   }
@@ -245,7 +240,7 @@ export class RaftNode {
         return;
       }
     }
-    if (!this.actor) {
+    if (!this.runtime) {
       // A peer initialised before us: its Raft messages are dropped (it retries).
       if (RAFT_EVENTS.has(type)) {
         this.log('debug', `${type} from ${msg.src} before init; dropped`);
@@ -275,6 +270,11 @@ export class RaftNode {
         this.log('debug', `duplicate request ${body.msg_id} from ${msg.src} ignored`);
         return;
       }
+      // Admission: the runtime tracks a bounded number of clients awaiting their entries.
+      if (this.runtime.waitingCount >= (this.opts.config?.maxPending ?? defaultConfig.maxPending)) {
+        if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.TemporarilyUnavailable, text: 'too many requests pending; try again' });
+        return;
+      }
       this.deliver('client_request', msg.src, body);
     } else {
       if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.NotSupported, text: `unsupported message type ${type}` });
@@ -297,19 +297,13 @@ export class RaftNode {
   }
 
   private deliver(type: string, src: string, body: object): void {
-    const event = { type, src, body } as MessageEvent;
-    this.actor!.send(event);
-    const snap = this.actor!.getSnapshot();
-    if (snap.status !== 'active') {
-      this.log('error', `the chart actor stopped (${snap.status}): ${String(snap.error)}`);
-    }
-    this.opts.onStep?.(this, type);
+    this.runtime!.deliver({ type, src, body } as MessageEvent);
   }
 
   private init(src: string, body: Message['body']): void {
     const nodeId = body.node_id as string;
     const nodeIds = body.node_ids as string[];
-    if (this.actor) {
+    if (this.runtime) {
       // Maelstrom sends init once; a repeat with the same identity is answered, anything else refused.
       if (nodeId === this.nodeId) {
         if (body.msg_id !== undefined) this.reply(src, body.msg_id, { type: 'init_ok' });
@@ -325,69 +319,27 @@ export class RaftNode {
       return;
     }
     this.nodeId = nodeId;
-    const actor = createActor(this.machine, {
-      input: { self: nodeId, nodes: nodeIds, config: this.opts.config, seed: this.opts.seed },
+    this.runtime = new RaftRuntime({
+      self: nodeId,
+      nodes: nodeIds,
+      config: this.opts.config,
+      seed: this.opts.seed,
       clock: this.opts.clock,
-      ...(this.opts.onTransition ? { inspect: (ev: InspectionEvent) => this.inspected(ev) } : {}),
+      overrides: this.opts.overrides,
+      host: {
+        send: (to, b) => this.emit(to, { ...b, msg_id: ++this.nextMsgId }),
+        reply: (to, inReplyTo, b) => this.reply(to, inReplyTo, b),
+        proxy: (leader, client, inReplyTo, b) => this.proxy(leader, client, inReplyTo, b),
+        log: (level, text) => this.log(level, text),
+      },
+      ...(this.opts.onTransition ? { onTransition: (step: TransitionStep) => this.opts.onTransition!(this, step) } : {}),
     });
-    actor.on('effects', (e: EffectsEmitted) => this.perform(e.effects));
-    actor.subscribe({
-      next: () => this.observe('timer'),
-      error: (err) => this.log('error', `chart actor error: ${String(err)}`),
-    });
-    this.actor = actor;
-    actor.start();
-    this.observe('init');
     this.log('info', `initialised as ${nodeId} of ${nodeIds.join(',')}`);
     if (body.msg_id !== undefined) this.reply(src, body.msg_id, { type: 'init_ok' });
     this.scheduleSweep();
   }
 
-  private inspected(ev: InspectionEvent): void {
-    if (ev.type !== '@xstate.microstep') return;
-    const micro = ev as InspectionEvent & {
-      event: TransitionStep['event'];
-      snapshot: { value: unknown; context: { raft: RaftContext } };
-      _transitions?: readonly { meta?: { name?: string } }[];
-    };
-    for (const t of micro._transitions ?? []) {
-      const name = t.meta?.name;
-      if (name === undefined) continue;
-      this.opts.onTransition!(this, { name, event: micro.event, role: micro.snapshot.value as Role, context: micro.snapshot.context.raft });
-    }
-  }
-
-  /** Logs role and term changes in a fixed, parseable form: `role=leader term=3`. */
-  private observe(_cause: string): void {
-    const role = this.role;
-    const term = this.context?.term ?? 0;
-    if (role !== this.lastRole || term !== this.lastTerm) {
-      this.lastRole = role;
-      this.lastTerm = term;
-      this.log('info', `role=${role} term=${term}`);
-    }
-  }
-
-  private perform(effects: readonly Effect[]): void {
-    for (const e of effects) {
-      switch (e.kind) {
-        case 'send':
-          this.emit(e.to, { ...e.body, msg_id: ++this.nextMsgId });
-          break;
-        case 'reply':
-          this.reply(e.to, e.inReplyTo, e.body);
-          break;
-        case 'proxy':
-          this.proxy(e.to, e.client, e.inReplyTo, e.body);
-          break;
-        case 'log':
-          this.log(e.level, e.text);
-          break;
-      }
-    }
-  }
-
-  private proxy(leader: string, client: string, inReplyTo: number | undefined, body: { type: string; [k: string]: unknown }): void {
+  private proxy(leader: string, client: string, inReplyTo: number | undefined, body: ReplyBody): void {
     const max = this.opts.maxProxied ?? 4096;
     if (this.proxied.size >= max) {
       this.sweep();
