@@ -2,19 +2,22 @@
 // and stdout; leveled logs on stderr. Nothing but messages reaches stdout.
 //
 // Environment:
-//   RAFT_LOG            error | warn | info (default) | debug
+//   RAFT_LOG            error | warn | info (default) | debug | trace (debug, and
+//                       for the step-through viewer a JSON line per chart
+//                       transition and per Raft message: src/sim/trace.ts NodeTraceLog)
 //   RAFT_HEARTBEAT_MS   leader heartbeat period (default 50)
 //   RAFT_ELECTION_MS    election timeout range "min-max" (default 300-600)
 
 import { defaultConfig, type RaftConfig } from '../../machines/context.js';
 import { realClock } from '../runtime/clock.js';
 import { LOG_LEVELS, RaftNode, type LogLevel, type Message } from '../runtime/node.js';
+import { NodeTraceLog } from '../sim/trace.js';
 import { LineSplitter } from './lines.js';
 
 function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; level: LogLevel; problems: string[] } {
   const problems: string[] = [];
   const config: { -readonly [K in keyof RaftConfig]?: RaftConfig[K] } = {};
-  const level = (env.RAFT_LOG ?? 'info') as LogLevel;
+  const level = (env.RAFT_LOG === 'trace' ? 'debug' : (env.RAFT_LOG ?? 'info')) as LogLevel;
   if (!LOG_LEVELS.includes(level)) problems.push(`RAFT_LOG must be one of ${LOG_LEVELS.join(', ')}; using info`);
   if (env.RAFT_HEARTBEAT_MS !== undefined) {
     const n = Number(env.RAFT_HEARTBEAT_MS);
@@ -56,8 +59,10 @@ const send = (msg: Message): void => {
   }
 };
 
-const node = new RaftNode({
-  output: send,
+const trace = process.env.RAFT_LOG === 'trace' ? new NodeTraceLog(stderr, () => node) : undefined;
+const node: RaftNode = new RaftNode({
+  output: trace ? (msg) => (trace.sent(msg), send(msg)) : send,
+  ...(trace ? { onTransition: trace.onTransition } : {}),
   clock: realClock,
   logLevel: level,
   log: (lvl, text) => stderr(`${new Date().toISOString()} ${lvl} ${text}`),
@@ -65,7 +70,7 @@ const node = new RaftNode({
   seed: (process.pid * 2654435761) | 0,
 });
 
-const lines = new LineSplitter((line) => node.handleLine(line), (len) =>
+const lines = new LineSplitter(trace ? (line) => (trace.received(line), node.handleLine(line)) : (line) => node.handleLine(line), (len) =>
   stderr(`warn dropped an input line of ${len} bytes (over the limit)`),
 );
 process.stdin.on('data', (chunk: Buffer) => lines.push(chunk));
