@@ -162,6 +162,16 @@ describe.skipIf(!chromiumPath)(chromiumPath ? `viewer in headless Chromium (${ch
     await page.locator('#play').click();
     expect(await stepOf(page)).toBeGreaterThan(before + 10);
     await expect.poll(() => hashOf(page)).toBe(`#step=${await stepOf(page)}`);
+    // At the run's own pace, run time moves on about as fast as wall time (no faster).
+    const t0 = Number(await page.locator('#time-input').inputValue());
+    await page.locator('#speed').selectOption('time:1');
+    const wall0 = Date.now();
+    await page.locator('#play').click();
+    await page.waitForTimeout(800);
+    await page.locator('#play').click();
+    const ran = Number(await page.locator('#time-input').inputValue()) - t0;
+    expect(ran).toBeGreaterThan(0);
+    expect(ran).toBeLessThanOrEqual((Date.now() - wall0) / 1000 + 0.3);
     // Messages in flight are drawn and listed.
     expect(Number(await page.locator('#inflight-count').getAttribute('data-count'))).toBeGreaterThanOrEqual(0);
     await page.locator('#jump-kind').selectOption('kind:N');

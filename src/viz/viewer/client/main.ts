@@ -729,6 +729,7 @@ function main(): void {
   let playing = false;
   let lastFrame = 0;
   let carry = 0;
+  let playT = 0;
   const playBtn = $('play');
   const speedSel = $('speed') as HTMLSelectElement;
   function frame(now: number): void {
@@ -747,17 +748,16 @@ function main(): void {
         if (ix.steps[k]![1] === 'V') break;
       }
     } else {
-      const until = ix.times[cur]! + dt * sp.factor;
-      const last = upperBound(ix.times, until) - 1;
+      // Run time goes on at the chosen pace; show the last step it has reached.
+      playT = Math.max(playT, ix.times[cur]!) + dt * sp.factor;
+      const last = upperBound(ix.times, playT) - 1;
       for (let k = nextStop(cur, 1); k >= 0 && k <= last; k = nextStop(k, 1)) {
         target = k;
         if (ix.steps[k]![1] === 'V') break;
       }
-      // Nothing happens for a while: go on to the next step anyway, at most one per frame.
-      if (target === cur && last > cur) target = Math.max(cur, last);
     }
     if (target !== cur) go(target);
-    if (cur >= ix.n - 1 || ix.steps[cur]![1] === 'V') setPlaying(false);
+    if (nextStop(cur, 1) < 0 || ix.steps[cur]![1] === 'V') setPlaying(false);
     else requestAnimationFrame(frame);
   }
   function setPlaying(p: boolean): void {
@@ -768,6 +768,7 @@ function main(): void {
       if (cur >= ix.n - 1) go(0);
       lastFrame = performance.now();
       carry = 0;
+      playT = ix.times[cur]!;
       requestAnimationFrame(frame);
     } else if (urlTimer === undefined) {
       writeUrl();
