@@ -218,6 +218,27 @@ describe('the model builder takes what it does not know', () => {
     expect(eventText({ timer: 'heartbeatInterval' })).toBe('timer heartbeatInterval');
   });
 
+  it('a checker line names operations by history index; they become flagged operations with their invocation steps', () => {
+    const op = (index: number, type: string, process: number, t: number, value: unknown) => ({ kind: 'op', t, index, type, process, client: `c${process}`, node: 'n0', f: 'write', key: 1, value, time: t * 1e6 });
+    const lines = [
+      { header: true, servers: ['n0'] },
+      op(0, 'invoke', 0, 1, 1),
+      op(1, 'invoke', 1, 2, 2),
+      op(2, 'ok', 0, 3, 1),
+      op(3, 'info', 1, 4, 2),
+      { kind: 'checker', t: 5, valid: false, failures: [{ key: 1, culprit: 'c1 write 2 [history #1]', explanation: ['because'], ops: [1] }], unknownKeys: [] },
+    ].map((l) => JSON.stringify(l));
+    const m = modelFromTrace(lines, chartData(), { title: 't' });
+    const ix = new RunIndex(m);
+    expect(m.checker?.valid).toBe(false);
+    expect([...ix.flaggedOps]).toEqual([1]);
+    expect([...ix.culpritOps]).toEqual([1]);
+    expect([...ix.flaggedSteps]).toEqual([m.ops[1]![0]]);
+    expect(m.ops.map((o) => o[7])).toEqual(['ok', 'info']);
+    expect(ix.jump('flagged', 0, 1)).toBe(m.ops[1]![0]);
+    expect(ix.opsOpen(m.ops[1]![0], Infinity).items).toEqual([0, 1]);
+  });
+
   it('the step times stay ordered even when the input is not', () => {
     const b = new ModelBuilder(chartData(), { source: 'sim', title: 't', servers: ['n0'] });
     b.add({ kind: 'nemesis', t: 10, text: 'a', blocked: [], paused: [] });

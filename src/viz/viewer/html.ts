@@ -143,6 +143,7 @@ table.repl td, table.repl th { border: 1px solid #ddd; padding: 0 .35rem; }
 .log-row .e.a::after { content: ''; position: absolute; left: 10px; bottom: -5px; width: 6px; height: 3px; background: #2e7d32; }
 .log-row .e.none { border: 1px dotted #e3e3e3; opacity: 1; }
 .log-row .e.unknown { background: repeating-linear-gradient(45deg, #eee, #eee 3px, #fff 3px, #fff 6px); }
+.log-row .e.snap { background: #d9d9d9; color: #555; }
 .log-tail { margin-left: .5rem; font-size: 11px; color: #555; }
 .mk { position: absolute; top: -9px; font-size: 9px; font-style: normal; font-weight: bold; }
 .mk.next { left: 1px; color: #1f5fbf; } .mk.match { right: 1px; color: #2e7d32; }

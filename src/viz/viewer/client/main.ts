@@ -10,7 +10,7 @@
 // out once by Graphviz when the page was written), lists are rebuilt from
 // the indexes, never by replaying the run.
 
-import type { Msg, Op, Step, ViewerModel } from '../model.js';
+import type { Msg, Op, Step, Vars, ViewerModel } from '../model.js';
 import { FATES, VIEWER_FORMAT } from '../model.js';
 import { RunIndex, upperBound } from './run-index.js';
 
@@ -206,6 +206,14 @@ function main(): void {
   }
 
   // ---- logs, aligned by index ----------------------------------------------
+  /** A snapshot's last index, when a trace carries one (a variable named like snapshotIndex, in the log or beside it). */
+  function snapshotIndex(v: Vars | null): number | null {
+    const other = v?.[13];
+    if (!other) return null;
+    for (const [k, x] of Object.entries(other)) if (/snapshot/i.test(k) && /index/i.test(k) && typeof x === 'number') return x;
+    return null;
+  }
+
   const logRows = $('log-rows');
   let logEnd = 0;
   let follow = true;
@@ -244,6 +252,7 @@ function main(): void {
       const len = v?.[6] ?? null;
       const commit = v?.[4] ?? null;
       const applied = v?.[5] ?? null;
+      const snap = snapshotIndex(v);
       const next = lv && i !== leader ? (lv[9]?.[i] ?? null) : null;
       const match = lv && i !== leader ? (lv[10]?.[i] ?? null) : null;
       for (let k = from; k <= logEnd; k++) {
@@ -258,6 +267,10 @@ function main(): void {
         if (commit === k) cls.push('commit-edge');
         if (applied !== null && k <= applied) cls.push('a');
         if (applied === k) cls.push('applied-edge');
+        if (snap !== null && k <= snap) {
+          html += `<span class="${cls.join(' ')} snap" data-index="${k}" title="index ${k}: compacted into the snapshot (up to ${snap})${e ? `; was term ${e[0]}: ${esc(strs[e[1]] ?? '')}` : ''}">s${marks}</span>`;
+          continue;
+        }
         if (!e) {
           html += `<span class="${cls.join(' ')} unknown" data-index="${k}" title="index ${k}: not in the trace">?${marks}</span>`;
           continue;
