@@ -27,7 +27,8 @@ await build({
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
 });
-// The viewer's page script: one browser IIFE, inlined into each page.
+// The viewer's page script: one browser IIFE, inlined into each page
+// (VIEWER_NO_MINIFY=1 keeps names readable, for profiling it in Chromium).
 const page = await build({
   absWorkingDir: root,
   entryPoints: ['src/viz/viewer/client/main.ts'],
