@@ -50,7 +50,7 @@ function appendEntriesTo(ctx: RaftContext, peer: string, withEntries = true): Ef
       leader_id: ctx.self,
       prev_log_index: prev,
       prev_log_term: ctx.log.termAt(prev) ?? 0,
-      entries: withEntries ? ctx.log.slice(next, ctx.config.maxBatch) : [],
+      entries: withEntries ? ctx.log.slice(next, ctx.config.maxBatch, ctx.config.maxBatchBytes) : [],
       leader_commit: ctx.commitIndex,
       seq: ctx.heartbeatSeq,
     },
@@ -201,6 +201,21 @@ export const actions = {
           hint: Math.max(hint, 1),
           ...seqOf(ev),
         }),
+      };
+    }
+    // An honest leader never conflicts with a committed entry (Leader
+    // Completeness); a message that does is refused rather than allowed to
+    // erase what clients were told is done.
+    const conflict = ctx.log.firstConflict(b.prev_log_index, b.entries);
+    if (conflict !== undefined && conflict <= ctx.commitIndex) {
+      return {
+        effects: [
+          {
+            kind: 'log',
+            level: 'error',
+            text: `refused append_entries from ${ev.src} (term ${ctx.term}): it conflicts with committed entry ${conflict} (commit index ${ctx.commitIndex}); Raft peers must be honest`,
+          },
+        ],
       };
     }
     const { lastNew, truncatedFrom } = ctx.log.appendFrom(b.prev_log_index, b.entries);

@@ -18,6 +18,8 @@ export interface RaftConfig {
   readonly leaseTicks: number;
   /** Most entries in one AppendEntries. */
   readonly maxBatch: number;
+  /** Most bytes of entries in one AppendEntries (one entry always goes, whatever its size). */
+  readonly maxBatchBytes: number;
   /** Most client requests awaiting their entry's application at one node. */
   readonly maxPending: number;
   /** Serve reads by ReadIndex (no log entry) instead of through the log. */
@@ -30,6 +32,7 @@ export const defaultConfig: RaftConfig = {
   electionMaxMs: 600,
   leaseTicks: 12,
   maxBatch: 256,
+  maxBatchBytes: 512 * 1024,
   maxPending: 4096,
   readIndex: true,
 };
@@ -186,7 +189,7 @@ export type Effect =
       readonly body: ReplyBody;
     }
   /** A line for the node's log (stderr), at a level. */
-  | { readonly kind: 'log'; readonly level: 'debug' | 'info' | 'warn'; readonly text: string };
+  | { readonly kind: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly text: string };
 
 /** What a pure chart action returns: context changes and effects. */
 export interface ActionResult {

@@ -9,8 +9,15 @@ export interface Entry<Op = unknown> {
   readonly op: Op;
 }
 
+/** Bytes an entry takes in a message, near enough: its JSON length. */
+export function entryBytes(entry: Entry<unknown>): number {
+  return (JSON.stringify(entry.op)?.length ?? 4) + 20;
+}
+
 export class RaftLog<Op = unknown> {
   private readonly entries: Entry<Op>[] = [];
+  /** entryBytes of each entry, so a batch can be bounded in bytes without serialising it. */
+  private readonly sizes: number[] = [];
 
   /** Index of the last entry (0 when empty). */
   get lastIndex(): number {
@@ -39,7 +46,22 @@ export class RaftLog<Op = unknown> {
   /** Appends one entry at lastIndex + 1 and returns its index. */
   append(entry: Entry<Op>): number {
     this.entries.push(entry);
+    this.sizes.push(entryBytes(entry));
     return this.entries.length;
+  }
+
+  /**
+   * The first index at which `incoming` (entries following prevIndex)
+   * conflicts with ours (same index, other term), or undefined when none
+   * does. Changes nothing.
+   */
+  firstConflict(prevIndex: number, incoming: readonly Entry<Op>[]): number | undefined {
+    for (let k = 0; k < incoming.length; k++) {
+      const existing = this.termAt(prevIndex + 1 + k);
+      if (existing === undefined) return undefined;
+      if (existing !== incoming[k]!.term) return prevIndex + 1 + k;
+    }
+    return undefined;
   }
 
   /** Does our log contain an entry at prevIndex with prevTerm (Figure 2, rule 2)? */
@@ -65,13 +87,14 @@ export class RaftLog<Op = unknown> {
       const index = prevIndex + 1 + k;
       const existing = this.termAt(index);
       if (existing === undefined) {
-        for (let j = k; j < incoming.length; j++) this.entries.push(incoming[j]!);
+        for (let j = k; j < incoming.length; j++) this.append(incoming[j]!);
         break;
       }
       if (existing !== incoming[k]!.term) {
         this.entries.length = index - 1;
+        this.sizes.length = index - 1;
         truncatedFrom = index;
-        for (let j = k; j < incoming.length; j++) this.entries.push(incoming[j]!);
+        for (let j = k; j < incoming.length; j++) this.append(incoming[j]!);
         break;
       }
     }
@@ -81,13 +104,30 @@ export class RaftLog<Op = unknown> {
   /** Deletes every entry from `index` on. Only for test-only bug variants and conflict handling. */
   truncateFrom(index: number): void {
     if (index < 1) throw new RangeError(`cannot truncate from ${index}`);
-    if (index <= this.entries.length) this.entries.length = index - 1;
+    if (index <= this.entries.length) {
+      this.entries.length = index - 1;
+      this.sizes.length = index - 1;
+    }
   }
 
-  /** Up to `max` entries starting at `from` (inclusive); a fresh small array. */
-  slice(from: number, max: number): Entry<Op>[] {
+  /**
+   * Entries starting at `from` (inclusive): at most `max` of them and, past
+   * the first, at most `maxBytes` in all; a fresh small array.
+   */
+  slice(from: number, max: number, maxBytes = Infinity): Entry<Op>[] {
     const start = Math.max(from, 1) - 1;
-    return this.entries.slice(start, Math.min(this.entries.length, start + max));
+    let end = Math.min(this.entries.length, start + max);
+    if (maxBytes !== Infinity) {
+      let bytes = 0;
+      for (let i = start; i < end; i++) {
+        bytes += this.sizes[i]!;
+        if (bytes > maxBytes && i > start) {
+          end = i;
+          break;
+        }
+      }
+    }
+    return this.entries.slice(start, end);
   }
 
   /**

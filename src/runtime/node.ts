@@ -10,6 +10,7 @@ import { ErrorCode } from '../core/errors.js';
 import type { Effect, EffectsEmitted, MessageEvent, RaftConfig, RaftContext } from '../../machines/index.js';
 import { createRaftMachine, type MachineOverrides, type RaftMachine } from '../../machines/raft.js';
 import type { Clock } from './clock.js';
+import { CLIENT_DEPTH_MARGIN, decodeLine, defaultLimits, envelopeOf, excerpt, valueDepth, type Envelope, type InputLimits } from '../maelstrom/codec.js';
 
 /** A Maelstrom message. */
 export interface Message {
@@ -46,6 +47,8 @@ export interface NodeOptions {
   readonly maxProxied?: number;
   /** A proxied request whose leader has not answered in this long is forgotten (ms). */
   readonly proxyTimeoutMs?: number;
+  /** Bounds on input (line length, nesting depth, entry size). */
+  readonly limits?: Partial<InputLimits>;
 }
 
 /** One chart transition taken, as reported to `onTransition`. */
@@ -81,10 +84,14 @@ export class RaftNode {
   /** Counters a benchmark or test may read. */
   readonly stats = { received: 0, sent: 0, malformed: 0, ignoredReplies: 0, proxied: 0, proxyExpired: 0, duplicates: 0 };
   private readonly recent = new RecentKeys(16_384);
+  readonly limits: InputLimits;
+  /** Before init: the dest of the message being handled, used as our src when answering it. */
+  private addressedAs: string | undefined;
 
   constructor(private readonly opts: NodeOptions) {
     this.levelRank = LOG_LEVELS.indexOf(opts.logLevel ?? 'info');
     this.machine = createRaftMachine(opts.overrides);
+    this.limits = { ...defaultLimits, ...opts.limits };
   }
 
   get id(): string | undefined {
@@ -103,26 +110,73 @@ export class RaftNode {
   /** Handles one line of input (a JSON message). Never throws. */
   handleLine(line: string): void {
     if (line.trim() === '') return;
-    let parsed: unknown;
+    this.stats.received++;
     try {
-      parsed = JSON.parse(line);
-    } catch {
-      this.log('warn', `malformed JSON ignored: ${truncate(line)}`);
-      this.stats.malformed++;
-      return;
+      if (Buffer.byteLength(line, 'utf8') > this.limits.maxLineBytes) {
+        this.refuseLine(`line of ${Buffer.byteLength(line, 'utf8')} bytes exceeds RAFT_MAX_LINE_BYTES=${this.limits.maxLineBytes}`, envelopeOf(line), line);
+        return;
+      }
+      const d = decodeLine(line, this.limits);
+      if (!d.ok) {
+        this.refuseLine(d.text, d.envelope, line);
+        return;
+      }
+      this.dispatch(d.message, d.depth, line);
+    } catch (err) {
+      this.internalError(err, line);
     }
-    this.handle(parsed);
+  }
+
+  /**
+   * A line over the length limit, dropped while it streamed in: answer its
+   * sender if its first bytes say who that is.
+   */
+  handleOversizeLine(bytes: number, head: string): void {
+    this.stats.received++;
+    try {
+      this.refuseLine(`line of ${bytes} bytes exceeds RAFT_MAX_LINE_BYTES=${this.limits.maxLineBytes}`, envelopeOf(head), head);
+    } catch (err) {
+      this.internalError(err, head);
+    }
   }
 
   /** Handles one parsed message. Never throws. */
   handle(raw: unknown): void {
     this.stats.received++;
     try {
-      this.dispatch(raw);
+      // Not from a line: bound its depth here, as the codec would have.
+      const depth = valueDepth(raw, this.limits.maxDepth);
+      if (depth > this.limits.maxDepth) {
+        const m = raw as { src?: unknown; body?: { msg_id?: unknown } };
+        const env: Envelope = {
+          ...(typeof m.src === 'string' ? { src: m.src } : {}),
+          ...(typeof (m as { dest?: unknown }).dest === 'string' ? { dest: (m as { dest: string }).dest } : {}),
+          ...(Number.isSafeInteger(m.body?.msg_id) ? { msgId: m.body!.msg_id as number } : {}),
+        };
+        this.refuseLine(`message nests deeper than RAFT_MAX_DEPTH=${this.limits.maxDepth}`, env, undefined);
+        return;
+      }
+      this.dispatch(raw, depth, undefined);
     } catch (err) {
-      // The chart never throws (actions are guarded); this is a runtime bug.
-      this.log('error', `internal error handling ${truncate(JSON.stringify(raw) ?? String(raw))}: ${err instanceof Error ? err.stack : String(err)}`);
+      this.internalError(err, undefined);
     }
+  }
+
+  /** A line we cannot take: error 12 to its sender when we know who and which request, else one stderr line. */
+  private refuseLine(text: string, env: Envelope, line: string | undefined): void {
+    this.stats.malformed++;
+    this.addressedAs = this.nodeId === undefined ? plausibleId(env.dest) : undefined;
+    if (env.src !== undefined && env.src !== '' && env.msgId !== undefined) {
+      this.reply(env.src, env.msgId, { type: 'error', code: ErrorCode.MalformedRequest, text });
+    } else {
+      this.log('warn', `${text}; no src and msg_id to answer${line === undefined ? '' : `: ${excerpt(line, 80)}`}`);
+    }
+  }
+
+  private internalError(err: unknown, line: string | undefined): void {
+    // The chart never throws (actions are guarded); this is a runtime bug.
+    const where = err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 4).join(' | ') : String(err);
+    this.log('error', `internal error handling ${line === undefined ? 'a message' : excerpt(line, 80)}: ${where}`);
   }
 
   /** Stops timers; the node handles nothing afterwards. */
@@ -132,13 +186,15 @@ export class RaftNode {
     this.sweepTimer = undefined;
   }
 
-  private dispatch(raw: unknown): void {
+  private dispatch(raw: unknown, depth: number, line: string | undefined): void {
+    this.addressedAs = undefined;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       this.stats.malformed++;
-      this.log('warn', `message is not a JSON object: ${truncate(JSON.stringify(raw) ?? String(raw))}`);
+      this.log('warn', `message is not a JSON object: ${excerpt(line ?? typeof raw, 80)}`);
       return;
     }
     const msg = raw as Partial<Message>;
+    if (this.nodeId === undefined) this.addressedAs = plausibleId(msg.dest);
     const body = msg.body;
     const canReply =
       typeof msg.src === 'string' &&
@@ -149,7 +205,7 @@ export class RaftNode {
       (body.msg_id as number) >= 0;
     if (typeof msg.src !== 'string' || msg.src === '' || typeof body !== 'object' || body === null || Array.isArray(body)) {
       this.stats.malformed++;
-      this.log('warn', `message lacks a src or a body object: ${truncate(JSON.stringify(raw))}`);
+      this.log('warn', `message lacks a src or a body object: ${excerpt(line ?? Object.keys(raw).join(','), 80)}`);
       return;
     }
     if (this.nodeId !== undefined && typeof msg.dest === 'string' && msg.dest !== this.nodeId) {
@@ -180,7 +236,21 @@ export class RaftNode {
       this.init(msg.src, body as Message['body']);
       return;
     }
+    if (CLIENT_EVENTS.has(type)) {
+      const tooBig = this.entryProblem(body, depth);
+      if (tooBig !== undefined) {
+        this.stats.malformed++;
+        if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.MalformedRequest, text: tooBig });
+        else this.log('warn', `${tooBig} (from ${msg.src}, no msg_id to reply to)`);
+        return;
+      }
+    }
     if (!this.actor) {
+      // A peer initialised before us: its Raft messages are dropped (it retries).
+      if (RAFT_EVENTS.has(type)) {
+        this.log('debug', `${type} from ${msg.src} before init; dropped`);
+        return;
+      }
       if (canReply) {
         this.reply(msg.src, body.msg_id as number, {
           type: 'error',
@@ -212,6 +282,20 @@ export class RaftNode {
   }
 
   /** Delivers a validated message to the chart as an event. */
+  /**
+   * Why a client request may not become a log entry, if it may not: too deep
+   * to travel inside Raft's messages, or too large.
+   */
+  private entryProblem(body: object, depth: number): string | undefined {
+    const maxClientDepth = this.limits.maxDepth - CLIENT_DEPTH_MARGIN;
+    if (depth > maxClientDepth) {
+      return `request nests ${depth} deep; at most RAFT_MAX_DEPTH - ${CLIENT_DEPTH_MARGIN} = ${maxClientDepth} (Raft's messages add ${CLIENT_DEPTH_MARGIN} levels around a value)`;
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(body), 'utf8');
+    if (bytes > this.limits.maxEntryBytes) return `request of ${bytes} bytes exceeds RAFT_MAX_ENTRY_BYTES=${this.limits.maxEntryBytes}`;
+    return undefined;
+  }
+
   private deliver(type: string, src: string, body: object): void {
     const event = { type, src, body } as MessageEvent;
     this.actor!.send(event);
@@ -363,14 +447,26 @@ export class RaftNode {
   }
 
   private emit(dest: string, body: Message['body']): void {
+    // Before init we have no id of our own: answer as whom the message was
+    // addressed to, or not at all (a message must never carry an empty src).
+    const src = this.nodeId ?? this.addressedAs;
+    if (src === undefined) {
+      this.log('warn', `cannot answer ${dest} before init: no node id yet`);
+      return;
+    }
     this.stats.sent++;
-    this.opts.output({ src: this.nodeId ?? '', dest, body });
+    this.opts.output({ src, dest, body });
   }
 
   private log(level: LogLevel, text: string): void {
     if (LOG_LEVELS.indexOf(level) > this.levelRank) return;
     this.opts.log?.(level, this.nodeId ? `${this.nodeId} ${text}` : text);
   }
+}
+
+/** A string that may serve as a node id (to answer as, before init). */
+function plausibleId(v: unknown): string | undefined {
+  return typeof v === 'string' && /^[A-Za-z0-9][\w.-]{0,63}$/.test(v) ? v : undefined;
 }
 
 /** A bounded set of the most recent keys: `seen` records a key and says whether it was already there. */
@@ -392,8 +488,4 @@ export class RecentKeys {
     this.keys.add(key);
     return false;
   }
-}
-
-function truncate(s: string, max = 200): string {
-  return s.length > max ? `${s.slice(0, max)}... (${s.length} chars)` : s;
 }

@@ -250,6 +250,8 @@ export class NodeTraceLog {
   constructor(
     write: (line: string) => void,
     private readonly node: () => { readonly id: string | undefined; readonly context: RaftContext | undefined },
+    /** The node's own decoder (src/maelstrom/codec.ts decodeLine): input is untrusted and bounded before it is parsed. */
+    private readonly decode: (line: string) => { readonly ok: boolean; readonly message?: unknown },
   ) {
     this.tracer = new TraceWriter(write);
   }
@@ -285,14 +287,11 @@ export class NodeTraceLog {
 
   /** An input line (before the node handles it): a message from another server gets a `deliver` line. */
   received(line: string): void {
-    let m: { src?: unknown; dest?: unknown; body?: Record<string, unknown> };
-    try {
-      m = JSON.parse(line) as typeof m;
-    } catch {
-      return; // the node reports malformed input itself
-    }
+    const d = this.decode(line);
+    if (!d.ok) return; // the node reports bad input itself
+    const m = d.message as { src?: unknown; dest?: unknown; body?: Record<string, unknown> } | null;
     const b = m?.body;
-    if (!b || typeof b !== 'object' || !this.isServer(m.src)) return;
+    if (!m || !b || typeof b !== 'object' || !this.isServer(m.src)) return;
     this.writer().event('deliver', this.now(), { src: m.src, dest: m.dest, type: b.type, msg_id: b.msg_id, in_reply_to: b.in_reply_to });
   }
 }

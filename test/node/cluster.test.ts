@@ -152,4 +152,46 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     expect(c.leaders()).toEqual([{ id: leader, term }]);
     expect(c.nodes.get(loner)!.role).toBe('follower');
   });
+
+  it('replicas agree after catch-up: write [1], then append 2, read as [1, 2] by a new leader (no value shared with the log)', () => {
+    const c = new LocalCluster({ nodeCount: 3 });
+    c.run(2000);
+    const leader = leaderOf(c);
+    const [f1, f2] = c.ids.filter((n) => n !== leader) as [string, string];
+    c.request('c1', leader, { type: 'write', msg_id: 1, key: 'k', value: [1] });
+    c.run(200);
+    // f2 misses the append and catches up later, from the same log entries.
+    c.partition([f2], [leader, f1]);
+    c.request('c1', leader, { type: 'txn', msg_id: 2, txn: [['append', 'k', 2]] });
+    c.run(200);
+    expect(c.inbox.get('c1')?.map((m) => m.body.type)).toEqual(['write_ok', 'txn_ok']);
+    c.heal();
+    c.run(1000);
+    // Now depose the leader; the new one must read [1, 2].
+    c.partition([leader], [f1, f2]);
+    c.run(3000);
+    const fresh = c.leaders().filter((l) => l.id !== leader);
+    expect(fresh).toHaveLength(1);
+    c.request('c2', fresh[0]!.id, { type: 'txn', msg_id: 3, txn: [['r', 'k', null]] });
+    c.run(300);
+    expect(c.inbox.get('c2')?.map((m) => m.body)).toEqual([{ type: 'txn_ok', txn: [['r', 'k', [1, 2]]], in_reply_to: 3 }]);
+    for (const n of c.nodes.values()) expect(n.context!.sm.peek('k')).toEqual({ found: true, value: [1, 2] });
+  });
+
+  it('a value nested too deep is refused at the door (12) and never reaches the log', () => {
+    const c = new LocalCluster({ nodeCount: 3 });
+    c.run(2000);
+    const leader = leaderOf(c);
+    const before = c.nodes.get(leader)!.context!.log.lastIndex;
+    let v: unknown = 1;
+    for (let i = 0; i < 10_000; i++) v = [v];
+    c.request('c1', leader, { type: 'write', msg_id: 1, key: 'deep', value: v });
+    c.run(200);
+    expect(c.inbox.get('c1')?.[0]?.body).toMatchObject({ type: 'error', code: 12, text: expect.stringMatching(/RAFT_MAX_DEPTH/) });
+    expect(c.nodes.get(leader)!.context!.log.lastIndex).toBe(before);
+    // And the cluster goes on serving.
+    c.request('c1', leader, { type: 'write', msg_id: 2, key: 'ok', value: [[[1]]] });
+    c.run(200);
+    expect(c.inbox.get('c1')?.[1]?.body.type).toBe('write_ok');
+  });
 });

@@ -76,4 +76,22 @@ describe('RaftLog', () => {
     expect(log.slice(5, 10).map((x) => x.term)).toEqual([3]);
     expect(log.slice(6, 10)).toEqual([]);
   });
+
+  it('bounds a batch in bytes as well as in entries, one entry always going', () => {
+    const log = new RaftLog<unknown>();
+    for (let i = 0; i < 10; i++) log.append({ term: 1, op: { f: 'write', key: i, value: 'x'.repeat(1000) } });
+    expect(log.slice(1, 100)).toHaveLength(10);
+    expect(log.slice(1, 100, 3500)).toHaveLength(3);
+    expect(log.slice(1, 2, 1_000_000)).toHaveLength(2);
+    expect(log.slice(5, 100, 10)).toHaveLength(1);
+  });
+
+  it('finds the first conflicting index without changing anything', () => {
+    const log = new RaftLog<unknown>();
+    for (const t of [1, 1, 2]) log.append({ term: t, op: null });
+    expect(log.firstConflict(0, [{ term: 1, op: null }, { term: 1, op: null }])).toBeUndefined();
+    expect(log.firstConflict(1, [{ term: 1, op: null }, { term: 3, op: null }])).toBe(3);
+    expect(log.firstConflict(2, [{ term: 2, op: null }, { term: 2, op: null }])).toBeUndefined();
+    expect(log.lastIndex).toBe(3);
+  });
 });
