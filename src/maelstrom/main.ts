@@ -2,7 +2,9 @@
 // and stdout; leveled logs on stderr. Nothing but messages reaches stdout.
 //
 // Environment:
-//   RAFT_LOG            error | warn | info (default) | debug
+//   RAFT_LOG            error | warn | info (default) | debug | trace (debug, and
+//                       for the step-through viewer a JSON line per chart
+//                       transition and per Raft message: src/sim/trace.ts NodeTraceLog)
 //   RAFT_HEARTBEAT_MS   leader heartbeat period (default 50)
 //   RAFT_ELECTION_MS    election timeout range "min-max" (default 300-600)
 //   RAFT_MAX_LINE_BYTES longest input line accepted (default 1048576)
@@ -12,8 +14,9 @@
 import { defaultConfig, type RaftConfig } from '../../machines/context.js';
 import { realClock } from '../runtime/clock.js';
 import { LOG_LEVELS, RaftNode, type LogLevel, type Message } from './node.js';
+import { NodeTraceLog } from '../sim/trace.js';
 import { LineSplitter } from './lines.js';
-import { defaultLimits, type InputLimits } from './codec.js';
+import { decodeLine, defaultLimits, type InputLimits } from './codec.js';
 
 function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; limits: InputLimits; level: LogLevel; problems: string[] } {
   const problems: string[] = [];
@@ -29,7 +32,7 @@ function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; l
   positive('RAFT_MAX_DEPTH', 'maxDepth', 8);
   positive('RAFT_MAX_ENTRY_BYTES', 'maxEntryBytes', 64);
   const config: { -readonly [K in keyof RaftConfig]?: RaftConfig[K] } = {};
-  const level = (env.RAFT_LOG ?? 'info') as LogLevel;
+  const level = (env.RAFT_LOG === 'trace' ? 'debug' : (env.RAFT_LOG ?? 'info')) as LogLevel;
   if (!LOG_LEVELS.includes(level)) problems.push(`RAFT_LOG must be one of ${LOG_LEVELS.join(', ')}; using info`);
   if (env.RAFT_HEARTBEAT_MS !== undefined) {
     const n = Number(env.RAFT_HEARTBEAT_MS);
@@ -71,8 +74,10 @@ const send = (msg: Message): void => {
   }
 };
 
-const node = new RaftNode({
-  output: send,
+const trace = process.env.RAFT_LOG === 'trace' ? new NodeTraceLog(stderr, () => node, (line) => decodeLine(line, limits)) : undefined;
+const node: RaftNode = new RaftNode({
+  output: trace ? (msg) => (trace.sent(msg), send(msg)) : send,
+  ...(trace ? { onTransition: trace.onTransition } : {}),
   clock: realClock,
   logLevel: level,
   log: (lvl, text) => stderr(`${new Date().toISOString()} ${lvl} ${text}`),
@@ -82,7 +87,7 @@ const node = new RaftNode({
 });
 
 const lines = new LineSplitter(
-  (line) => node.handleLine(line),
+  trace ? (line) => (trace.received(line), node.handleLine(line)) : (line) => node.handleLine(line),
   (bytes, head) => node.handleOversizeLine(bytes, head),
   limits.maxLineBytes,
 );

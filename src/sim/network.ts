@@ -143,6 +143,11 @@ export class SimNetwork {
     this.blocked = new Set();
   }
 
+  /** The blocked server links, as "src>dest" (read by traces). */
+  get blockedLinks(): ReadonlySet<string> {
+    return this.blocked;
+  }
+
   get partitioned(): boolean {
     return this.blocked.size > 0;
   }

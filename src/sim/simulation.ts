@@ -15,7 +15,7 @@ import { BUGS, type BugName } from './bugs.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import { NodeClock, SimNetwork, type FaultName, type StepLabel } from './network.js';
 import { Rng } from '../core/random.js';
-import { TraceWriter } from './trace.js';
+import { TraceEvents, TraceWriter } from './trace.js';
 import { LinKvClients } from './workload.js';
 
 export interface SimOptions {
@@ -53,6 +53,8 @@ export interface SimOptions {
   readonly explain?: boolean;
   /** Write an NDJSON trace of chart transitions (slower). */
   readonly trace?: (line: string) => void;
+  /** With `trace`: also the viewer's lines (messages, client operations, nemesis, verdicts; src/sim/trace.ts). */
+  readonly traceEvents?: boolean;
 }
 
 export const defaultSimOptions: Omit<SimOptions, 'seed'> = {
@@ -130,6 +132,8 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     });
   }
 
+  const events = tracer && o.traceEvents ? new TraceEvents(tracer, net, () => clock.now(), ids) : undefined;
+
   const onTransition =
     tracer || o.explain
       ? (node: RaftNode, step: TransitionStep) => {
@@ -142,7 +146,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     const nc = new NodeClock(clock, id, sim);
     const node = new RaftNode({
       clock: nc,
-      output: (msg: Message) => net.send(msg),
+      output: events ? (msg: Message) => events.send(msg, () => net.send(msg)) : (msg: Message) => net.send(msg),
       logLevel: 'error',
       seed: nodeSeedRng.u32() | 1,
       ...(o.config ? { config: o.config } : {}),
@@ -150,7 +154,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       ...(onTransition ? { onTransition } : {}),
     });
     nodes.set(id, node);
-    net.addNode(id, { deliver: (msg) => node.handle(msg) }, nc);
+    net.addNode(id, { deliver: events ? (msg) => (events.deliver(msg), node.handle(msg)) : (msg) => node.handle(msg) }, nc);
   }
   const nodeList = [...nodes.values()];
   for (const id of ids) {
@@ -321,8 +325,10 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
         r.after = [];
       }
     }
+    events?.afterStep(sim.label, clients.history);
     if (v) {
       violation = { ...v, time: clock.now(), step: steps };
+      events?.violation(violation, touched);
       break;
     }
     if ((steps & 1023) === 0 && steps > budget * (1 + clock.now() / 1000)) {
@@ -333,12 +339,14 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
 
   const simSeconds = clock.now() / 1000;
   clients.finish();
+  events?.history(clients.history);
   let linearizable: boolean | 'unknown' | undefined;
   const problems: string[] = [];
   if (storm) problems.push(storm);
   if (!violation && !storm && o.checkLinearizability) {
     const r = checkLinearizable(clients.history, { timeLimit: 60 });
     linearizable = r.valid;
+    events?.checker(r);
     for (const f of r.failures) problems.push(`key ${f.key}: ${f.culprit}`, ...f.explanation.map((l) => `  ${l}`));
     if (r.unknownKeys.length > 0) problems.push(`linearizability unknown for keys ${r.unknownKeys.join(', ')} (search budget)`);
   }

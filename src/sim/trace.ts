@@ -15,11 +15,21 @@
 // first index that changed and `log.entries` the entries from there on
 // ([term, value] pairs; value is the op, "Noop" for a new leader's no-op).
 // The first line of a file is a header naming the servers and the run.
+//
+// For the step-through viewer (src/viz/viewer/), a trace may also carry lines
+// of other kinds beside the transitions, each with a `kind` and a time `t`
+// and no `transition` (a validator skips them): `send`, `deliver`, `drop`,
+// `duplicate` (server-to-server messages; `id` ties their lines together),
+// `op` (a client history event, as the bench's history has them), `nemesis`
+// (what the nemesis did, with the blocked links and paused nodes after it),
+// `violation`, `checker` and `end`. TraceEvents below writes them in the
+// simulator (`--trace`, `--html`); the node binary at RAFT_LOG=trace
+// (NodeTraceLog below) writes its transitions, `send` and `deliver`.
 
 import { tlaMapping } from '../../spec/tla-mapping.js';
 import type { RaftContext } from '../../machines/index.js';
 import type { TransitionStep } from '../maelstrom/node.js';
-import type { LogWatch } from './invariants.js';
+import { LogWatch } from './invariants.js';
 
 const NIL = null;
 
@@ -57,6 +67,11 @@ export function tlaMessage(ev: TransitionStep['event'], self: string): Record<st
 export class TraceWriter {
   private i = 0;
   constructor(private readonly write: (line: string) => void) {}
+
+  /** A line of another kind than a transition (see the top of this file). */
+  event(kind: string, time: number, fields: Record<string, unknown>): void {
+    this.write(JSON.stringify({ kind, t: Math.round(time * 1000) / 1000, ...fields }));
+  }
 
   header(info: Record<string, unknown>): void {
     this.write(JSON.stringify({ header: true, ...info }));
@@ -112,4 +127,171 @@ export function varsOf(role: string, ctx: RaftContext, logFrom = Infinity): Reco
     matchIndex,
     log,
   };
+}
+
+/**
+ * A message for a `send` line: who sent it to whom and the body's scalar
+ * fields (type, msg_id or in_reply_to, term, indexes, ...); entries become
+ * their count and the terms of the first and last, so a line stays small.
+ */
+export function messageFields(msg: { src: string; dest: string; body: Record<string, unknown> }): Record<string, unknown> {
+  const out: Record<string, unknown> = { src: msg.src, dest: msg.dest };
+  for (const [k, v] of Object.entries(msg.body)) {
+    if (k === 'entries' && Array.isArray(v)) {
+      out.entries = v.length;
+      const first = v[0] as { term?: unknown } | undefined;
+      const last = v[v.length - 1] as { term?: unknown } | undefined;
+      if (first && last) out.entryTerms = [first.term, last.term];
+    } else if (v === null || typeof v !== 'object') {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** What TraceEvents reads of the simulation it traces. */
+export interface TracedNetwork {
+  isServer(id: string): boolean;
+  isPaused(id: string): boolean;
+  readonly blockedLinks: ReadonlySet<string>;
+  readonly stats: { readonly dropped: number; readonly duplicated: number };
+}
+
+/**
+ * The simulator's lines for the viewer beside the transitions: every
+ * server-to-server message (sent, lost or duplicated at send, delivered,
+ * dropped on arrival), client history events, nemesis actions, and the
+ * verdicts. It only observes: no random draw, no change to the run.
+ */
+export class TraceEvents {
+  private readonly ids = new WeakMap<object, number>();
+  private nextId = 0;
+  private historySeen = 0;
+
+  constructor(
+    private readonly tracer: TraceWriter,
+    private readonly net: TracedNetwork,
+    private readonly now: () => number,
+    private readonly servers: readonly string[],
+  ) {}
+
+  private isServerMessage(msg: { src: string; dest: string }): boolean {
+    return this.net.isServer(msg.src) && this.net.isServer(msg.dest);
+  }
+
+  /** Wraps the network's send of a node's message: the send line, then a drop or duplicate the network decided. */
+  send(msg: { src: string; dest: string; body: Record<string, unknown> }, send: () => void): void {
+    if (!this.isServerMessage(msg)) return send();
+    const id = ++this.nextId;
+    this.ids.set(msg, id);
+    this.tracer.event('send', this.now(), { id, ...messageFields(msg) });
+    const { dropped, duplicated } = this.net.stats;
+    send();
+    if (this.net.stats.dropped > dropped) {
+      const why = this.net.blockedLinks.has(`${msg.src}>${msg.dest}`) ? 'partition' : 'loss';
+      this.tracer.event('drop', this.now(), { id, src: msg.src, dest: msg.dest, at: 'send', why });
+    }
+    if (this.net.stats.duplicated > duplicated) this.tracer.event('duplicate', this.now(), { id, src: msg.src, dest: msg.dest });
+  }
+
+  /** A message reaches a node (before the node handles it). */
+  deliver(msg: { src: string; dest: string; body: Record<string, unknown> }): void {
+    const id = this.ids.get(msg);
+    if (id === undefined) return;
+    this.tracer.event('deliver', this.now(), { id, src: msg.src, dest: msg.dest, type: msg.body.type });
+  }
+
+  /** After each simulation step: drops on arrival, nemesis actions, new client history events. */
+  afterStep(label: { kind: string; msg?: { src: string; dest: string; body: Record<string, unknown> }; dropped?: string; text?: string } | undefined, history: readonly object[]): void {
+    if (label?.kind === 'deliver' && label.dropped && label.msg) {
+      const id = this.ids.get(label.msg);
+      if (id !== undefined) this.tracer.event('drop', this.now(), { id, src: label.msg.src, dest: label.msg.dest, at: 'arrival', why: label.dropped });
+    }
+    if (label?.kind === 'nemesis') {
+      this.tracer.event('nemesis', this.now(), {
+        text: label.text,
+        blocked: [...this.net.blockedLinks].sort(),
+        paused: this.servers.filter((s) => this.net.isPaused(s)),
+      });
+    }
+    this.history(history);
+  }
+
+  /** Client history events not written yet (also after the run, for operations that never completed). */
+  history(history: readonly object[]): void {
+    for (; this.historySeen < history.length; this.historySeen++) {
+      const ev = history[this.historySeen] as { time: number };
+      this.tracer.event('op', ev.time / 1e6, { ...ev });
+    }
+  }
+
+  violation(v: { invariant: string; detail: string; step: number }, node: string | undefined): void {
+    this.tracer.event('violation', this.now(), { invariant: v.invariant, detail: v.detail, step: v.step, ...(node !== undefined ? { node } : {}) });
+  }
+
+  checker(result: { valid: boolean | 'unknown'; failures: readonly object[]; unknownKeys: readonly unknown[] }): void {
+    this.tracer.event('checker', this.now(), { valid: result.valid, failures: result.failures, unknownKeys: result.unknownKeys });
+  }
+}
+
+/**
+ * The node binary's trace log (RAFT_LOG=trace), for the viewer of bench runs
+ * (src/viz/viewer/bench.ts): a header naming the node once it is
+ * initialised, then one line per chart transition (as TraceWriter writes them,
+ * times in Unix milliseconds with microseconds) and one per Raft message
+ * received from or sent to another server. The first transition after a
+ * node's log object appears carries the whole log; later ones what changed.
+ */
+export class NodeTraceLog {
+  private readonly tracer: TraceWriter;
+  private headerWritten = false;
+  private watch: LogWatch | undefined;
+
+  constructor(
+    write: (line: string) => void,
+    private readonly node: () => { readonly id: string | undefined; readonly context: RaftContext | undefined },
+    /** The node's own decoder (src/maelstrom/codec.ts decodeLine): input is untrusted and bounded before it is parsed. */
+    private readonly decode: (line: string) => { readonly ok: boolean; readonly message?: unknown },
+  ) {
+    this.tracer = new TraceWriter(write);
+  }
+
+  private now(): number {
+    return performance.timeOrigin + performance.now();
+  }
+
+  private isServer(id: unknown): boolean {
+    return this.node().context?.nodes.includes(id as string) === true;
+  }
+
+  private writer(): TraceWriter {
+    const n = this.node();
+    if (!this.headerWritten && n.id !== undefined) {
+      this.headerWritten = true;
+      this.tracer.header({ node: n.id, servers: n.context?.nodes ?? [], clock: 'unix-ms' });
+    }
+    return this.tracer;
+  }
+
+  /** For NodeOptions.onTransition. */
+  readonly onTransition = (n: { readonly id: string | undefined }, step: TransitionStep): void => {
+    const fresh = this.watch?.log !== step.context.log;
+    if (fresh) this.watch = new LogWatch(step.context.log as never);
+    this.writer().transition(this.now(), n.id ?? '?', step, fresh ? undefined : this.watch);
+  };
+
+  /** A message the node sends (before it goes). */
+  sent(msg: { src: string; dest: string; body: Record<string, unknown> }): void {
+    if (this.isServer(msg.dest)) this.writer().event('send', this.now(), messageFields(msg));
+  }
+
+  /** An input line (before the node handles it): a message from another server gets a `deliver` line. */
+  received(line: string): void {
+    const d = this.decode(line);
+    if (!d.ok) return; // the node reports bad input itself
+    const m = d.message as { src?: unknown; dest?: unknown; body?: Record<string, unknown> } | null;
+    const b = m?.body;
+    if (!m || !b || typeof b !== 'object' || !this.isServer(m.src)) return;
+    this.writer().event('deliver', this.now(), { src: m.src, dest: m.dest, type: b.type, msg_id: b.msg_id, in_reply_to: b.in_reply_to });
+  }
 }
