@@ -4,7 +4,7 @@
 // Environment:
 //   RAFT_LOG            error | warn | info (default) | debug | trace (debug, and
 //                       for the step-through viewer a JSON line per chart
-//                       transition and per Raft message: src/sim/trace.ts NodeTraceLog)
+//                       transition and per Raft message: src/runtime/trace.ts NodeTraceLog)
 //   RAFT_HEARTBEAT_MS   leader heartbeat period (default 50)
 //   RAFT_ELECTION_MS    election timeout range "min-max" (default 300-600)
 //   RAFT_MAX_LINE_BYTES longest input line accepted (default 1048576)
@@ -14,7 +14,7 @@
 import { defaultConfig, type RaftConfig } from '../../machines/context.js';
 import { realClock } from '../runtime/clock.js';
 import { LOG_LEVELS, RaftNode, type LogLevel, type Message } from './node.js';
-import { NodeTraceLog } from '../sim/trace.js';
+import { NodeTraceLog } from '../runtime/trace.js';
 import { LineSplitter } from './lines.js';
 import { decodeLine, defaultLimits, type InputLimits } from './codec.js';
 

@@ -67,7 +67,8 @@ function mix(prefix: number, h: number): number {
  */
 export class LogWatch {
   private readonly checks: LogTracker;
-  private readonly traces: LogTracker;
+  /** The trace writer's cursor. */
+  readonly traces: LogTracker;
 
   constructor(readonly log: RaftLog<unknown>) {
     this.checks = log.track();
@@ -79,10 +80,6 @@ export class LogWatch {
     return this.checks.take();
   }
 
-  /** The same, for the trace writer (its own cursor). */
-  takeForTrace(): number {
-    return this.traces.take();
-  }
 }
 
 // ---- the checker -----------------------------------------------------------

@@ -15,7 +15,8 @@ import { BUGS, type BugName } from './bugs.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import { NodeClock, SimNetwork, type FaultName, type StepLabel } from './network.js';
 import { Rng } from '../core/random.js';
-import { TraceEvents, TraceWriter } from './trace.js';
+import { TraceWriter } from '../runtime/trace.js';
+import { TraceEvents } from './trace-events.js';
 import { LinKvClients } from './workload.js';
 
 export interface SimOptions {
@@ -53,7 +54,7 @@ export interface SimOptions {
   readonly explain?: boolean;
   /** Write an NDJSON trace of chart transitions (slower). */
   readonly trace?: (line: string) => void;
-  /** With `trace`: also the viewer's lines (messages, client operations, nemesis, verdicts; src/sim/trace.ts). */
+  /** With `trace`: also the viewer's lines (messages, client operations, nemesis, verdicts; src/runtime/trace.ts). */
   readonly traceEvents?: boolean;
 }
 
@@ -138,7 +139,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     tracer || o.explain
       ? (node: RaftNode, step: TransitionStep) => {
           if (o.explain) stepTransitions.push(`${node.id}:${step.name}`);
-          if (tracer) tracer.transition(clock.now(), node.id!, step, checker.watchOf(node as never));
+          if (tracer) tracer.transition(clock.now(), node.id!, step, checker.watchOf(node as never)?.traces);
         }
       : undefined;
 

@@ -1,5 +1,5 @@
 // The step-through viewer's run model: what one page shows, built from a
-// simulator trace (src/sim/trace.ts lines) or from a bench run's node logs and
+// simulator trace (src/runtime/trace.ts lines) or from a bench run's node logs and
 // history (./bench.ts turns those into the same records first).
 //
 // A step is one thing that happened: a chart transition of a node (with the
@@ -218,7 +218,7 @@ export function eventText(ev: unknown): string {
 
 const BODY_SKIP = new Set(['kind', 't', 'id', 'src', 'dest', 'type', 'msg_id', 'in_reply_to', 'candidate_id', 'leader_id', 'entryTerms', 'requested_term']);
 
-/** A sent message in words, from a `send` line (src/sim/trace.ts messageFields). */
+/** A sent message in words, from a `send` line (src/runtime/trace.ts messageFields). */
 export function messageText(m: Record<string, unknown>): string {
   const parts: string[] = [];
   const has = (k: string): boolean => m[k] !== undefined;
@@ -769,7 +769,7 @@ export class ModelBuilder {
   }
 }
 
-/** Builds a model from the lines of a trace file (src/sim/trace.ts); bad lines are counted in the notes, not fatal. */
+/** Builds a model from the lines of a trace file (src/runtime/trace.ts); bad lines are counted in the notes, not fatal. */
 export function modelFromTrace(lines: Iterable<string>, chart: ChartData, opts: Omit<BuildOptions, 'source'>): ViewerModel {
   const b = new ModelBuilder(chart, { ...opts, source: 'sim' });
   let bad = 0;
