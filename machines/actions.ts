@@ -10,7 +10,7 @@ import { ErrorCode } from '../src/core/errors.js';
 import type { Entry } from '../src/core/log.js';
 import { errorBody, type Op, type ReplyBody } from '../src/core/state-machine.js';
 import { isReadReady, majorityMatchIndex } from './guards.js';
-import { drawTimeout, nextRandom, type ActionResult, type Effect, type MessageEvent, type RaftContext } from './context.js';
+import { drawTimeout, type ActionResult, type Effect, type MessageEvent, type RaftContext } from './context.js';
 
 export type Action = (ctx: RaftContext, ev: MessageEvent) => ActionResult;
 
@@ -392,8 +392,8 @@ export const actions = {
       : { assign: { leaseTick: ctx.leaseTick + 1 } },
 
   drawElectionTimeout: (ctx) => {
-    const rng = nextRandom(ctx.rng);
-    return { assign: { rng, electionTimeoutMs: drawTimeout(rng, ctx.config) } };
+    const { ms, rng } = drawTimeout(ctx.rng, ctx.config);
+    return { assign: { rng, electionTimeoutMs: ms } };
   },
 } satisfies Record<string, Action>;
 

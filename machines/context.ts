@@ -8,6 +8,7 @@
 // the chart says so (the `apply`, `track` and `read` effects).
 
 import { RaftLog } from '../src/core/log.js';
+import { Rng, type RngState } from '../src/core/random.js';
 import type { Key, Op, ReplyBody } from '../src/core/state-machine.js';
 
 export interface RaftConfig {
@@ -86,8 +87,8 @@ export interface RaftContext {
   /** Reads waiting for confirmation and application, oldest first. */
   readonly reads: readonly PendingRead[];
 
-  /** Seeded xorshift32 state: the election timeout is drawn from it. */
-  readonly rng: number;
+  /** The seeded generator's state (src/core/random.ts): election timeouts are drawn from it. */
+  readonly rng: RngState;
   readonly electionTimeoutMs: number;
 }
 
@@ -101,8 +102,8 @@ export interface RaftInput {
 
 export function initialContext(input: RaftInput): RaftContext {
   const config = { ...defaultConfig, ...input.config };
-  let seed = (input.seed ?? hashString(input.self)) | 0;
-  if (seed === 0) seed = 0x9e3779b9 | 0;
+  // The first draw, so that nodes do not all time out together at start.
+  const first = drawTimeout(new Rng((input.seed ?? hashString(input.self)) | 0, ELECTION_STREAM).state(), config);
   return {
     self: input.self,
     nodes: [...input.nodes],
@@ -124,9 +125,8 @@ export function initialContext(input: RaftInput): RaftContext {
     heartbeatSeq: 0,
     acked: {},
     reads: [],
-    rng: nextRandom(seed),
-    // The first draw, so that nodes do not all time out together at start.
-    electionTimeoutMs: drawTimeout(nextRandom(seed), config),
+    rng: first.rng,
+    electionTimeoutMs: first.ms,
   };
 }
 
@@ -136,18 +136,14 @@ function hashString(s: string): number {
   return h | 0;
 }
 
-/** An election timeout from [electionMinMs, electionMaxMs], drawn from a random state. */
-export function drawTimeout(rng: number, config: RaftConfig): number {
-  return config.electionMinMs + ((rng >>> 0) % (config.electionMaxMs - config.electionMinMs + 1));
-}
+/** The stream of src/core/random.ts the election timeouts are drawn from. */
+const ELECTION_STREAM = 17;
 
-/** One step of xorshift32. */
-export function nextRandom(state: number): number {
-  let x = state | 0;
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  return x | 0;
+/** An election timeout from [electionMinMs, electionMaxMs], and the generator's state after the draw. */
+export function drawTimeout(rng: RngState, config: RaftConfig): { ms: number; rng: RngState } {
+  const r = Rng.fromState(rng);
+  const ms = config.electionMinMs + r.int(config.electionMaxMs - config.electionMinMs + 1);
+  return { ms, rng: r.state() };
 }
 
 /** A message delivered to the chart: the Maelstrom envelope's src and body. */
