@@ -1,7 +1,7 @@
 // Crash-restart safety of the real bin/raft with RAFT_DATA_DIR, the repro
 // cases of the durable-state issue: processes killed with SIGKILL (no chance
 // to flush anything) and started again from their data directory.
-import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ afterEach(() => {
   clusters = [];
 });
 
-function cluster(nodeCount: number, opts: { durable?: boolean; electionMs?: string } = {}): ProcessCluster {
+function cluster(nodeCount: number, opts: { durable?: boolean; electionMs?: string; snapshotEntries?: number } = {}): ProcessCluster {
   const dir = mkdtempSync(join(tmpdir(), 'raftchart-restart-'));
   dirs.push(dir);
   const c = new ProcessCluster({
@@ -30,6 +30,7 @@ function cluster(nodeCount: number, opts: { durable?: boolean; electionMs?: stri
       RAFT_LOG: 'warn',
       RAFT_ELECTION_MS: opts.electionMs ?? '150-300',
       ...(opts.durable === false ? {} : { RAFT_DATA_DIR: join(dir, id) }),
+      ...(opts.snapshotEntries ? { RAFT_SNAPSHOT_ENTRIES: String(opts.snapshotEntries) } : {}),
     }),
   });
   clusters.push(c);
@@ -117,6 +118,19 @@ describe('bin/raft with RAFT_DATA_DIR, killed with SIGKILL and restarted', () =>
       await c.kill('n0');
       await c.restart('n0');
       for (let j = 0; j <= round; j++) expect(await c.settle('n0', 'c2', { type: 'read', key: `k${j}` })).toMatchObject({ type: 'read_ok', value: j });
+    }
+  });
+
+  it('restarts from a snapshot and the log after it', { timeout: 60_000 }, async () => {
+    const c = cluster(3, { snapshotEntries: 5 });
+    await c.initAll();
+    for (let i = 0; i < 23; i++) expect(await writeVia(c, 'n0', `k${i % 4}`, i)).toMatchObject({ type: 'write_ok' });
+    for (const id of c.ids) await c.kill(id);
+    for (const id of c.ids) expect(existsSync(join(dirs[0]!, id, 'snapshot.bin'))).toBe(true);
+    for (const id of c.ids) await c.restart(id);
+    for (let k = 0; k < 4; k++) {
+      const last = [20, 21, 22, 19][k]!;
+      expect(await c.settle(c.ids[k % 3]!, 'c2', { type: 'read', key: `k${k}` })).toMatchObject({ type: 'read_ok', value: last });
     }
   });
 
