@@ -76,6 +76,15 @@ function appendEntriesTo(ctx: RaftContext, peer: string, withEntries = true): Ef
   };
 }
 
+/** A vote (or pre-vote) request for `term` to every peer, with our log's last entry. */
+function askForVotes(ctx: RaftContext, type: 'pre_vote' | 'request_vote', term: number): Effect[] {
+  return ctx.peers.map((to) => ({
+    kind: 'send',
+    to,
+    body: { type, term, candidate_id: ctx.self, last_log_index: ctx.log.lastIndex, last_log_term: ctx.log.lastTerm },
+  }));
+}
+
 /** The last log index an AppendEntries carries (0 when it carries none). */
 function lastIndexCarried(e: Effect & { kind: 'send' }): number {
   const entries = e.body.entries as unknown[];
@@ -145,21 +154,7 @@ export const actions = {
     effects: [{ kind: 'log', level: 'debug', text: `asking for pre-votes for term ${ctx.term + 1}` }],
   }),
 
-  requestPreVotes: (ctx) => ({
-    effects: ctx.peers.map(
-      (to): Effect => ({
-        kind: 'send',
-        to,
-        body: {
-          type: 'pre_vote',
-          term: ctx.term + 1,
-          candidate_id: ctx.self,
-          last_log_index: ctx.log.lastIndex,
-          last_log_term: ctx.log.lastTerm,
-        },
-      }),
-    ),
-  }),
+  requestPreVotes: (ctx) => ({ effects: askForVotes(ctx, 'pre_vote', ctx.term + 1) }),
 
   recordPreVote: (ctx, ev) =>
     ctx.preVotes.includes(ev.src) ? {} : { assign: { preVotes: [...ctx.preVotes, ev.src] } },
@@ -169,21 +164,7 @@ export const actions = {
     effects: [info(`became candidate for term ${ctx.term + 1}`)],
   }),
 
-  requestVotes: (ctx) => ({
-    effects: ctx.peers.map(
-      (to): Effect => ({
-        kind: 'send',
-        to,
-        body: {
-          type: 'request_vote',
-          term: ctx.term,
-          candidate_id: ctx.self,
-          last_log_index: ctx.log.lastIndex,
-          last_log_term: ctx.log.lastTerm,
-        },
-      }),
-    ),
-  }),
+  requestVotes: (ctx) => ({ effects: askForVotes(ctx, 'request_vote', ctx.term) }),
 
   recordLeader: (ctx, ev) =>
     ctx.leader === ev.body.leader_id
