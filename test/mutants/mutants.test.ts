@@ -47,8 +47,9 @@ describe('a sample of the mutant suite', () => {
   const copy = copyTree(root);
   afterAll(() => copy.dispose());
 
-  it('the unmutated copy passes those tests', { timeout: 120_000 }, async () => {
-    const r = await runSuite(copy.dir, [...new Set(Object.values(sample))]);
+  // Else every mutant would look killed. (The tests themselves pass on the tree: npm test runs them.)
+  it('the unmutated copy passes the transcripts', { timeout: 120_000 }, async () => {
+    const r = await runSuite(copy.dir, ['test/transcripts']);
     expect(r.failures).toEqual([]);
     expect(r.passed).toBe(true);
   });

@@ -74,9 +74,16 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     c.run(2000);
     const leader = leaderOf(c);
     c.partition([leader], c.ids.filter((n) => n !== leader));
+    const before = c.nodes.get(leader)!.context!.log.lastIndex;
     c.request('c2', leader, { type: 'write', msg_id: 5, key: 1, value: 1 });
     c.run(100);
+    // The situation arose: the minority leader took the write into its log.
+    expect(c.nodes.get(leader)!.context!.log.lastIndex).toBe(before + 1);
     // The entry cannot commit; the client gets no answer yet (it will time out: indefinite).
+    expect(c.inbox.get('c2')).toEqual([]);
+    // Nor when the leader steps down (CheckQuorum): the entry may still commit elsewhere.
+    c.run(1500);
+    expect(c.nodes.get(leader)!.role).not.toBe('leader');
     expect(c.inbox.get('c2')).toEqual([]);
   });
 
