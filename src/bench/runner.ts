@@ -10,7 +10,8 @@ import { Rng } from '../core/random.js';
 import { computeStats, netStats } from './stats.js';
 import { writeStore } from './store.js';
 import type { BenchOptions, BenchResults, HistoryEvent, NodeProblem, PartitionPeriod } from './types.js';
-import { createWorkload, type Workload } from './workloads/workload.js';
+import { createWorkload } from './workloads/index.js';
+import type { Workload } from './workloads/workload.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

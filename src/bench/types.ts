@@ -4,8 +4,18 @@
 // `BenchResults` below; other tools (the HTML report) read it, so changes to
 // its shape must stay backward compatible (add fields, do not rename).
 
+import type { ConsistencyModel } from './checker/list-append.js';
+
 export type LatencyDist = 'constant' | 'uniform' | 'exponential';
 export type WorkloadName = 'lin-kv' | 'txn-list-append';
+
+/** The txn-list-append workload's own flags (Maelstrom's names): --key-count, --max-txn-length, --max-writes-per-key, --consistency-models. */
+export interface TxnListAppendFlags {
+  keyCount: number;
+  maxTxnLength: number;
+  maxWritesPerKey: number;
+  consistencyModel: ConsistencyModel;
+}
 
 export interface BenchOptions {
   workload: WorkloadName;
@@ -42,7 +52,7 @@ export interface BenchOptions {
   /** Seconds the linearizability search may take in total before giving up. */
   checkerTimeLimit: number;
   /** txn-list-append only: --key-count, --max-txn-length, --max-writes-per-key, --consistency-models. */
-  txnListAppend?: import('./workloads/txn-list-append.js').TxnListAppendFlags;
+  txnListAppend?: TxnListAppendFlags;
 }
 
 /** One event in the history: an invocation or a completion. */

@@ -8,7 +8,8 @@
 // the next unused key. Thread t talks to node t mod node-count.
 
 import { checkLinearizable } from '../checker/linearizable.js';
-import { DEFINITE_ERROR_CODES, type RpcClient } from '../client.js';
+import { isDefinite } from '../../core/errors.js';
+import type { RpcClient } from '../client.js';
 import type { Rng } from '../../core/random.js';
 import type { CheckerResult, HistoryEvent } from '../types.js';
 import type { Completion, Invocation, Workload, WorkloadContext } from './workload.js';
@@ -93,7 +94,7 @@ export class LinKvWorkload implements Workload {
     if (b.type === 'error') {
       const code = typeof b.code === 'number' ? b.code : -1;
       const text = typeof b.text === 'string' ? b.text : null;
-      const definite = DEFINITE_ERROR_CODES.has(code);
+      const definite = isDefinite(code);
       return { type: definite || idempotent ? 'fail' : 'info', value: op.value, error: [code, text] };
     }
     if (b.type !== expect) {

@@ -18,9 +18,10 @@
 //   so whether it happened does not matter to the checker).
 
 import { checkListAppend, type ConsistencyModel, type ListAppendResult, type MicroOp, type TxnHistoryEvent } from '../checker/list-append.js';
-import { DEFINITE_ERROR_CODES, type RpcClient } from '../client.js';
+import { isDefinite } from '../../core/errors.js';
+import type { RpcClient } from '../client.js';
 import type { Rng } from '../../core/random.js';
-import type { CheckerResult, HistoryEvent } from '../types.js';
+import type { CheckerResult, HistoryEvent, TxnListAppendFlags } from '../types.js';
 import type { Completion, Invocation, Workload, WorkloadContext } from './workload.js';
 
 export type { MicroOp } from '../checker/list-append.js';
@@ -139,19 +140,13 @@ export function completeTxn(invoked: readonly MicroOp[], outcome: TxnOutcome): T
   }
   const code = typeof body.code === 'number' ? body.code : -1;
   const text = typeof body.text === 'string' ? body.text : null;
-  if (DEFINITE_ERROR_CODES.has(code)) return { type: 'fail', value: [...invoked], error: [code, text] };
+  if (isDefinite(code)) return { type: 'fail', value: [...invoked], error: [code, text] };
   return { type: 'info', value: [...invoked], error: [code, text] };
 }
 
 export type { TxnHistoryEvent };
 
-/** The workload's own flags (Maelstrom's names): --key-count, --max-txn-length, --max-writes-per-key, --consistency-models. */
-export interface TxnListAppendFlags {
-  keyCount: number;
-  maxTxnLength: number;
-  maxWritesPerKey: number;
-  consistencyModel: ConsistencyModel;
-}
+export type { TxnListAppendFlags };
 
 export const TXN_LIST_APPEND_FLAG_DEFAULTS: TxnListAppendFlags = {
   keyCount: TXN_LIST_APPEND_DEFAULTS.keyCount,

@@ -1,10 +1,10 @@
-// What a workload provides to the runner. lin-kv is the only one today;
-// txn-list-append would add a generator of txn ops, its client calls and an
-// Elle-style checker behind the same interface.
+// What a workload provides to the runner (lin-kv, txn-list-append). The
+// registry that picks one by name is workloads/index.ts, so that this file
+// imports nothing from the workloads and the import graph has no circle.
 
 import type { RpcClient } from '../client.js';
 import type { Rng } from '../../core/random.js';
-import type { CheckerResult, HistoryEvent } from '../types.js';
+import type { CheckerResult, HistoryEvent, WorkloadName } from '../types.js';
 
 export interface WorkloadContext {
   nodeCount: number;
@@ -28,7 +28,7 @@ export interface Completion {
 }
 
 export interface Workload {
-  readonly name: import('../types.js').WorkloadName;
+  readonly name: WorkloadName;
   readonly notes: string[];
   /** The next operation for a free client thread. */
   nextOp(thread: number): Invocation;
@@ -36,14 +36,4 @@ export interface Workload {
   invoke(client: RpcClient, node: string, op: Invocation, timeoutMs: number): Promise<Completion>;
   /** Checks the whole history. */
   check(history: readonly HistoryEvent[], timeLimitSeconds: number): CheckerResult;
-}
-
-// Registry hook: the workload for a run, by name. (The workloads import only
-// types from this file, so these imports make no cycle at run time.)
-import { LinKvWorkload } from './lin-kv.js';
-import { TxnListAppendWorkload } from './txn-list-append.js';
-
-export function createWorkload(opts: import('../types.js').BenchOptions, ctx: WorkloadContext): Workload {
-  if (opts.workload === 'txn-list-append') return new TxnListAppendWorkload(ctx, opts.txnListAppend);
-  return new LinKvWorkload(ctx);
 }
