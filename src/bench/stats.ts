@@ -3,9 +3,10 @@
 import type { NetCounters } from './net.js';
 import type { BenchResults, FunctionStats, HistoryEvent, LatencyQuantiles, NetStats } from './types.js';
 
-export function quantiles(xs: number[]): LatencyQuantiles {
+/** Quantiles as Jepsen takes them: the element at floor(q x n) of the sorted values. */
+export function quantiles(xs: readonly number[]): LatencyQuantiles {
   if (xs.length === 0) return { count: 0, p50: null, p95: null, p99: null, max: null };
-  const s = xs.slice().sort((a, b) => a - b);
+  const s = Float64Array.from(xs).sort();
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
   const r = (x: number) => Math.round(x * 100) / 100;
   return { count: s.length, p50: r(q(0.5)), p95: r(q(0.95)), p99: r(q(0.99)), max: r(s[s.length - 1]) };
@@ -78,28 +79,34 @@ export function computeStats(history: readonly HistoryEvent[], durationSeconds: 
     fail,
     info,
     byFunction,
-    availability: count === 0 ? null : ok / count,
+    // As Maelstrom's availability checker: with no operations, the ok fraction is 1.
+    availability: count === 0 ? 1 : ok / count,
     throughput: durationSeconds > 0 ? ok / durationSeconds : null,
     latency: quantiles(okLat),
     latencyByFunction,
   };
 }
 
+/** Maelstrom's net stats: sends, receives and distinct messages; msgs-per-op from the distinct count. */
 export function netStats(c: NetCounters, opCount: number): NetStats {
-  const allSend = c.clientSend + c.serverSend;
+  const allMsgs = c.clientMsgs + c.serverMsgs;
   return {
     all: {
-      sendCount: allSend,
+      sendCount: c.clientSend + c.serverSend,
       recvCount: c.clientRecv + c.serverRecv,
-      msgsPerOp: opCount > 0 ? allSend / opCount : null,
+      msgCount: allMsgs,
+      msgsPerOp: opCount > 0 ? allMsgs / opCount : null,
     },
-    clients: { sendCount: c.clientSend, recvCount: c.clientRecv },
+    clients: { sendCount: c.clientSend, recvCount: c.clientRecv, msgCount: c.clientMsgs },
     servers: {
       sendCount: c.serverSend,
       recvCount: c.serverRecv,
-      msgsPerOp: opCount > 0 ? c.serverSend / opCount : null,
+      msgCount: c.serverMsgs,
+      msgsPerOp: opCount > 0 ? c.serverMsgs / opCount : null,
     },
     dropped: c.dropped,
+    lostToDeadNodes: c.lostToDeadNodes,
     undeliverable: c.undeliverable,
+    forgedSrc: c.forgedSrc,
   };
 }

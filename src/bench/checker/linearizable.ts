@@ -13,7 +13,7 @@
 // Keys are independent, so each key is searched on its own.
 
 import { pairOperations } from './pairing.js';
-import type { CheckerResult, HistoryEvent, LinearizabilityFailure } from '../types.js';
+import type { CheckerResult, CoreOp, HistoryEvent, LinearizabilityFailure, LinearizationPath } from '../types.js';
 
 /** One operation of a single key's history, ready for the search. */
 export interface RegOp {
@@ -114,20 +114,46 @@ export interface SearchBudget {
   deadline: number;
 }
 
-/** Decides whether one key's operations are linearizable. */
-export function checkKey(ops: readonly RegOp[], budget?: Partial<SearchBudget>): KeyVerdict {
+/**
+ * A memo entry: one (set of linearised operations, register state) pair
+ * already explored. The set is kept compactly, which matters for Maelstrom's
+ * long per-key histories (tens of thousands of operations on one key): with
+ * operations numbered in call order, every `ok` operation below `lowOk` is
+ * linearised and nothing above `maxLin` is, so the set is fixed by those two
+ * numbers, the bits between them, and which `info` operations are in it.
+ */
+interface Snapshot {
+  state: number;
+  lowOk: number;
+  maxLin: number;
+  data: Uint32Array;
+}
+
+/**
+ * Decides whether one key's operations (sorted by call, as operationsByKey
+ * gives them) are linearizable, starting from `initial` (null: absent).
+ */
+export function checkKey(ops: readonly RegOp[], budget?: Partial<SearchBudget>, initial: unknown = null): KeyVerdict {
   const n = ops.length;
-  const maxSteps = budget?.maxSteps ?? 50_000_000;
+  const maxSteps = budget?.maxSteps ?? Infinity;
   const deadline = budget?.deadline ?? Infinity;
   if (n === 0) return { valid: true, steps: 0 };
   const interner = new Interner();
   const kind = new Uint8Array(n);
   const a = new Int32Array(n); // read: value; write: value; cas: from
   const b = new Int32Array(n); // cas: to
+  const isInfo = new Uint8Array(n);
+  const infoRank = new Int32Array(n).fill(-1);
+  let infoCount = 0;
   let remainingOk = 0;
   for (let i = 0; i < n; i++) {
-    const op = ops[i];
+    const op = ops[i]!;
+    if (i > 0 && op.call < ops[i - 1]!.call) throw new Error('checkKey: operations must be sorted by call');
     if (op.type === 'ok') remainingOk++;
+    else {
+      isInfo[i] = 1;
+      infoRank[i] = infoCount++;
+    }
     if (op.f === 'read') {
       kind[i] = READ;
       a[i] = interner.id(op.value);
@@ -145,21 +171,24 @@ export function checkKey(ops: readonly RegOp[], budget?: Partial<SearchBudget>):
 
   // Build the entry list in real-time order. Events are positions in the
   // history; calls and returns never share a position.
-  type Ev = { pos: number; entry: Entry };
-  const evs: Ev[] = [];
+  const evPos: number[] = [];
+  const evEntry: Entry[] = [];
   for (let i = 0; i < n; i++) {
     const call: Entry = { op: i, isCall: true, match: null, prev: null, next: null };
-    evs.push({ pos: ops[i].call, entry: call });
-    if (ops[i].type === 'ok') {
+    evPos.push(ops[i]!.call);
+    evEntry.push(call);
+    if (ops[i]!.type === 'ok') {
       const ret: Entry = { op: i, isCall: false, match: null, prev: null, next: null };
       call.match = ret;
-      evs.push({ pos: ops[i].ret, entry: ret });
+      evPos.push(ops[i]!.ret);
+      evEntry.push(ret);
     }
   }
-  evs.sort((x, y) => x.pos - y.pos);
+  const order = Array.from(evPos.keys()).sort((x, y) => evPos[x]! - evPos[y]!);
   const head: Entry = { op: -1, isCall: false, match: null, prev: null, next: null };
   let last = head;
-  for (const { entry } of evs) {
+  for (const k of order) {
+    const entry = evEntry[k]!;
     last.next = entry;
     entry.prev = last;
     last = entry;
@@ -184,10 +213,11 @@ export function checkKey(ops: readonly RegOp[], budget?: Partial<SearchBudget>):
     if (e.next) e.next.prev = e;
   };
 
-  // Memo: (linearised set, state) pairs already explored. Zobrist hashing of
-  // the set, buckets compare the full bitset.
-  const words = (n + 31) >>> 5;
-  const bits = new Uint32Array(words);
+  // The linearised set: a bitset over operations, a bitset over info
+  // operations, lowOk (first ok operation not linearised) and maxLin (highest
+  // linearised operation), with a Zobrist hash of the set for the memo.
+  const bits = new Uint32Array((n + 31) >>> 5);
+  const infoBits = new Uint32Array((infoCount + 31) >>> 5);
   const zob = new Int32Array(n);
   let seed = 0x9e3779b9 | 0;
   for (let i = 0; i < n; i++) {
@@ -197,37 +227,68 @@ export function checkKey(ops: readonly RegOp[], budget?: Partial<SearchBudget>):
     zob[i] = seed;
   }
   let hash = 0;
-  const cache = new Map<number, { bits: Uint32Array; state: number }[]>();
-  const seen = (h: number, state: number): boolean => {
-    const key = (h ^ Math.imul(state + 1, 0x85ebca6b)) | 0;
+  let lowOk = 0;
+  while (lowOk < n && isInfo[lowOk]) lowOk++;
+  let maxLin = -1;
+  const cache = new Map<number, Snapshot | Snapshot[]>();
+  const snapshot = (state: number): Snapshot => {
+    const lo = lowOk >>> 5;
+    const hi = maxLin >= lowOk ? maxLin >>> 5 : lo - 1;
+    const len = hi - lo + 1;
+    const data = new Uint32Array(len + infoBits.length);
+    if (len > 0) data.set(bits.subarray(lo, hi + 1), 0);
+    data.set(infoBits, len);
+    return { state, lowOk, maxLin, data };
+  };
+  const same = (c: Snapshot, state: number): boolean => {
+    if (c.state !== state || c.lowOk !== lowOk || c.maxLin !== maxLin) return false;
+    const lo = lowOk >>> 5;
+    const len = c.data.length - infoBits.length;
+    for (let w = 0; w < len; w++) if (c.data[w] !== bits[lo + w]) return false;
+    for (let w = 0; w < infoBits.length; w++) if (c.data[len + w] !== infoBits[w]) return false;
+    return true;
+  };
+  /** True if (current set, state) was explored before; otherwise remembers it. */
+  const seen = (state: number): boolean => {
+    const key = (hash ^ Math.imul(state + 1, 0x85ebca6b) ^ Math.imul(lowOk, 0x27d4eb2f)) | 0;
     const bucket = cache.get(key);
-    if (bucket) {
-      outer: for (const c of bucket) {
-        if (c.state !== state) continue;
-        for (let w = 0; w < words; w++) if (c.bits[w] !== bits[w]) continue outer;
-        return true;
-      }
-      bucket.push({ bits: bits.slice(), state });
-    } else {
-      cache.set(key, [{ bits: bits.slice(), state }]);
+    if (bucket === undefined) {
+      cache.set(key, snapshot(state));
+      return false;
     }
+    if (Array.isArray(bucket)) {
+      for (const c of bucket) if (same(c, state)) return true;
+      bucket.push(snapshot(state));
+      return false;
+    }
+    if (same(bucket, state)) return true;
+    cache.set(key, [bucket, snapshot(state)]);
     return false;
   };
+  const setBit = (i: number): void => {
+    bits[i >>> 5]! |= 1 << (i & 31);
+    if (isInfo[i]) infoBits[infoRank[i]! >>> 5]! |= 1 << (infoRank[i]! & 31);
+    hash ^= zob[i]!;
+  };
+  const clearBit = (i: number): void => {
+    bits[i >>> 5]! &= ~(1 << (i & 31));
+    if (isInfo[i]) infoBits[infoRank[i]! >>> 5]! &= ~(1 << (infoRank[i]! & 31));
+    hash ^= zob[i]!;
+  };
+  const isSet = (i: number): boolean => (bits[i >>> 5]! & (1 << (i & 31))) !== 0;
 
   const stackEntry: Entry[] = [];
   const stackState: number[] = [];
-  let state = 0; // absent
+  const stackMaxLin: number[] = [];
+  const stackLowOk: number[] = [];
+  let state = interner.id(initial);
   let entry: Entry | null = head.next;
   let steps = 0;
   while (remainingOk > 0) {
     if (++steps > maxSteps || ((steps & 0xffff) === 0 && performance.now() > deadline)) {
       return { valid: 'unknown', steps };
     }
-    if (entry === null) {
-      // Only unknown calls left after this point, but an ok op remains
-      // before: cannot happen (its return entry precedes the end).
-      break;
-    }
+    if (entry === null) break; // cannot happen: an ok op's return entry precedes the end
     if (entry.isCall) {
       const i = entry.op;
       let ok: boolean;
@@ -238,26 +299,32 @@ export function checkKey(ops: readonly RegOp[], budget?: Partial<SearchBudget>):
           break;
         case WRITE:
           ok = true;
-          next = a[i];
+          next = a[i]!;
           break;
         default:
           ok = state === a[i];
-          next = b[i];
+          next = b[i]!;
       }
       if (ok) {
-        bits[i >>> 5] |= 1 << (i & 31);
-        hash ^= zob[i];
-        if (!seen(hash, next)) {
+        const prevLowOk = lowOk;
+        const prevMaxLin = maxLin;
+        setBit(i);
+        if (i > maxLin) maxLin = i;
+        if (i === lowOk) while (lowOk < n && (isInfo[lowOk] || isSet(lowOk))) lowOk++;
+        if (!seen(next)) {
           stackEntry.push(entry);
           stackState.push(state);
+          stackMaxLin.push(prevMaxLin);
+          stackLowOk.push(prevLowOk);
           state = next;
           if (entry.match) remainingOk--;
           lift(entry);
           entry = head.next;
           continue;
         }
-        bits[i >>> 5] &= ~(1 << (i & 31));
-        hash ^= zob[i];
+        clearBit(i);
+        maxLin = prevMaxLin;
+        lowOk = prevLowOk;
       }
       entry = entry.next;
     } else {
@@ -265,9 +332,9 @@ export function checkKey(ops: readonly RegOp[], budget?: Partial<SearchBudget>):
       const e = stackEntry.pop();
       if (e === undefined) return { valid: false, steps };
       state = stackState.pop()!;
-      const i = e.op;
-      bits[i >>> 5] &= ~(1 << (i & 31));
-      hash ^= zob[i];
+      maxLin = stackMaxLin.pop()!;
+      lowOk = stackLowOk.pop()!;
+      clearBit(e.op);
       if (e.match) remainingOk++;
       unlift(e);
       entry = e.next;
@@ -319,11 +386,135 @@ function prefix(ops: readonly RegOp[], cut: number): RegOp[] {
   return out;
 }
 
+/** Whether no start value in `initials` lets `ops` be linearised (unknown if a search gave up). */
+function invalidFrom(ops: readonly RegOp[], initials: readonly unknown[], budget: Partial<SearchBudget>): boolean | 'unknown' {
+  let unknown = false;
+  for (const init of initials) {
+    const v = checkKey(ops, budget, init).valid;
+    if (v === true) return false;
+    if (v === 'unknown') unknown = true;
+  }
+  return unknown ? 'unknown' : true;
+}
+
+const MAX_CUT_VALUES = 16;
+
+/**
+ * Cuts an invalid set at a quiet moment, as late as it stays invalid.
+ *
+ * At a position where no completed (ok) operation is in flight, drop every
+ * operation that completed before it and let the register start there with
+ * any value the key ever took (or absent); keep operations of unknown outcome
+ * invoked earlier, since they may take effect later. This is a relaxation: a
+ * linearisation of the whole history puts every dropped operation before every
+ * kept completed one (real time), so it reaches the cut with some value v, and
+ * from v the kept operations follow the same order; unknown operations it
+ * placed before the cut are simply never applied. So if no start value works,
+ * the whole history is invalid too, whatever came before. Later cuts relax
+ * more, which makes the latest invalid cut a binary search.
+ */
+function cutQuiet(ops: readonly RegOp[], culprit: RegOp, deadline: number): { ops: RegOp[]; cut: { time: number; values: unknown[] } | null } {
+  const values = new Map<string, unknown>([['null', null]]);
+  for (const o of ops) {
+    if (o.f === 'write') values.set(JSON.stringify(o.value ?? null), o.value ?? null);
+    else if (o.f === 'cas' && Array.isArray(o.value)) values.set(JSON.stringify(o.value[1] ?? null), o.value[1] ?? null);
+  }
+  if (values.size > MAX_CUT_VALUES) return { ops: ops.slice(), cut: null };
+  const initials = [...values.values()];
+  // Quiet positions: before the call of op j, no ok op called earlier is still open.
+  const candidates: number[] = [];
+  let maxOkRet = -Infinity;
+  for (let j = 0; j < ops.length; j++) {
+    const o = ops[j]!;
+    if (o.call > culprit.call) break;
+    if (j > 0 && maxOkRet < o.call) candidates.push(j);
+    if (o.type === 'ok' && o.ret > maxOkRet) maxOkRet = o.ret;
+  }
+  const relaxed = (j: number): RegOp[] => ops.filter((o, i) => i >= j || o.type === 'info');
+  let lo = 0;
+  let hi = candidates.length - 1;
+  let best = -1;
+  while (lo <= hi && performance.now() < deadline) {
+    const mid = (lo + hi) >>> 1;
+    if (invalidFrom(relaxed(candidates[mid]!), initials, { deadline, maxSteps: 200_000 }) === true) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  if (best < 0) return { ops: ops.slice(), cut: null };
+  const j = candidates[best]!;
+  return { ops: relaxed(j), cut: { time: ops[j]!.callTime / 1e9, values: initials } };
+}
+
+const MAX_PATH_OPS = 24;
+
+/**
+ * Knossos-style final paths of a small invalid set: every order that respects
+ * real time (an operation can come next only if no unplaced completed
+ * operation returned before it was called), followed from each start value as
+ * far as the register allows, up to where nothing can come next; there, the
+ * completed operations that could come next but cannot apply, and why.
+ * Operations of unknown outcome may also never happen. Explicit stack, a
+ * memo of (placed set, value), and caps on nodes and paths.
+ */
+export function linearizationPaths(core: readonly RegOp[], initials: readonly unknown[], limit = 16, maxNodes = 50_000): LinearizationPath[] {
+  const n = core.length;
+  if (n === 0 || n > MAX_PATH_OPS) return [];
+  const key = (v: unknown) => JSON.stringify(v ?? null);
+  const okMask = core.reduce((m, o, i) => (o.type === 'ok' ? m | (1 << i) : m), 0);
+  const found: LinearizationPath[] = [];
+  const memo = new Set<string>();
+  let nodes = 0;
+  type Frame = { placed: number; value: unknown; steps: { op: number; value: unknown }[]; initial: unknown };
+  const stack: Frame[] = initials.map((v) => ({ placed: 0, value: v ?? null, steps: [], initial: v ?? null })).reverse();
+  while (stack.length > 0 && nodes < maxNodes) {
+    const fr = stack.pop()!;
+    const m = `${fr.placed}:${key(fr.value)}`;
+    if (memo.has(m)) continue;
+    memo.add(m);
+    nodes++;
+    if ((fr.placed & okMask) === okMask) continue; // every completed op placed: this order works (not expected here)
+    let minRet = Infinity;
+    for (let i = 0; i < n; i++) if (!(fr.placed & (1 << i)) && core[i]!.type === 'ok' && core[i]!.ret < minRet) minRet = core[i]!.ret;
+    const children: Frame[] = [];
+    const stuck: { op: number; why: string }[] = [];
+    for (let i = 0; i < n; i++) {
+      if (fr.placed & (1 << i)) continue;
+      const o = core[i]!;
+      if (o.call > minRet) continue;
+      let ok = true;
+      let next: unknown = fr.value;
+      let why = '';
+      if (o.f === 'read') {
+        ok = key(o.value) === key(fr.value);
+        why = `read ${fmtValue(o.value)}, but the register holds ${fmtValue(fr.value)}`;
+      } else if (o.f === 'write') next = o.value ?? null;
+      else {
+        const [from, to] = Array.isArray(o.value) ? o.value : [undefined, undefined];
+        ok = from !== null && from !== undefined && key(from) === key(fr.value);
+        next = to ?? null;
+        why = `compare-and-set from ${JSON.stringify(from)}, but the register holds ${fmtValue(fr.value)}`;
+      }
+      if (ok) children.push({ placed: fr.placed | (1 << i), value: next, steps: [...fr.steps, { op: o.id, value: next }], initial: fr.initial });
+      else if (o.type === 'ok') stuck.push({ op: o.id, why });
+    }
+    if (children.length === 0) {
+      if (found.length < limit * 4) found.push({ initial: fr.initial, steps: fr.steps, stuck });
+      continue;
+    }
+    for (let c = children.length - 1; c >= 0; c--) stack.push(children[c]!);
+  }
+  // The orders that got furthest first.
+  return found.sort((x, y) => y.steps.length - x.steps.length).slice(0, limit);
+}
+
 /**
  * For an invalid key: finds the first completion that cannot be linearised,
- * then shrinks the history around it by relaxations only (dropping reads,
- * turning completed writes into unknown ones), so whatever is left still
- * cannot be linearised and every remaining operation is needed.
+ * cuts the history before it at the latest quiet moment that keeps it
+ * invalid (see cutQuiet), then shrinks what is left by relaxations only
+ * (dropping reads, dropping writes nobody observes, turning completed writes
+ * into unknown ones), so whatever is left still cannot be linearised and
+ * every remaining operation is needed.
  */
 export function explainKey(key: number, ops: readonly RegOp[], deadline: number): LinearizabilityFailure {
   const budget = { deadline, maxSteps: 2_000_000 };
@@ -333,14 +524,16 @@ export function explainKey(key: number, ops: readonly RegOp[], deadline: number)
   let hi = rets.length - 1; // prefix at rets[hi] is invalid (whole history)
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const v = checkKey(prefix(ops, rets[mid]), budget).valid;
+    const v = checkKey(prefix(ops, rets[mid]!), budget).valid;
     if (v === false) hi = mid;
     else lo = mid + 1; // valid or unknown: look later
   }
-  const cut = rets[hi];
-  const culpritOp = ops.find((o) => o.ret === cut)!;
-  let cur = prefix(ops, cut);
+  const cutAt = rets[hi]!;
+  const culpritOp = ops.find((o) => o.ret === cutAt)!;
   const original = new Map(ops.map((o) => [o.id, o]));
+  const quiet = cutQuiet(prefix(ops, cutAt), culpritOp, Math.min(deadline, performance.now() + 2000));
+  let cur = quiet.ops;
+  const initials: unknown[] = quiet.cut ? quiet.cut.values : [null];
 
   // Greedy relaxation, keeping the culprit. Every step must keep the set
   // invalid and be a relaxation (a valid history stays valid), so what is
@@ -350,8 +543,7 @@ export function explainKey(key: number, ops: readonly RegOp[], deadline: number)
   //    (no read of it, no cas from it) cannot make anything else fail;
   //  - a completed write/cas may become one of unknown outcome.
   // Small budgets: a relaxation we cannot decide quickly is simply skipped.
-  const stillInvalid = (cand: RegOp[]): boolean =>
-    checkKey(cand, { deadline, maxSteps: 20_000 }).valid === false;
+  const stillInvalid = (cand: RegOp[]): boolean => invalidFrom(cand, initials, { deadline, maxSteps: 20_000 }) === true;
   const observed = (set: readonly RegOp[]): Set<string> => {
     const s = new Set<string>();
     for (const o of set) {
@@ -367,7 +559,7 @@ export function explainKey(key: number, ops: readonly RegOp[], deadline: number)
     changed = false;
     for (let i = cur.length - 1; i >= 0; i--) {
       if (performance.now() > deadline) break;
-      const op = cur[i];
+      const op = cur[i]!;
       if (op.id === culpritOp.id || op.f !== 'read') continue;
       const cand = cur.slice(0, i).concat(cur.slice(i + 1));
       if (stillInvalid(cand)) {
@@ -377,7 +569,7 @@ export function explainKey(key: number, ops: readonly RegOp[], deadline: number)
     }
     for (let i = cur.length - 1; i >= 0; i--) {
       if (performance.now() > deadline) break;
-      const op = cur[i];
+      const op = cur[i]!;
       if (op.id === culpritOp.id || op.f === 'read') continue;
       const cand = cur.slice(0, i).concat(cur.slice(i + 1));
       if (observed(cand).has(produces(op))) continue;
@@ -389,7 +581,7 @@ export function explainKey(key: number, ops: readonly RegOp[], deadline: number)
   }
   for (let i = cur.length - 1; i >= 0; i--) {
     if (performance.now() > deadline) break;
-    const op = cur[i];
+    const op = cur[i]!;
     if (op.id === culpritOp.id || op.f === 'read' || op.type !== 'ok') continue;
     const cand = cur.slice();
     cand[i] = { ...op, type: 'info', ret: Infinity, retTime: null };
@@ -397,13 +589,39 @@ export function explainKey(key: number, ops: readonly RegOp[], deadline: number)
   }
   const core = cur;
   const MAX_LINES = 12;
-  const explanation = core.slice(0, MAX_LINES).map((o) => describeOp(o, original.get(o.id)));
+  const explanation: string[] = [];
+  if (quiet.cut) {
+    const vals = quiet.cut.values.filter((v) => v !== null).map((v) => JSON.stringify(v));
+    explanation.push(
+      `before ${quiet.cut.time.toFixed(3)}s (a moment with no completed operation in flight) the key may hold any value it ever took (${vals.join(', ') || 'none'}) or be absent: ` +
+        'what happened earlier is left out, as it cannot make the operations below linearisable',
+    );
+  }
+  explanation.push(...core.slice(0, MAX_LINES).map((o) => describeOp(o, original.get(o.id))));
   if (core.length > MAX_LINES) explanation.push(`... and ${core.length - MAX_LINES} more operation(s), listed in results.json`);
+  const coreOps: CoreOp[] = core.map((o) => {
+    const orig = original.get(o.id) ?? o;
+    return {
+      id: o.id,
+      f: o.f,
+      value: o.value,
+      type: o.type,
+      ...(orig.type === 'ok' && o.type === 'info' ? { relaxed: true } : {}),
+      process: o.process,
+      client: o.client,
+      start: o.callTime / 1e9,
+      end: o.type === 'ok' && o.retTime !== null ? o.retTime / 1e9 : null,
+      ...(o.id === culpritOp.id ? { culprit: true } : {}),
+    };
+  });
   return {
     key,
     culprit: describeOp(culpritOp),
     explanation,
     ops: core.map((o) => o.id),
+    core: coreOps,
+    ...(quiet.cut ? { cut: quiet.cut } : {}),
+    paths: linearizationPaths(core, initials),
   };
 }
 

@@ -9,8 +9,10 @@ import type { CheckerResult, HistoryEvent, WorkloadName } from '../types.js';
 export interface WorkloadContext {
   nodeCount: number;
   concurrency: number;
+  /** The workload's own random stream (its choices depend on the seed alone). */
   rng: Rng;
-  perKeyLimit: number;
+  /** lin-kv: Jepsen's :per-key-limit, or null (Maelstrom's default: none). */
+  perKeyLimit: number | null;
 }
 
 export interface Invocation {
@@ -32,6 +34,12 @@ export interface Workload {
   readonly notes: string[];
   /** The next operation for a free client thread. */
   nextOp(thread: number): Invocation;
+  /** The Jepsen process a thread currently runs as. */
+  process(thread: number): number;
+  /** How a thread's operation ended; after `info` the thread continues as a new process. */
+  complete(thread: number, type: Completion['type']): void;
+  /** How long a client waits for an answer, given the mean latency between servers (ms). */
+  timeoutMs(meanLatencyMs: number): number;
   /** Performs one operation through a client bound to `node`. */
   invoke(client: RpcClient, node: string, op: Invocation, timeoutMs: number): Promise<Completion>;
   /** Checks the whole history. */
