@@ -40,15 +40,17 @@ export function pairOps(history: readonly HistoryEvent[]): PairedOp[] {
 export function computeStats(history: readonly HistoryEvent[], durationSeconds: number): BenchResults['stats'] {
   const byFunction: Record<string, FunctionStats> = {};
   const okLat: number[] = [];
-  const latBy = new Map<string, number[]>();
+  // function -> completion type -> latencies (ms)
+  const latBy = new Map<string, Map<string, number[]>>();
   let ok = 0;
   let fail = 0;
   let info = 0;
   let count = 0;
-  for (const p of pairOps(history)) {
-    const c = p.complete;
+  // One pass, as pairOps but without building the pairs.
+  const open = new Map<number, HistoryEvent>();
+  const add = (inv: HistoryEvent, c: HistoryEvent | null) => {
     const type = c ? c.type : 'info';
-    const f = p.invoke.f;
+    const f = inv.f;
     const fs = (byFunction[f] ??= { count: 0, ok: 0, fail: 0, info: 0 });
     fs.count++;
     count++;
@@ -63,16 +65,30 @@ export function computeStats(history: readonly HistoryEvent[], durationSeconds: 
       fs.info++;
     }
     if (c) {
-      const ms = (c.time - p.invoke.time) / 1e6;
+      const ms = (c.time - inv.time) / 1e6;
       if (type === 'ok') okLat.push(ms);
-      const k = `${f} ${type}`;
-      let l = latBy.get(k);
-      if (!l) latBy.set(k, (l = []));
+      let byType = latBy.get(f);
+      if (!byType) latBy.set(f, (byType = new Map()));
+      let l = byType.get(type);
+      if (!l) byType.set(type, (l = []));
       l.push(ms);
     }
+  };
+  for (const ev of history) {
+    if (ev.type === 'invoke') open.set(ev.process, ev);
+    else {
+      const inv = open.get(ev.process);
+      if (inv) {
+        open.delete(ev.process);
+        add(inv, ev);
+      }
+    }
   }
+  for (const inv of open.values()) add(inv, null);
   const latencyByFunction: Record<string, LatencyQuantiles> = {};
-  for (const [k, v] of [...latBy.entries()].sort()) latencyByFunction[k] = quantiles(v);
+  const flat: [string, number[]][] = [];
+  for (const [f, byType] of latBy) for (const [t, v] of byType) flat.push([`${f} ${t}`, v]);
+  for (const [k, v] of flat.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) latencyByFunction[k] = quantiles(v);
   return {
     count,
     ok,

@@ -20,11 +20,24 @@ function fmtHistoryLine(e: HistoryEvent): string {
   return `#${e.index}\t${t}\t${e.process}\t${e.client}->${e.node}\t:${e.type}\t:${e.f}\t[${e.key} ${v}]${err}`;
 }
 
+/** Writes lines in chunks of about 1 MB (a million lines are a million stream writes otherwise). */
 async function writeLines(path: string, lines: Iterable<string>): Promise<void> {
   const ws = createWriteStream(path);
+  let chunk: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const ok = ws.write(chunk.join('\n') + '\n');
+    chunk = [];
+    size = 0;
+    if (!ok) await new Promise<void>((r) => ws.once('drain', () => r()));
+  };
   for (const l of lines) {
-    if (!ws.write(l + '\n')) await new Promise<void>((r) => ws.once('drain', () => r()));
+    chunk.push(l);
+    size += l.length;
+    if (size > 1_000_000) await flush();
   }
+  await flush();
   await new Promise<void>((resolve, reject) => ws.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }
 

@@ -39,6 +39,13 @@ export interface RegOp {
 export interface KeyVerdict {
   valid: boolean | 'unknown';
   steps: number;
+  /**
+   * When invalid: the history position of the return the search never got
+   * past, in any order. The history up to it cannot be linearised and the
+   * history up to the return before it can, so its operation is the first
+   * completion that cannot be linearised.
+   */
+  stuckAt?: number;
 }
 
 // --- pairing ---------------------------------------------------------------
@@ -115,23 +122,36 @@ export interface SearchBudget {
 }
 
 /**
- * A memo entry: one (set of linearised operations, register state) pair
- * already explored. The set is kept compactly, which matters for Maelstrom's
- * long per-key histories (tens of thousands of operations on one key): with
- * operations numbered in call order, every `ok` operation below `lowOk` is
- * linearised and nothing above `maxLin` is, so the set is fixed by those two
- * numbers, the bits between them, and which `info` operations are in it.
+ * The memo: configurations (linearised set, register state) already
+ * explored. Two things keep it small and fast on Maelstrom's long per-key
+ * histories (tens of thousands of operations on one key, some of unknown
+ * outcome):
+ *
+ * - The completed (ok) part of the set is kept compactly: with operations
+ *   numbered in call order, every ok operation below `lowOk` is linearised
+ *   and none above `maxLin`, so the bits between them fix it.
+ * - The unknown (info) part is compared by inclusion: a configuration with
+ *   the same ok part and state as one already explored, but with a superset
+ *   of its info operations used up, has fewer ways forward than that one, so
+ *   it cannot succeed where that one failed.
  */
-interface Snapshot {
+interface MemoEntry {
   state: number;
   lowOk: number;
   maxLin: number;
-  data: Uint32Array;
+  okWindow: Uint32Array;
+  /** Info sets explored with this ok part and state (a number when they fit in 32 bits). */
+  infoSets: (number | Uint32Array)[];
 }
 
 /**
  * Decides whether one key's operations (sorted by call, as operationsByKey
  * gives them) are linearizable, starting from `initial` (null: absent).
+ *
+ * Completed operations are tried before operations of unknown outcome at
+ * every step, so the search uses an unknown operation only when the others
+ * cannot go on; of interchangeable unknown operations (same function and
+ * arguments) only the earliest invoked is tried.
  */
 export function checkKey(ops: readonly RegOp[], budget?: Partial<SearchBudget>, initial: unknown = null): KeyVerdict {
   const n = ops.length;
@@ -144,6 +164,9 @@ export function checkKey(ops: readonly RegOp[], budget?: Partial<SearchBudget>, 
   const b = new Int32Array(n); // cas: to
   const isInfo = new Uint8Array(n);
   const infoRank = new Int32Array(n).fill(-1);
+  // prevSame[i]: the previous info operation with i's function and arguments, or -1.
+  const prevSame = new Int32Array(n).fill(-1);
+  const lastOfKind = new Map<string, number>();
   let infoCount = 0;
   let remainingOk = 0;
   for (let i = 0; i < n; i++) {
@@ -153,6 +176,10 @@ export function checkKey(ops: readonly RegOp[], budget?: Partial<SearchBudget>, 
     else {
       isInfo[i] = 1;
       infoRank[i] = infoCount++;
+      const kindKey = `${op.f} ${JSON.stringify(op.value ?? null)}`;
+      const prev = lastOfKind.get(kindKey);
+      if (prev !== undefined) prevSame[i] = prev;
+      lastOfKind.set(kindKey, i);
     }
     if (op.f === 'read') {
       kind[i] = READ;
@@ -169,31 +196,39 @@ export function checkKey(ops: readonly RegOp[], budget?: Partial<SearchBudget>, 
     }
   }
 
-  // Build the entry list in real-time order. Events are positions in the
-  // history; calls and returns never share a position.
-  const evPos: number[] = [];
-  const evEntry: Entry[] = [];
-  for (let i = 0; i < n; i++) {
-    const call: Entry = { op: i, isCall: true, match: null, prev: null, next: null };
-    evPos.push(ops[i]!.call);
-    evEntry.push(call);
-    if (ops[i]!.type === 'ok') {
-      const ret: Entry = { op: i, isCall: false, match: null, prev: null, next: null };
-      call.match = ret;
-      evPos.push(ops[i]!.ret);
-      evEntry.push(ret);
+  // Two lists in real-time order: ok calls and returns (main), info calls (infoHead).
+  const head: Entry = { op: -1, isCall: false, match: null, prev: null, next: null };
+  const infoHead: Entry = { op: -1, isCall: false, match: null, prev: null, next: null };
+  {
+    const evPos: number[] = [];
+    const evEntry: Entry[] = [];
+    for (let i = 0; i < n; i++) {
+      const call: Entry = { op: i, isCall: true, match: null, prev: null, next: null };
+      evPos.push(ops[i]!.call);
+      evEntry.push(call);
+      if (ops[i]!.type === 'ok') {
+        const ret: Entry = { op: i, isCall: false, match: null, prev: null, next: null };
+        call.match = ret;
+        evPos.push(ops[i]!.ret);
+        evEntry.push(ret);
+      }
+    }
+    const order = Array.from(evPos.keys()).sort((x, y) => evPos[x]! - evPos[y]!);
+    let last = head;
+    let lastInfo = infoHead;
+    for (const k of order) {
+      const entry = evEntry[k]!;
+      if (entry.isCall && isInfo[entry.op]) {
+        lastInfo.next = entry;
+        entry.prev = lastInfo;
+        lastInfo = entry;
+      } else {
+        last.next = entry;
+        entry.prev = last;
+        last = entry;
+      }
     }
   }
-  const order = Array.from(evPos.keys()).sort((x, y) => evPos[x]! - evPos[y]!);
-  const head: Entry = { op: -1, isCall: false, match: null, prev: null, next: null };
-  let last = head;
-  for (const k of order) {
-    const entry = evEntry[k]!;
-    last.next = entry;
-    entry.prev = last;
-    last = entry;
-  }
-
   const lift = (e: Entry): void => {
     e.prev!.next = e.next;
     if (e.next) e.next.prev = e.prev;
@@ -213,10 +248,9 @@ export function checkKey(ops: readonly RegOp[], budget?: Partial<SearchBudget>, 
     if (e.next) e.next.prev = e;
   };
 
-  // The linearised set: a bitset over operations, a bitset over info
-  // operations, lowOk (first ok operation not linearised) and maxLin (highest
-  // linearised operation), with a Zobrist hash of the set for the memo.
-  const bits = new Uint32Array((n + 31) >>> 5);
+  // The linearised set: ok bits, lowOk, maxLin (ok only) with a Zobrist hash,
+  // and the info bits.
+  const okBits = new Uint32Array((n + 31) >>> 5);
   const infoBits = new Uint32Array((infoCount + 31) >>> 5);
   const zob = new Int32Array(n);
   let seed = 0x9e3779b9 | 0;
@@ -230,115 +264,159 @@ export function checkKey(ops: readonly RegOp[], budget?: Partial<SearchBudget>, 
   let lowOk = 0;
   while (lowOk < n && isInfo[lowOk]) lowOk++;
   let maxLin = -1;
-  const cache = new Map<number, Snapshot | Snapshot[]>();
-  const snapshot = (state: number): Snapshot => {
-    const lo = lowOk >>> 5;
-    const hi = maxLin >= lowOk ? maxLin >>> 5 : lo - 1;
-    const len = hi - lo + 1;
-    const data = new Uint32Array(len + infoBits.length);
-    if (len > 0) data.set(bits.subarray(lo, hi + 1), 0);
-    data.set(infoBits, len);
-    return { state, lowOk, maxLin, data };
-  };
-  const same = (c: Snapshot, state: number): boolean => {
+  const isSet = (i: number): boolean =>
+    isInfo[i] ? (infoBits[infoRank[i]! >>> 5]! & (1 << (infoRank[i]! & 31))) !== 0 : (okBits[i >>> 5]! & (1 << (i & 31))) !== 0;
+  const cache = new Map<number, MemoEntry | MemoEntry[]>();
+  const sameOk = (c: MemoEntry, state: number): boolean => {
     if (c.state !== state || c.lowOk !== lowOk || c.maxLin !== maxLin) return false;
     const lo = lowOk >>> 5;
-    const len = c.data.length - infoBits.length;
-    for (let w = 0; w < len; w++) if (c.data[w] !== bits[lo + w]) return false;
-    for (let w = 0; w < infoBits.length; w++) if (c.data[len + w] !== infoBits[w]) return false;
+    for (let w = 0; w < c.okWindow.length; w++) if (c.okWindow[w] !== okBits[lo + w]) return false;
     return true;
   };
-  /** True if (current set, state) was explored before; otherwise remembers it. */
+  const smallInfo = infoBits.length <= 1;
+  const infoSet = (): number | Uint32Array => (smallInfo ? (infoBits[0] ?? 0) : infoBits.slice());
+  const covered = (c: MemoEntry): boolean => {
+    if (smallInfo) {
+      const cur = infoBits[0] ?? 0;
+      for (const set of c.infoSets) if (((set as number) & ~cur) === 0) return true;
+    } else {
+      outer: for (const set of c.infoSets as Uint32Array[]) {
+        for (let w = 0; w < set.length; w++) if ((set[w]! & ~infoBits[w]!) !== 0) continue outer;
+        return true;
+      }
+    }
+    c.infoSets.push(infoSet());
+    return false;
+  };
+  const newEntry = (state: number): MemoEntry => {
+    const lo = lowOk >>> 5;
+    const hi = maxLin >= lowOk ? maxLin >>> 5 : lo - 1;
+    return { state, lowOk, maxLin, okWindow: okBits.slice(lo, hi + 1), infoSets: [infoSet()] };
+  };
+  /** True if a configuration at least as free as the current one was explored; otherwise remembers it. */
   const seen = (state: number): boolean => {
     const key = (hash ^ Math.imul(state + 1, 0x85ebca6b) ^ Math.imul(lowOk, 0x27d4eb2f)) | 0;
     const bucket = cache.get(key);
     if (bucket === undefined) {
-      cache.set(key, snapshot(state));
+      cache.set(key, newEntry(state));
       return false;
     }
     if (Array.isArray(bucket)) {
-      for (const c of bucket) if (same(c, state)) return true;
-      bucket.push(snapshot(state));
+      for (const c of bucket) if (sameOk(c, state)) return covered(c);
+      bucket.push(newEntry(state));
       return false;
     }
-    if (same(bucket, state)) return true;
-    cache.set(key, [bucket, snapshot(state)]);
+    if (sameOk(bucket, state)) return covered(bucket);
+    cache.set(key, [bucket, newEntry(state)]);
     return false;
   };
-  const setBit = (i: number): void => {
-    bits[i >>> 5]! |= 1 << (i & 31);
-    if (isInfo[i]) infoBits[infoRank[i]! >>> 5]! |= 1 << (infoRank[i]! & 31);
-    hash ^= zob[i]!;
-  };
-  const clearBit = (i: number): void => {
-    bits[i >>> 5]! &= ~(1 << (i & 31));
-    if (isInfo[i]) infoBits[infoRank[i]! >>> 5]! &= ~(1 << (infoRank[i]! & 31));
-    hash ^= zob[i]!;
-  };
-  const isSet = (i: number): boolean => (bits[i >>> 5]! & (1 << (i & 31))) !== 0;
 
   const stackEntry: Entry[] = [];
   const stackState: number[] = [];
   const stackMaxLin: number[] = [];
   const stackLowOk: number[] = [];
+  /** For an info entry on the stack: the position bound its scan had. */
+  const stackLimit: number[] = [];
   let state = interner.id(initial);
   let entry: Entry | null = head.next;
+  let inInfo = false;
+  let limit = Infinity;
   let steps = 0;
+  let stuckAt = -1;
+
+  /** Tries to linearise the op of `e` now; true if it did (and pushed it). */
+  const tryLinearise = (e: Entry): boolean => {
+    const i = e.op;
+    if (isInfo[i] && prevSame[i]! >= 0 && !isSet(prevSame[i]!)) return false; // try the earlier twin instead
+    let ok: boolean;
+    let next = state;
+    switch (kind[i]) {
+      case READ:
+        ok = state === a[i];
+        break;
+      case WRITE:
+        ok = true;
+        next = a[i]!;
+        break;
+      default:
+        ok = state === a[i];
+        next = b[i]!;
+    }
+    if (!ok) return false;
+    const prevLowOk = lowOk;
+    const prevMaxLin = maxLin;
+    if (isInfo[i]) infoBits[infoRank[i]! >>> 5]! |= 1 << (infoRank[i]! & 31);
+    else {
+      okBits[i >>> 5]! |= 1 << (i & 31);
+      hash ^= zob[i]!;
+      if (i > maxLin) maxLin = i;
+      if (i === lowOk) while (lowOk < n && (isInfo[lowOk] || isSet(lowOk))) lowOk++;
+    }
+    if (seen(next)) {
+      if (isInfo[i]) infoBits[infoRank[i]! >>> 5]! &= ~(1 << (infoRank[i]! & 31));
+      else {
+        okBits[i >>> 5]! &= ~(1 << (i & 31));
+        hash ^= zob[i]!;
+      }
+      maxLin = prevMaxLin;
+      lowOk = prevLowOk;
+      return false;
+    }
+    stackEntry.push(e);
+    stackState.push(state);
+    stackMaxLin.push(prevMaxLin);
+    stackLowOk.push(prevLowOk);
+    stackLimit.push(limit);
+    state = next;
+    if (e.match) remainingOk--;
+    lift(e);
+    return true;
+  };
+
   while (remainingOk > 0) {
     if (++steps > maxSteps || ((steps & 0xffff) === 0 && performance.now() > deadline)) {
       return { valid: 'unknown', steps };
     }
-    if (entry === null) break; // cannot happen: an ok op's return entry precedes the end
-    if (entry.isCall) {
-      const i = entry.op;
-      let ok: boolean;
-      let next = state;
-      switch (kind[i]) {
-        case READ:
-          ok = state === a[i];
-          break;
-        case WRITE:
-          ok = true;
-          next = a[i]!;
-          break;
-        default:
-          ok = state === a[i];
-          next = b[i]!;
+    if (!inInfo) {
+      if (entry === null) break; // cannot happen: an ok op's return entry precedes the end
+      if (entry.isCall) {
+        if (tryLinearise(entry)) entry = head.next;
+        else entry = entry.next;
+        continue;
       }
-      if (ok) {
-        const prevLowOk = lowOk;
-        const prevMaxLin = maxLin;
-        setBit(i);
-        if (i > maxLin) maxLin = i;
-        if (i === lowOk) while (lowOk < n && (isInfo[lowOk] || isSet(lowOk))) lowOk++;
-        if (!seen(next)) {
-          stackEntry.push(entry);
-          stackState.push(state);
-          stackMaxLin.push(prevMaxLin);
-          stackLowOk.push(prevLowOk);
-          state = next;
-          if (entry.match) remainingOk--;
-          lift(entry);
-          entry = head.next;
-          continue;
-        }
-        clearBit(i);
-        maxLin = prevMaxLin;
-        lowOk = prevLowOk;
-      }
-      entry = entry.next;
-    } else {
-      // A return whose call is not yet linearised: backtrack.
-      const e = stackEntry.pop();
-      if (e === undefined) return { valid: false, steps };
-      state = stackState.pop()!;
-      maxLin = stackMaxLin.pop()!;
-      lowOk = stackLowOk.pop()!;
-      clearBit(e.op);
-      if (e.match) remainingOk++;
-      unlift(e);
-      entry = e.next;
+      // A return whose call is not yet linearised: first try the unknown
+      // operations invoked before it, then backtrack.
+      const at = ops[entry.op]!.ret;
+      if (at > stuckAt) stuckAt = at;
+      inInfo = true;
+      limit = at;
+      entry = infoHead.next;
+      continue;
     }
+    if (entry !== null && ops[entry.op]!.call < limit) {
+      if (tryLinearise(entry)) {
+        inInfo = false;
+        entry = head.next;
+      } else entry = entry.next;
+      continue;
+    }
+    // Nothing more to try here: backtrack.
+    const e = stackEntry.pop();
+    if (e === undefined) return { valid: false, steps, stuckAt };
+    state = stackState.pop()!;
+    maxLin = stackMaxLin.pop()!;
+    lowOk = stackLowOk.pop()!;
+    limit = stackLimit.pop()!;
+    const i = e.op;
+    if (isInfo[i]) infoBits[infoRank[i]! >>> 5]! &= ~(1 << (infoRank[i]! & 31));
+    else {
+      okBits[i >>> 5]! &= ~(1 << (i & 31));
+      hash ^= zob[i]!;
+    }
+    if (e.match) remainingOk++;
+    unlift(e);
+    inInfo = isInfo[i] === 1;
+    entry = e.next;
   }
   return { valid: remainingOk === 0 ? true : false, steps };
 }
@@ -386,6 +464,11 @@ function prefix(ops: readonly RegOp[], cut: number): RegOp[] {
   return out;
 }
 
+/** A compare-and-set from a value to the same value: it never changes the register. */
+function isNoOpCas(o: RegOp): boolean {
+  return o.f === 'cas' && Array.isArray(o.value) && JSON.stringify(o.value[0] ?? null) === JSON.stringify(o.value[1] ?? null);
+}
+
 /** Whether no start value in `initials` lets `ops` be linearised (unknown if a search gave up). */
 function invalidFrom(ops: readonly RegOp[], initials: readonly unknown[], budget: Partial<SearchBudget>): boolean | 'unknown' {
   let unknown = false;
@@ -411,7 +494,8 @@ const MAX_CUT_VALUES = 16;
  * from v the kept operations follow the same order; unknown operations it
  * placed before the cut are simply never applied. So if no start value works,
  * the whole history is invalid too, whatever came before. Later cuts relax
- * more, which makes the latest invalid cut a binary search.
+ * more (invalidity is monotone in the cut), so the latest invalid cut is
+ * found by galloping back from the end and a binary search.
  */
 function cutQuiet(ops: readonly RegOp[], culprit: RegOp, deadline: number): { ops: RegOp[]; cut: { time: number; values: unknown[] } | null } {
   const values = new Map<string, unknown>([['null', null]]);
@@ -431,15 +515,31 @@ function cutQuiet(ops: readonly RegOp[], culprit: RegOp, deadline: number): { op
     if (o.type === 'ok' && o.ret > maxOkRet) maxOkRet = o.ret;
   }
   const relaxed = (j: number): RegOp[] => ops.filter((o, i) => i >= j || o.type === 'info');
-  let lo = 0;
-  let hi = candidates.length - 1;
+  const invalidAt = (k: number) => invalidFrom(relaxed(candidates[k]!), initials, { deadline }) === true;
+  // Gallop back from the latest cut (the smallest, cheapest set: failures are
+  // usually local), then binary search between the last two tries.
   let best = -1;
-  while (lo <= hi && performance.now() < deadline) {
-    const mid = (lo + hi) >>> 1;
-    if (invalidFrom(relaxed(candidates[mid]!), initials, { deadline, maxSteps: 200_000 }) === true) {
-      best = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
+  let hi = candidates.length - 1; // latest index not known to be invalid, +1
+  let step = 1;
+  let k = candidates.length - 1;
+  while (k >= 0 && performance.now() < deadline) {
+    if (invalidAt(k)) {
+      best = k;
+      break;
+    }
+    hi = k - 1;
+    k -= step;
+    step *= 2;
+  }
+  if (best >= 0) {
+    let lo = best + 1;
+    while (lo <= hi && performance.now() < deadline) {
+      const mid = (lo + hi) >>> 1;
+      if (invalidAt(mid)) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
   }
   if (best < 0) return { ops: ops.slice(), cut: null };
   const j = candidates[best]!;
@@ -469,7 +569,7 @@ export function linearizationPaths(core: readonly RegOp[], initials: readonly un
   const stack: Frame[] = initials.map((v) => ({ placed: 0, value: v ?? null, steps: [], initial: v ?? null })).reverse();
   while (stack.length > 0 && nodes < maxNodes) {
     const fr = stack.pop()!;
-    const m = `${fr.placed}:${key(fr.value)}`;
+    const m = `${key(fr.initial)}:${fr.placed}:${key(fr.value)}`;
     if (memo.has(m)) continue;
     memo.add(m);
     nodes++;
@@ -504,8 +604,12 @@ export function linearizationPaths(core: readonly RegOp[], initials: readonly un
     }
     for (let c = children.length - 1; c >= 0; c--) stack.push(children[c]!);
   }
-  // The orders that got furthest first.
-  return found.sort((x, y) => y.steps.length - x.steps.length).slice(0, limit);
+  // The orders that got furthest first (stable: start values in order).
+  return found
+    .map((p, i) => ({ p, i }))
+    .sort((x, y) => y.p.steps.length - x.p.steps.length || x.i - y.i)
+    .slice(0, limit)
+    .map((x) => x.p);
 }
 
 /**
@@ -516,19 +620,23 @@ export function linearizationPaths(core: readonly RegOp[], initials: readonly un
  * into unknown ones), so whatever is left still cannot be linearised and
  * every remaining operation is needed.
  */
-export function explainKey(key: number, ops: readonly RegOp[], deadline: number): LinearizabilityFailure {
-  const budget = { deadline, maxSteps: 2_000_000 };
-  // Binary search the shortest invalid prefix over ok completions.
-  const rets = ops.filter((o) => o.type === 'ok').map((o) => o.ret).sort((x, y) => x - y);
-  let lo = 0;
-  let hi = rets.length - 1; // prefix at rets[hi] is invalid (whole history)
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = checkKey(prefix(ops, rets[mid]!), budget).valid;
-    if (v === false) hi = mid;
-    else lo = mid + 1; // valid or unknown: look later
+export function explainKey(key: number, ops: readonly RegOp[], deadline: number, stuckAt?: number): LinearizabilityFailure {
+  let cutAt: number;
+  if (stuckAt !== undefined && ops.some((o) => o.type === 'ok' && o.ret === stuckAt)) cutAt = stuckAt;
+  else {
+    // Binary search the shortest invalid prefix over ok completions.
+    const budget = { deadline, maxSteps: 2_000_000 };
+    const rets = ops.filter((o) => o.type === 'ok').map((o) => o.ret).sort((x, y) => x - y);
+    let lo = 0;
+    let hi = rets.length - 1; // prefix at rets[hi] is invalid (whole history)
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = checkKey(prefix(ops, rets[mid]!), budget).valid;
+      if (v === false) hi = mid;
+      else lo = mid + 1; // valid or unknown: look later
+    }
+    cutAt = rets[hi]!;
   }
-  const cutAt = rets[hi]!;
   const culpritOp = ops.find((o) => o.ret === cutAt)!;
   const original = new Map(ops.map((o) => [o.id, o]));
   const quiet = cutQuiet(prefix(ops, cutAt), culpritOp, Math.min(deadline, performance.now() + 2000));
@@ -539,16 +647,36 @@ export function explainKey(key: number, ops: readonly RegOp[], deadline: number)
   // invalid and be a relaxation (a valid history stays valid), so what is
   // left proves the original invalid:
   //  - dropping a read only removes a constraint;
-  //  - dropping a write/cas whose resulting value nobody in the set observes
-  //    (no read of it, no cas from it) cannot make anything else fail;
+  //  - dropping a write/cas whose resulting value does not matter (see
+  //    `relevant`) cannot make anything else fail, nor can dropping a cas
+  //    from a value to itself (it never changes the state);
   //  - a completed write/cas may become one of unknown outcome.
   // Small budgets: a relaxation we cannot decide quickly is simply skipped.
   const stillInvalid = (cand: RegOp[]): boolean => invalidFrom(cand, initials, { deadline, maxSteps: 20_000 }) === true;
-  const observed = (set: readonly RegOp[]): Set<string> => {
+  // Values that matter: read by an ok read, or the `from` of an ok cas, or
+  // the `from` of an unknown cas whose `to` matters (that cas could produce a
+  // value that matters). A write or cas producing a value that does not
+  // matter can be dropped: take any linearisation with it and drop it too,
+  // with the unknown operations that only build on it; every remaining
+  // operation observed a value that matters, so the same op last produced
+  // it, and the order still works.
+  const relevant = (set: readonly RegOp[]): Set<string> => {
     const s = new Set<string>();
     for (const o of set) {
+      if (o.type !== 'ok') continue;
       if (o.f === 'read') s.add(JSON.stringify(o.value ?? null));
       else if (o.f === 'cas' && Array.isArray(o.value)) s.add(JSON.stringify(o.value[0] ?? null));
+    }
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const o of set) {
+        if (o.type !== 'info' || o.f !== 'cas' || !Array.isArray(o.value)) continue;
+        const from = JSON.stringify(o.value[0] ?? null);
+        if (s.has(JSON.stringify(o.value[1] ?? null)) && !s.has(from)) {
+          s.add(from);
+          grew = true;
+        }
+      }
     }
     return s;
   };
@@ -572,7 +700,7 @@ export function explainKey(key: number, ops: readonly RegOp[], deadline: number)
       const op = cur[i]!;
       if (op.id === culpritOp.id || op.f === 'read') continue;
       const cand = cur.slice(0, i).concat(cur.slice(i + 1));
-      if (observed(cand).has(produces(op))) continue;
+      if (relevant(cand).has(produces(op)) && !isNoOpCas(op)) continue;
       if (stillInvalid(cand)) {
         cur = cand;
         changed = true;
@@ -647,7 +775,7 @@ export function checkLinearizable(history: readonly HistoryEvent[], opts: CheckO
     if (v.valid === 'unknown') unknownKeys.push(k);
     else if (!v.valid) {
       // Explanations get a short budget of their own.
-      failures.push(explainKey(k, ops, performance.now() + 5000));
+      failures.push(explainKey(k, ops, performance.now() + 5000, v.stuckAt));
     }
   }
   const valid: boolean | 'unknown' = failures.length > 0 ? false : unknownKeys.length > 0 ? 'unknown' : true;
