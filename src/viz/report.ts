@@ -962,18 +962,20 @@ export function forEachLine(path: string, take: (line: string) => void, chunkByt
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.alloc(chunkBytes);
-    let rest = '';
+    // Bytes after the last newline so far: kept as bytes, so a character cut
+    // by a chunk boundary is decoded whole (a newline byte never occurs
+    // inside a multi-byte UTF-8 character).
+    let rest: Buffer = Buffer.alloc(0);
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
-      // Split on the last newline in the chunk; a multi-byte character never contains byte 0x0a.
       const end = buf.lastIndexOf(0x0a, n - 1);
       if (end < 0) {
-        rest += buf.toString('utf8', 0, n);
+        rest = Buffer.concat([rest, buf.subarray(0, n)]);
         continue;
       }
-      const text = rest + buf.toString('utf8', 0, end);
-      rest = buf.toString('utf8', end + 1, n);
+      const text = (rest.length > 0 ? Buffer.concat([rest, buf.subarray(0, end)]) : buf.subarray(0, end)).toString('utf8');
+      rest = Buffer.from(buf.subarray(end + 1, n));
       let start = 0;
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
         take(text.slice(start, nl));
@@ -981,7 +983,7 @@ export function forEachLine(path: string, take: (line: string) => void, chunkByt
       }
       take(text.slice(start));
     }
-    if (rest !== '') take(rest);
+    if (rest.length > 0) take(rest.toString('utf8'));
   } finally {
     closeSync(fd);
   }

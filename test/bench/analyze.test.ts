@@ -31,8 +31,8 @@ async function analyze(args: string[], cwd = root): Promise<{ code: number; out:
 let valid: { dir: string; results: BenchResults };
 let invalid: { dir: string; results: BenchResults };
 beforeAll(async () => {
-  valid = await stored(['--bin', join(fixtures, 'forward-kv-node.mjs'), '--node-count', '3', '--concurrency', '2n', '--rate', '100', '--time-limit', '2', '--seed', '21']);
-  invalid = await stored(['--bin', join(fixtures, 'local-kv-node.mjs'), '--node-count', '3', '--concurrency', '2n', '--rate', '100', '--time-limit', '2', '--seed', '22']);
+  valid = await stored(['--bin', join(fixtures, 'forward-kv-node.mjs'), '--node-count', '3', '--concurrency', '2n', '--rate', '100', '--time-limit', '1', '--seed', '21']);
+  invalid = await stored(['--bin', join(fixtures, 'local-kv-node.mjs'), '--node-count', '3', '--concurrency', '2n', '--rate', '100', '--time-limit', '1', '--seed', '22']);
   expect(valid.results.verdict).toBe('valid');
   expect(invalid.results.verdict).toBe('invalid');
 }, 60_000);
@@ -95,10 +95,12 @@ describe('raftchart analyze', () => {
     ]);
     expect(run.results.verdict).toBe('valid');
     // Make one read stale: a one-read txn misses the last element it saw,
-    // appended by a txn that completed before this one began.
+    // appended by a txn that completed before this one began (and by another
+    // txn than the element before it, so the read stays a whole version).
     type M = [string, number, unknown];
     const h = readFileSync(join(run.dir, 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as HistoryEvent);
     const done = new Map<string, number>(); // "key element" -> completion time of its append
+    const by = new Map<string, number>(); // "key element" -> the appending txn (its completion's index)
     const invokedAt = new Map<number, number>();
     let planted = false;
     for (const e of h) {
@@ -107,13 +109,20 @@ describe('raftchart analyze', () => {
       const txn = e.value as M[];
       if (!planted && txn.length === 1 && txn[0]![0] === 'r' && Array.isArray(txn[0]![2]) && (txn[0]![2] as number[]).length > 0) {
         const list = txn[0]![2] as number[];
-        const t = done.get(`${txn[0]![1]} ${list[list.length - 1]}`);
-        if (t !== undefined && t < invokedAt.get(e.process)!) {
+        const k = txn[0]![1];
+        const t = done.get(`${k} ${list[list.length - 1]}`);
+        // The element before must end its own txn's appends (else the read would be intermediate, G1b).
+        const boundary = list.length === 1 || by.get(`${k} ${list[list.length - 1]}`) !== by.get(`${k} ${list[list.length - 2]}`);
+        if (t !== undefined && t < invokedAt.get(e.process)! && boundary) {
           txn[0]![2] = list.length > 1 ? list.slice(0, -1) : null;
           planted = true;
         }
       }
-      for (const [f, k, v] of txn) if (f === 'append') done.set(`${k} ${v as number}`, e.time);
+      for (const [f, k, v] of txn) {
+        if (f !== 'append') continue;
+        done.set(`${k} ${v as number}`, e.time);
+        by.set(`${k} ${v as number}`, e.index);
+      }
     }
     expect(planted).toBe(true);
     writeFileSync(join(run.dir, 'history.jsonl'), h.map((e) => JSON.stringify(e)).join('\n') + '\n');

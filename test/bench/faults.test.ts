@@ -46,10 +46,12 @@ function pairs(h: HistoryEvent[]): [HistoryEvent, HistoryEvent][] {
 // acknowledged since its last once-a-second copy to the others. The seeds'
 // schedules (from the seed alone) kill n0 mid-run and restart it with time
 // left; whether a lost append is then read again depends on timing, so the
-// test tries up to three seeds. Measured: 11 of 12 single runs invalid.
+// test tries up to three seeds. Measured: about 9 runs in 10 are invalid
+// (npm run bench:kill measures it), so three fail together about once in a
+// thousand.
 const KILL_ARGS = [
   '-w', 'txn-list-append', '--bin', join(fixtures, 'primary-backup-node.mjs'), '--node-count', '3',
-  '--concurrency', '10n', '--rate', '10', '--time-limit', '8', '--nemesis', 'kill', '--nemesis-interval', '1.5',
+  '--concurrency', '10n', '--rate', '10', '--time-limit', '6', '--nemesis', 'kill', '--nemesis-interval', '1.5',
   '--max-writes-per-key', '1000', '--key-count', '3', '--recovery-time', '0',
 ];
 const KILL_SEEDS = ['3', '1', '6'];
@@ -146,7 +148,7 @@ describe('pause nemesis', () => {
 
 describe('like for like', () => {
   it('a seed fixes the nemesis schedule and the generator choices, whatever the node under test', async () => {
-    const args = ['--node-count', '3', '--concurrency', '2n', '--rate', '80', '--time-limit', '3', '--nemesis', 'partition,pause', '--nemesis-interval', '0.4', '--seed', '77', '--recovery-time', '0'];
+    const args = ['--node-count', '3', '--concurrency', '2n', '--rate', '80', '--time-limit', '2', '--nemesis', 'partition,pause', '--nemesis-interval', '0.3', '--seed', '77', '--recovery-time', '0'];
     const a = await run(['--bin', join(fixtures, 'forward-kv-node.mjs'), ...args]);
     const b = await run(['--bin', join(fixtures, 'local-kv-node.mjs'), ...args]);
     const plan = (r: BenchResults) => r.nemesis.filter((n) => !n.final).map((n) => ({ at: n.at, f: n.f, spec: n.spec, nodes: n.f === 'kill' || n.f === 'pause' ? n.nodes : undefined, description: n.description }));

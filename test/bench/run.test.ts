@@ -115,6 +115,16 @@ describe('CLI flags', () => {
     expect(o.testCount).toBe(1);
     expect(o.availability).toBeNull();
     expect(o.workload).toBe('lin-kv');
+    expect(o.perKeyLimit).toBeNull(); // Maelstrom: keys retired after 20 processes only
+    expect(o.dataDir).toBe(true);
+    expect(o.nemesis).toEqual([]);
+  });
+  it('takes kill and pause faults, a per-key limit and --no-data-dir', () => {
+    const o = opts(['--bin', bin, '--nemesis', 'partition, kill,pause,kill', '--per-key-limit', '128', '--no-data-dir']);
+    expect(o.nemesis).toEqual(['partition', 'kill', 'pause']);
+    expect(o.perKeyLimit).toBe(128);
+    expect(o.dataDir).toBe(false);
+    expect(opts(['--bin', bin, '--nemesis', 'kill']).recoveryTime).toBe(3);
   });
   it('parses the seed commands', () => {
     const o = opts(['-w', 'lin-kv', '--bin', bin, '--time-limit', '60', '--node-count', '3', '--concurrency', '10n', '--rate', '100', '--nemesis', 'partition', '--nemesis-interval', '3', '--test-count', '5']);
@@ -133,5 +143,7 @@ describe('CLI flags', () => {
     expect(() => opts(['--bin', bin, '--latency-dist', 'normal'])).toThrow(/--latency-dist/);
     expect(() => opts(['--bin', bin, '--rate', '-1'])).toThrow(/--rate/);
     expect(() => opts(['--bin', bin, '--time-limit'])).toThrow(/needs a value/);
+    expect(() => opts(['--bin', bin, '--nemesis', 'partition,clock'])).toThrow(/--nemesis must be a comma-separated list of: partition, kill, pause \(got "clock"\)/);
+    expect(() => opts(['--bin', bin, '--no-data-dir=1'])).toThrow(/takes no value/);
   });
 });
