@@ -1,6 +1,7 @@
 // Benchmarks of the bench itself: how many messages per second the network
-// routes between real node processes, and how long the checker takes on a
-// large lin-kv history. Run with `npm run bench:network`.
+// routes between real node processes, how long the checker takes on large
+// lin-kv histories, and synthetic histories for them and for the tests. Run
+// with `npm run bench:network` and `npm run bench:scale`.
 
 import { checkLinearizable } from './checker/linearizable.js';
 import { RpcClient } from './client.js';
@@ -169,7 +170,15 @@ export function syntheticHistory(opts: {
   return hist;
 }
 
-export function measureChecker(history: HistoryEvent[]): { ops: number; keys: number; longestKey: number; seconds: number; valid: boolean | 'unknown' } {
+export function measureChecker(history: HistoryEvent[]): {
+  ops: number;
+  keys: number;
+  longestKey: number;
+  seconds: number;
+  valid: boolean | 'unknown';
+  failures: number;
+  coreSize: number;
+} {
   const r = checkLinearizable(history, { timeLimit: 300 });
   const perKey = new Map<number, number>();
   let ops = 0;
@@ -180,5 +189,5 @@ export function measureChecker(history: HistoryEvent[]): { ops: number; keys: nu
   }
   let longestKey = 0;
   for (const c of perKey.values()) if (c > longestKey) longestKey = c;
-  return { ops, keys: r.keyCount, longestKey, seconds: r.seconds, valid: r.valid };
+  return { ops, keys: r.keyCount, longestKey, seconds: r.seconds, valid: r.valid, failures: r.failures.length, coreSize: r.failures[0]?.ops.length ?? 0 };
 }
