@@ -1,6 +1,8 @@
-// Actions of the Raft chart: pure functions of context and event that return
-// the context changes and the effects (messages, replies, log lines) for the
-// runtime to carry out. Every action named in spec/chart.ts is defined here,
+// Actions of the Raft chart: functions of context and event that return the
+// context changes and the effects (messages, replies, entries to apply,
+// clients to answer, log lines) for the runtime to carry out. They change
+// nothing in place but the log, and that only inside the transaction
+// machines/raft.ts opens around every action (rolled back if it throws). Every action named in spec/chart.ts is defined here,
 // except `reprocessEvent`, which the machine builder implements with XState's
 // `raise` (handle the same message again after stepping down).
 
@@ -8,7 +10,7 @@ import { ErrorCode } from '../src/core/errors.js';
 import type { Entry } from '../src/core/log.js';
 import { errorBody, type Op, type ReplyBody } from '../src/core/state-machine.js';
 import { isReadReady, majorityMatchIndex } from './guards.js';
-import { drawTimeout, nextRandom, type ActionResult, type Effect, type MessageEvent, type RaftContext } from './context.js';
+import { drawTimeout, type ActionResult, type Effect, type MessageEvent, type RaftContext } from './context.js';
 
 export type Action = (ctx: RaftContext, ev: MessageEvent) => ActionResult;
 
@@ -50,7 +52,7 @@ function appendEntriesTo(ctx: RaftContext, peer: string, withEntries = true): Ef
       leader_id: ctx.self,
       prev_log_index: prev,
       prev_log_term: ctx.log.termAt(prev) ?? 0,
-      entries: withEntries ? ctx.log.slice(next, ctx.config.maxBatch) : [],
+      entries: withEntries ? ctx.log.slice(next, ctx.config.maxBatch, ctx.config.maxBatchBytes) : [],
       leader_commit: ctx.commitIndex,
       seq: ctx.heartbeatSeq,
     },
@@ -65,12 +67,12 @@ function lastIndexCarried(e: Effect & { kind: 'send' }): number {
 
 export const actions = {
   updateTerm: (ctx, ev) => ({
-    assign: { term: ev.body.term as number, votedFor: null, leader: null, votes: [] },
+    assign: { term: ev.body.term as number, votedFor: null, leader: null, votesGranted: [] },
     effects: [info(`term ${ev.body.term} seen from ${ev.src}: following (was term ${ctx.term})`)],
   }),
 
   rejectAppendEntries: (ctx, ev) => ({
-    effects: reply(ev, { type: 'append_entries_res', term: ctx.term, success: false, match_index: 0 }),
+    effects: reply(ev, { type: 'append_entries_res', term: ctx.term, success: false, hint: 0 }),
   }),
 
   rejectVote: (ctx, ev) => ({
@@ -85,35 +87,22 @@ export const actions = {
     ],
   }),
 
-  /** Apply committed entries in order; answer the requests this node holds. */
-  applyCommitted: (ctx) => {
-    const effects: Effect[] = [];
-    let applied = ctx.lastApplied;
-    while (applied < ctx.commitIndex) {
-      applied++;
-      const entry = ctx.log.entry(applied);
-      const result = ctx.sm.apply(entry.op);
-      const waiting = ctx.pending.get(applied);
-      if (waiting) {
-        ctx.pending.delete(applied);
-        // Same index, other term: our entry was overwritten and never commits.
-        // Its client gets no answer (it times out: indefinite, always safe).
-        if (waiting.term === entry.term) {
-          effects.push({ kind: 'reply', to: waiting.to, inReplyTo: waiting.inReplyTo, body: result });
-        }
-      }
-    }
-    return { assign: { lastApplied: applied }, effects };
-  },
+  /**
+   * Committed entries are to be applied, in order: the runtime applies them
+   * (answering the clients it tracks for them) before it carries out any
+   * effect that follows.
+   */
+  applyCommitted: (ctx) => ({
+    assign: { lastApplied: ctx.commitIndex },
+    effects: [{ kind: 'apply', upTo: ctx.commitIndex, log: ctx.log }],
+  }),
 
   refuseUnavailable: (ctx, ev) => ({
     effects: reply(
       ev,
       errorBody(
         ErrorCode.TemporarilyUnavailable,
-        ctx.pending.size >= ctx.config.maxPending
-          ? 'too many requests pending; try again'
-          : ctx.leader === null
+        ctx.leader === null
             ? 'no known leader'
             : `not the leader (${ctx.leader} is); proxied requests are not proxied again`,
       ),
@@ -153,7 +142,7 @@ export const actions = {
     ctx.preVotes.includes(ev.src) ? {} : { assign: { preVotes: [...ctx.preVotes, ev.src] } },
 
   becomeCandidate: (ctx) => ({
-    assign: { term: ctx.term + 1, votedFor: ctx.self, leader: null, votes: [ctx.self] },
+    assign: { term: ctx.term + 1, votedFor: ctx.self, leader: null, votesGranted: [ctx.self] },
     effects: [info(`became candidate for term ${ctx.term + 1}`)],
   }),
 
@@ -198,9 +187,24 @@ export const actions = {
           type: 'append_entries_res',
           term: ctx.term,
           success: false,
-          match_index: Math.max(hint, 1),
+          hint: Math.max(hint, 1),
           ...seqOf(ev),
         }),
+      };
+    }
+    // An honest leader never conflicts with a committed entry (Leader
+    // Completeness); a message that does is refused rather than allowed to
+    // erase what clients were told is done.
+    const conflict = ctx.log.firstConflict(b.prev_log_index, b.entries);
+    if (conflict !== undefined && conflict <= ctx.commitIndex) {
+      return {
+        effects: [
+          {
+            kind: 'log',
+            level: 'error',
+            text: `refused append_entries from ${ev.src} (term ${ctx.term}): it conflicts with committed entry ${conflict} (commit index ${ctx.commitIndex}); Raft peers must be honest`,
+          },
+        ],
       };
     }
     const { lastNew, truncatedFrom } = ctx.log.appendFrom(b.prev_log_index, b.entries);
@@ -227,7 +231,7 @@ export const actions = {
     ],
   }),
 
-  recordVote: (ctx, ev) => (ctx.votes.includes(ev.src) ? {} : { assign: { votes: [...ctx.votes, ev.src] } }),
+  recordVote: (ctx, ev) => (ctx.votesGranted.includes(ev.src) ? {} : { assign: { votesGranted: [...ctx.votesGranted, ev.src] } }),
 
   /** Initialise leader state and append a no-op of the new term (commits earlier entries promptly). */
   becomeLeader: (ctx) => {
@@ -297,11 +301,7 @@ export const actions = {
     const effects: Effect[] = [];
     while (i < ctx.reads.length && isReadReady(ctx, ctx.reads[i]!)) {
       const r = ctx.reads[i]!;
-      const found = ctx.sm.peek(r.key);
-      const body: ReplyBody = found.found
-        ? { type: 'read_ok', value: found.value }
-        : errorBody(ErrorCode.KeyDoesNotExist, `key ${r.key} does not exist`);
-      effects.push({ kind: 'reply', to: r.to, inReplyTo: r.inReplyTo, body });
+      effects.push({ kind: 'read', key: r.key, to: r.to, inReplyTo: r.inReplyTo });
       i++;
     }
     return { assign: { reads: ctx.reads.slice(i) }, effects };
@@ -339,16 +339,14 @@ export const actions = {
 
   appendClientEntry: (ctx, ev) => {
     const index = ctx.log.append({ term: ctx.term, op: opOfRequest(ev.body) });
-    if (ev.body.msg_id !== undefined) {
-      ctx.pending.set(index, { term: ctx.term, to: ev.src, inReplyTo: ev.body.msg_id });
-    }
-    return {};
+    return ev.body.msg_id === undefined
+      ? {}
+      : { effects: [{ kind: 'track', index, term: ctx.term, to: ev.src, inReplyTo: ev.body.msg_id }] };
   },
 
   handleAppendEntriesResponse: (ctx, ev) => {
     const peer = ev.src;
     if (!ctx.peers.includes(peer)) return {};
-    const m = ev.body.match_index as number;
     const heard = ctx.heard.includes(peer) ? ctx.heard : [...ctx.heard, peer];
     // Any answer of our term (success or not) shows the peer still took us as leader.
     const seq = ev.body.seq;
@@ -358,7 +356,7 @@ export const actions = {
     const next = ctx.nextIndex[peer] ?? 1;
     if (ev.body.success === true) {
       // A success can only cover entries we have; a larger claim is ignored.
-      const newMatch = Math.max(match, Math.min(m, ctx.log.lastIndex));
+      const newMatch = Math.max(match, Math.min(ev.body.match_index as number, ctx.log.lastIndex));
       // The entries in flight are delivered once the match reaches them; an
       // answer to an empty heartbeat leaves them in flight.
       const carried = ctx.inflight[peer] ?? 0;
@@ -373,7 +371,7 @@ export const actions = {
         },
       };
     }
-    const backedOff = Math.max(match + 1, Math.min(next - 1, m), 1);
+    const backedOff = Math.max(match + 1, Math.min(next - 1, ev.body.hint as number), 1);
     const inflight = { ...ctx.inflight, [peer]: 0 };
     return { assign: { heard, inflight, acked, nextIndex: { ...ctx.nextIndex, [peer]: backedOff } } };
   },
@@ -394,8 +392,8 @@ export const actions = {
       : { assign: { leaseTick: ctx.leaseTick + 1 } },
 
   drawElectionTimeout: (ctx) => {
-    const rng = nextRandom(ctx.rng);
-    return { assign: { rng, electionTimeoutMs: drawTimeout(rng, ctx.config) } };
+    const { ms, rng } = drawTimeout(ctx.rng, ctx.config);
+    return { assign: { rng, electionTimeoutMs: ms } };
   },
 } satisfies Record<string, Action>;
 

@@ -47,7 +47,7 @@ export const guards = {
   hasPreVoteQuorum: (ctx) => ctx.preVotes.length >= majority(ctx.nodes.length),
 
   isVoteGrantedInCurrentTerm: (ctx, ev) => termOf(ev) === ctx.term && ev.body.vote_granted === true,
-  hasVoteQuorum: (ctx) => ctx.votes.length >= majority(ctx.nodes.length),
+  hasVoteQuorum: (ctx) => ctx.votesGranted.length >= majority(ctx.nodes.length),
 
   hasCommittedUnapplied: (ctx) => ctx.commitIndex > ctx.lastApplied,
 
@@ -59,8 +59,6 @@ export const guards = {
 
   /** A follower proxies requests that come from clients (never twice) to a leader it knows. */
   canProxy: (ctx, ev) => ctx.leader !== null && !ctx.nodes.includes(ev.src),
-
-  hasPendingCapacity: (ctx) => ctx.pending.size < ctx.config.maxPending,
 
   /**
    * A read can skip the log (ReadIndex, Raft thesis §6.4) once this leader has

@@ -188,7 +188,7 @@ export const transitions: readonly TransitionSpec[] = [
     description: 'A peer would vote for us in the next term: count it.',
   },
   {
-    name: 'startElection',
+    name: 'becomeCandidate',
     source: 'precandidate',
     on: ['always'],
     guard: 'hasPreVoteQuorum',
@@ -274,10 +274,9 @@ export const transitions: readonly TransitionSpec[] = [
     name: 'clientRequest',
     source: 'leader',
     on: ['client_request'],
-    guard: 'hasPendingCapacity',
     actions: ['appendClientEntry', 'replicateLog'],
     description:
-      'A client request (direct or proxied) at the leader: append it to the log in the current term and send it to every follower with no AppendEntries in flight.',
+      'A client request (direct or proxied) at the leader: append it to the log in the current term, have the runtime track its client, and send it to every follower with no AppendEntries in flight.',
   },
   {
     name: 'handleAppendEntriesResponse',
@@ -298,7 +297,7 @@ export const transitions: readonly TransitionSpec[] = [
       'The median of the match indexes (the highest index stored on a majority) is above the commit index and that entry is of the current term: commit up to it.',
   },
   {
-    name: 'stepDownWithoutQuorum',
+    name: 'checkQuorum',
     source: 'leader',
     on: ['after:heartbeatInterval'],
     guard: 'hasLostQuorum',

@@ -35,7 +35,7 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
   },
   preCandidateElectionTimeout: { tla: 'Timeout' },
   recordPreVote: { tla: 'HandlePreVoteResponse' },
-  startElection: { tla: 'BecomeCandidate' },
+  becomeCandidate: { tla: 'BecomeCandidate' },
   abandonPreVote: { tla: 'HandleAppendEntriesRequest' },
   candidateElectionTimeout: { tla: 'Timeout' },
   recordVote: { tla: 'HandleRequestVoteResponse' },
@@ -52,7 +52,7 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
   clientRequest: { tla: 'ClientRequest' },
   handleAppendEntriesResponse: { tla: 'HandleAppendEntriesResponse' },
   advanceCommitIndex: { tla: 'AdvanceCommitIndex' },
-  stepDownWithoutQuorum: { tla: 'CheckQuorum' },
+  checkQuorum: { tla: 'CheckQuorum' },
   heartbeat: { tla: 'AppendEntries' },
 };
 

@@ -164,7 +164,7 @@ Init ==
     /\ committed = {}
 
 -----------------------------------------------------------------------------
-(* The guards of the chart's eventless transitions (startElection,
+(* The guards of the chart's eventless transitions (becomeCandidate,
    becomeLeader, advanceCommitIndex, applyCommitted).  XState takes an enabled eventless
    transition before the machine handles its next event (they run within the
    macrostep of the event that enabled them), so a server handles no event,
@@ -213,9 +213,9 @@ UpdateTerm(m) ==
     /\ UNCHANGED <<logVars, candidateVars, leaderVars, msgs, historyVars>>
 
 (* Next term, vote for self, forget the leader, request votes: what
-   startElection does after a pre-vote quorum (and what a timeout does in a
+   becomeCandidate does after a pre-vote quorum (and what a timeout does in a
    model with PreVote = FALSE). *)
-StartElection(i) ==
+Campaign(i) ==
     /\ state' = [state EXCEPT ![i] = Candidate]
     /\ currentTerm' = [currentTerm EXCEPT ![i] = currentTerm[i] + 1]
     /\ votedFor' = [votedFor EXCEPT ![i] = i]
@@ -249,7 +249,7 @@ Timeout(i) ==
                            historyVars>>
        \* Without Pre-Vote (a bug model's shortcut, not the chart): the
        \* timeout starts the election at once.
-       ELSE StartElection(i)
+       ELSE Campaign(i)
 
 (* Chart: grantPreVote, rejectPreVote (any role), leaderRefusesPreVote
    (leader).  Say whether we would vote for the sender in the term it
@@ -293,12 +293,12 @@ HandlePreVoteResponse(m) ==
     /\ Discard(m)
     /\ UNCHANGED <<serverVars, logVars, votesGranted, leaderVars, historyVars>>
 
-(* Chart: startElection (precandidate, eventless, guard hasPreVoteQuorum).
+(* Chart: becomeCandidate (precandidate, eventless, guard hasPreVoteQuorum).
    A majority would vote for us: start an election in the next term, vote
    for self, forget the leader, send RequestVote to every peer. *)
 BecomeCandidate(i) ==
     /\ CanBecomeCandidate(i)
-    /\ StartElection(i)
+    /\ Campaign(i)
 
 (* Chart: grantVote (follower), rejectVote (any role).
    A RequestVote of our term or older (a newer one goes through UpdateTerm
@@ -399,8 +399,8 @@ AppendEntries(i, j) ==
    - current term: become (or stay) follower, remember the leader, check the
      log matches at prevLogIndex; if so append (truncating only on conflict)
      and set commitIndex := max(commitIndex, min(leaderCommit, index of the
-     last new entry)); answer success and that index, or failure and a
-     back-off hint (BackOffHint). *)
+     last new entry)); answer success and that index (mmatchIndex), or
+     failure and a back-off hint (mhint, from BackOffHint). *)
 HandleAppendEntriesRequest(m) ==
     LET i == m.mdest
         j == m.msource
@@ -408,18 +408,24 @@ HandleAppendEntriesRequest(m) ==
                  \/ /\ m.mprevLogIndex <= Len(log[i])
                     /\ log[i][m.mprevLogIndex].term = m.mprevLogTerm
         lastNew == m.mprevLogIndex + Len(m.mentries)
-        response(success, match) == [mtype |-> AppendEntriesResponse,
-                                     mterm |-> currentTerm[i],
-                                     msuccess |-> success,
-                                     mmatchIndex |-> match,
-                                     msource |-> i,
-                                     mdest |-> j]
+        accept(match) == [mtype |-> AppendEntriesResponse,
+                          mterm |-> currentTerm[i],
+                          msuccess |-> TRUE,
+                          mmatchIndex |-> match,
+                          msource |-> i,
+                          mdest |-> j]
+        refuse(hint) == [mtype |-> AppendEntriesResponse,
+                         mterm |-> currentTerm[i],
+                         msuccess |-> FALSE,
+                         mhint |-> hint,
+                         msource |-> i,
+                         mdest |-> j]
     IN
     /\ m.mtype = AppendEntriesRequest
     /\ Settled(i)
     /\ m.mterm <= currentTerm[i]
     /\ \/ /\ m.mterm < currentTerm[i]                 \* rejectStaleAppendEntries
-          /\ Reply(response(FALSE, 0), m)
+          /\ Reply(refuse(0), m)
           /\ UNCHANGED <<serverVars, logVars>>
        \/ /\ m.mterm = currentTerm[i]                 \* acceptAppendEntries,
           /\ state[i] /= Leader                        \* abandonPreVote, yieldToLeader
@@ -429,9 +435,8 @@ HandleAppendEntriesRequest(m) ==
              THEN /\ log' = [log EXCEPT ![i] = MergeEntries(@, m.mprevLogIndex, m.mentries)]
                   /\ commitIndex' = [commitIndex EXCEPT ![i] =
                                          Max(@, Min(m.mcommitIndex, lastNew))]
-                  /\ Reply(response(TRUE, lastNew), m)
-             ELSE /\ Reply(response(FALSE,
-                                  Max(BackOffHint(log[i], m.mprevLogIndex), 1)), m)
+                  /\ Reply(accept(lastNew), m)
+             ELSE /\ Reply(refuse(Max(BackOffHint(log[i], m.mprevLogIndex), 1)), m)
                   /\ UNCHANGED <<log, commitIndex>>
           /\ UNCHANGED <<currentTerm, votedFor, lastApplied, appliedLog>>
     /\ UNCHANGED <<candidateVars, leaderVars, historyVars>>
@@ -455,7 +460,7 @@ HandleAppendEntriesResponse(m) ==
             /\ matchIndex' = [matchIndex EXCEPT ![i][j] = match]
             /\ nextIndex' = [nextIndex EXCEPT ![i][j] = Max(@, match + 1)]
        ELSE /\ nextIndex' = [nextIndex EXCEPT ![i][j] =
-                                 Max(Max(matchIndex[i][j] + 1, Min(@ - 1, m.mmatchIndex)), 1)]
+                                 Max(Max(matchIndex[i][j] + 1, Min(@ - 1, m.mhint)), 1)]
             /\ UNCHANGED matchIndex
     /\ Discard(m)
     /\ UNCHANGED <<serverVars, logVars, candidateVars, historyVars>>
@@ -485,7 +490,7 @@ ApplyEntry(i) ==
     /\ UNCHANGED <<serverVars, log, commitIndex, candidateVars, leaderVars,
                    msgs, historyVars>>
 
-(* Chart: stepDownWithoutQuorum (leader).  A leader that has not heard from a
+(* Chart: checkQuorum (leader).  A leader that has not heard from a
    majority for a lease window steps down in the same term and forgets the
    leader; when that happens is timing, so here it may happen at any time. *)
 CheckQuorum(i) ==
@@ -545,8 +550,10 @@ Message ==
     \cup [mtype : {AppendEntriesRequest}, mterm : Nat, mprevLogIndex : Nat,
           mprevLogTerm : Nat, mentries : Seq(Entry), mcommitIndex : Nat,
           msource : Server, mdest : Server]
-    \cup [mtype : {AppendEntriesResponse}, mterm : Nat, msuccess : BOOLEAN,
+    \cup [mtype : {AppendEntriesResponse}, mterm : Nat, msuccess : {TRUE},
           mmatchIndex : Nat, msource : Server, mdest : Server]
+    \cup [mtype : {AppendEntriesResponse}, mterm : Nat, msuccess : {FALSE},
+          mhint : Nat, msource : Server, mdest : Server]
 
 TypeOK ==
     /\ currentTerm \in [Server -> Nat]

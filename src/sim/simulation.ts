@@ -8,14 +8,15 @@
 // decides everything, so a run replays byte for byte.
 
 import { VirtualClock } from '../runtime/clock.js';
-import { RaftNode, type Message, type TransitionStep } from '../runtime/node.js';
+import { RaftNode, type Message, type TransitionStep } from '../maelstrom/node.js';
 import { checkLinearizable } from '../bench/checker/linearizable.js';
 import type { RaftConfig } from '../../machines/index.js';
 import { BUGS, type BugName } from './bugs.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import { NodeClock, SimNetwork, type FaultName, type StepLabel } from './network.js';
 import { Rng } from '../core/random.js';
-import { TraceWriter } from './trace.js';
+import { TraceWriter } from '../runtime/trace.js';
+import { TraceEvents } from './trace-events.js';
 import { LinKvClients } from './workload.js';
 
 export interface SimOptions {
@@ -53,6 +54,8 @@ export interface SimOptions {
   readonly explain?: boolean;
   /** Write an NDJSON trace of chart transitions (slower). */
   readonly trace?: (line: string) => void;
+  /** With `trace`: also the viewer's lines (messages, client operations, nemesis, verdicts; src/runtime/trace.ts). */
+  readonly traceEvents?: boolean;
 }
 
 export const defaultSimOptions: Omit<SimOptions, 'seed'> = {
@@ -130,11 +133,13 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     });
   }
 
+  const events = tracer && o.traceEvents ? new TraceEvents(tracer, net, () => clock.now(), ids) : undefined;
+
   const onTransition =
     tracer || o.explain
       ? (node: RaftNode, step: TransitionStep) => {
           if (o.explain) stepTransitions.push(`${node.id}:${step.name}`);
-          if (tracer) tracer.transition(clock.now(), node.id!, step, checker.watchOf(node as never));
+          if (tracer) tracer.transition(clock.now(), node.id!, step, checker.watchOf(node as never)?.traces);
         }
       : undefined;
 
@@ -142,7 +147,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     const nc = new NodeClock(clock, id, sim);
     const node = new RaftNode({
       clock: nc,
-      send: (msg: Message) => net.send(msg),
+      output: events ? (msg: Message) => events.send(msg, () => net.send(msg)) : (msg: Message) => net.send(msg),
       logLevel: 'error',
       seed: nodeSeedRng.u32() | 1,
       ...(o.config ? { config: o.config } : {}),
@@ -150,7 +155,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       ...(onTransition ? { onTransition } : {}),
     });
     nodes.set(id, node);
-    net.addNode(id, { deliver: (msg) => node.handle(msg) }, nc);
+    net.addNode(id, { deliver: events ? (msg) => (events.deliver(msg), node.handle(msg)) : (msg) => node.handle(msg) }, nc);
   }
   const nodeList = [...nodes.values()];
   for (const id of ids) {
@@ -321,8 +326,10 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
         r.after = [];
       }
     }
+    events?.afterStep(sim.label, clients.history);
     if (v) {
       violation = { ...v, time: clock.now(), step: steps };
+      events?.violation(violation, touched);
       break;
     }
     if ((steps & 1023) === 0 && steps > budget * (1 + clock.now() / 1000)) {
@@ -333,12 +340,14 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
 
   const simSeconds = clock.now() / 1000;
   clients.finish();
+  events?.history(clients.history);
   let linearizable: boolean | 'unknown' | undefined;
   const problems: string[] = [];
   if (storm) problems.push(storm);
   if (!violation && !storm && o.checkLinearizability) {
     const r = checkLinearizable(clients.history, { timeLimit: 60 });
     linearizable = r.valid;
+    events?.checker(r);
     for (const f of r.failures) problems.push(`key ${f.key}: ${f.culprit}`, ...f.explanation.map((l) => `  ${l}`));
     if (r.unknownKeys.length > 0) problems.push(`linearizability unknown for keys ${r.unknownKeys.join(', ')} (search budget)`);
   }
@@ -388,7 +397,7 @@ function describeMessage(m: Message): string {
   const parts: string[] = [`${m.src}->${m.dest} ${b.type}`];
   if (b.msg_id !== undefined) parts.push(`#${b.msg_id}`);
   if (b.in_reply_to !== undefined) parts.push(`re #${b.in_reply_to}`);
-  for (const k of ['term', 'candidate_id', 'last_log_index', 'last_log_term', 'vote_granted', 'prev_log_index', 'prev_log_term', 'leader_commit', 'success', 'match_index', 'key', 'value', 'from', 'to', 'code']) {
+  for (const k of ['term', 'candidate_id', 'last_log_index', 'last_log_term', 'vote_granted', 'prev_log_index', 'prev_log_term', 'leader_commit', 'success', 'match_index', 'hint', 'key', 'value', 'from', 'to', 'code']) {
     if (b[k] !== undefined) parts.push(`${k}=${JSON.stringify(b[k])}`);
   }
   if (Array.isArray(b.entries)) {

@@ -5,7 +5,7 @@
 //   results.json  the verdict, stats, partitions, checker result (src/bench/types.ts BenchResults)
 //   history       invocations and completions (JSON array or JSON lines)
 //   node logs     stderr of each node; raftchart nodes log `<iso> info n1 role=leader term=3`
-//                 on every role or term change (src/runtime/node.ts `observe`), which
+//                 on every role or term change (src/runtime/runtime.ts `observe`), which
 //                 gives each node's role lane; other binaries get no lane.
 //
 // The bench calls `writeRunReport(dir, { results, history })` at the end of
@@ -898,6 +898,7 @@ export function renderReport(input: ReportInput): string {
 ${r.fixture ? `<div class="fixture-banner" id="fixture-banner">${esc(r.fixture)}</div>` : ''}
 ${r.memoryOnly ? '<div class="memory-banner" id="memory-only">MEMORY-ONLY RUN (--no-data-dir): the nodes had no RAFT_DATA_DIR, so a node restarted after a kill had lost its term, vote and log. Results from it say nothing about crash-restart safety.</div>' : ''}
 ${r.cause ? `<p class="cause" id="cause"><strong>What went wrong:</strong> ${esc(r.cause)}</p>` : ''}
+${input.links?.['viewer.html'] ? `<p id="viewer-link"><a href="${esc(input.links['viewer.html'])}">Step through this run on the chart (viewer.html)</a></p>` : ''}
 ${r.reasons?.length ? `<ul class="reasons" id="reasons">${r.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 ${r.warnings?.length ? `<ul class="warnings" id="warnings">${r.warnings.map((x) => `<li>warning: ${esc(x)}</li>`).join('')}</ul>` : ''}
 ${r.analyzed ? `<p class="note" id="analyzed">Re-checked by <code>raftchart analyze</code> at ${esc(r.analyzed.at ?? '?')}${r.analyzed.changed && Object.keys(r.analyzed.changed).length ? ` with ${esc(Object.entries(r.analyzed.changed).map(([k, v]) => `${k} ${json(v)}`).join(', '))}` : ''}.</p>` : ''}
@@ -1124,6 +1125,13 @@ export function readRunDir(dir: string, preloaded?: { results?: ResultsLike; his
  * incomplete run: the page says what was missing.
  */
 export async function writeRunReport(dir: string, preloaded?: { results?: ResultsLike; history?: readonly HistoryEventLike[] }): Promise<void> {
+  // The step-through viewer first, so the report links to it; failing to write it loses nothing else.
+  try {
+    const { writeRunViewer } = await import('./viewer/bench.js');
+    await writeRunViewer(dir);
+  } catch (err) {
+    process.stderr.write(`raftchart: could not write the run viewer: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
   const html = renderReport(readRunDir(dir, preloaded));
   await writeFile(join(dir, 'index.html'), html);
 }

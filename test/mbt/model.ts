@@ -17,7 +17,7 @@
 import { createMachine, assign } from 'xstate';
 import { roles, transitions, type Role, type TransitionSpec } from '../../spec/chart.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
-import { RaftNode, type Message } from '../../src/runtime/node.js';
+import { RaftNode, type Message } from '../../src/maelstrom/node.js';
 
 // ---- the harness: one real node, its clock, what it sends, what it takes ----
 
@@ -42,7 +42,7 @@ export class Harness {
   constructor() {
     this.node = new RaftNode({
       clock: this.clock,
-      send: (m) => this.out.push(m),
+      output: (m) => this.out.push(m),
       logLevel: 'error',
       seed: 7,
       // A long lease so heartbeats alone never step the leader down; "the lease
@@ -180,10 +180,10 @@ export const abstractEvents: readonly AbstractEvent[] = [
   },
   {
     type: 'PRE_VOTE_QUORUM_REACHED',
-    requires: ['recordPreVote', 'startElection'],
+    requires: ['recordPreVote', 'becomeCandidate'],
     label: 'a peer would vote for us in the next term: with our own, a quorum of 3',
     enabled: (r) => r === 'precandidate',
-    expect: () => ['recordPreVote', 'startElection'],
+    expect: () => ['recordPreVote', 'becomeCandidate'],
     update: () => ({ ...AS_FOLLOWER, fresh: false }),
     exec: (h) => h.deliver(OTHER, { type: 'pre_vote_res', term: h.ctx.term, vote_granted: true, requested_term: h.ctx.term + 1 }),
     observe: (h, _r, _m, t0) => {
@@ -312,7 +312,7 @@ export const abstractEvents: readonly AbstractEvent[] = [
     observe: (h, _r, _m, t0) => {
       const res = aeRes(h);
       check(res.length === 1 && res[0]!.success === true && res[0]!.term === t0, `accepted: ${JSON.stringify(res)}`);
-      check(h.ctx.lastApplied === h.ctx.log.lastIndex && h.ctx.sm.peek('k').value === 7, 'applied the committed entry');
+      check(h.ctx.lastApplied === h.ctx.log.lastIndex && h.node.stateMachine!.peek('k').value === 7, 'applied the committed entry');
     },
   },
   {
@@ -416,7 +416,7 @@ export const abstractEvents: readonly AbstractEvent[] = [
     expect: () => ['handleAppendEntriesResponse'],
     update: () => ({}),
     // n2, which never acknowledged anything in the model, so its log may really differ.
-    exec: (h) => h.deliver('n2', { type: 'append_entries_res', term: h.ctx.term, success: false, match_index: 1 }),
+    exec: (h) => h.deliver('n2', { type: 'append_entries_res', term: h.ctx.term, success: false, hint: 1 }),
     observe: (h) => {
       const ae = appendEntriesSent(h).filter((m) => m.dest === 'n2');
       check(ae.length === 1 && (ae[0]!.body.entries as unknown[]).length > 0, `retries with earlier entries: ${JSON.stringify(ae)}`);
@@ -438,9 +438,9 @@ export const abstractEvents: readonly AbstractEvent[] = [
     type: 'LEASE_EXPIRES',
     label: 'a whole lease window passes without a majority answering',
     enabled: (r) => r === 'leader',
-    expect: () => ['stepDownWithoutQuorum'],
+    expect: () => ['checkQuorum'],
     update: () => AS_FOLLOWER,
-    exec: (h) => h.fireTimersUntil(() => h.taken.includes('stepDownWithoutQuorum'), 1000),
+    exec: (h) => h.fireTimersUntil(() => h.taken.includes('checkQuorum'), 1000),
     observe: (h, r, m, t0) => {
       leadershipEnded(h, r, m);
       check(h.ctx.term === t0, 'steps down in the same term');

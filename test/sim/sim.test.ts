@@ -89,10 +89,9 @@ describe('deterministic simulation', () => {
 /**
  * Each test-only bug variant must be caught within a stated number of seeds
  * (1..within). The bounds leave headroom over the first failing seed found
- * when they were set, with Pre-Vote in the chart: two-votes 26,
- * apply-before-commit 1, truncate-without-conflict 2 (seed 1 ends in a
- * message storm, also caught, but not a safety violation),
- * commit-earlier-term 82 (11 since followers keep their drawn election timeout).
+ * when they were last set (election timeouts drawn from src/core/random.ts):
+ * two-votes 12 (1 of 60 seeds), apply-before-commit 1 (58 of 60),
+ * truncate-without-conflict 1 (20 of 20), commit-earlier-term 72 (1 of 100).
  */
 const hunts: Record<BugName, { within: number; options: Partial<SimOptions>; expect: string[] }> = {
   'two-votes': { within: 60, options: { faults: [...FAULTS] }, expect: ['ElectionSafety'] },
