@@ -1124,14 +1124,33 @@ export function readRunDir(dir: string, preloaded?: { results?: ResultsLike; his
  * directory) and writes `dir/index.html`. Never throws for a malformed or
  * incomplete run: the page says what was missing.
  */
+/**
+ * Runs whose history.jsonl is larger than this get no viewer.html from the
+ * bench: the viewer reads the whole history into one page (at a million
+ * operations it took minutes and gigabytes). `npm run viewer -- DIR` still
+ * writes one on demand.
+ */
+export const VIEWER_MAX_HISTORY_BYTES = 64 * 1024 * 1024;
+
 export async function writeRunReport(dir: string, preloaded?: { results?: ResultsLike; history?: readonly HistoryEventLike[] }): Promise<void> {
   // The step-through viewer first, so the report links to it; failing to write it loses nothing else.
-  try {
-    const { writeRunViewer } = await import('./viewer/bench.js');
-    await writeRunViewer(dir);
-  } catch (err) {
-    process.stderr.write(`raftchart: could not write the run viewer: ${err instanceof Error ? err.message : String(err)}\n`);
+  const historyPath = join(dir, 'history.jsonl');
+  const historyBytes = existsSync(historyPath) ? statSync(historyPath).size : 0;
+  const notes: string[] = [];
+  if (historyBytes > VIEWER_MAX_HISTORY_BYTES) {
+    notes.push(
+      `viewer.html not written: the history is ${Math.round(historyBytes / 1e6)} MB, over the bench's ${VIEWER_MAX_HISTORY_BYTES / 1024 / 1024} MiB limit for it (npm run viewer -- DIR writes one anyway)`,
+    );
+  } else {
+    try {
+      const { writeRunViewer } = await import('./viewer/bench.js');
+      await writeRunViewer(dir);
+    } catch (err) {
+      process.stderr.write(`raftchart: could not write the run viewer: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
   }
-  const html = renderReport(readRunDir(dir, preloaded));
+  const input = readRunDir(dir, preloaded);
+  input.readProblems = [...(input.readProblems ?? []), ...notes];
+  const html = renderReport(input);
   await writeFile(join(dir, 'index.html'), html);
 }
