@@ -467,7 +467,8 @@ function latencyPlot(ops: readonly Op[], sx: XScale, parts: readonly PartitionLi
   return out.join('');
 }
 
-const FAULT_FILL: Record<string, string> = { kill: 'rgba(214, 39, 40, .55)', pause: 'rgba(31, 119, 180, .5)' };
+// Partitions are shaded red here; killed nodes purple, paused nodes blue.
+const FAULT_FILL: Record<string, string> = { kill: 'rgba(117, 72, 160, .6)', pause: 'rgba(31, 119, 180, .5)' };
 
 /** Kill and pause periods: a thin band per period at the top of a plot, one row per kind. */
 function faultShading(sx: XScale, faults: readonly FaultLike[], top: number, height: number): string {
@@ -513,7 +514,7 @@ function roleTimeline(spans: Map<string, RoleSpan[]>, nodes: readonly string[], 
   const bottom = top + H;
   const out: string[] = [
     `<svg id="role-timeline" class="plot" viewBox="0 0 ${W} ${bottom + 30}" width="${W}" height="${bottom + 30}" role="img" aria-label="node roles over time">`,
-    '<defs><pattern id="hatch-kill" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="rgba(214,39,40,.25)"/><line x1="0" y1="0" x2="0" y2="6" stroke="#d62728" stroke-width="2"/></pattern>' +
+    '<defs><pattern id="hatch-kill" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="rgba(117,72,160,.25)"/><line x1="0" y1="0" x2="0" y2="6" stroke="#7548a0" stroke-width="2"/></pattern>' +
       '<pattern id="hatch-pause" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)"><rect width="6" height="6" fill="rgba(31,119,180,.2)"/><line x1="0" y1="0" x2="0" y2="6" stroke="#1f77b4" stroke-width="2"/></pattern></defs>',
   ];
   out.push(partitionShading(sx, parts, top, H, false));
@@ -542,7 +543,7 @@ function roleTimeline(spans: Map<string, RoleSpan[]>, nodes: readonly string[], 
       const x1 = sx.x(f.stop ?? sx.t1);
       const title = `${node} ${f.fault === 'kill' ? 'killed (down)' : 'paused'}${f.spec ? ` (${f.spec})` : ''}: ${num(f.start, 3)}s → ${f.stop === null ? 'end' : num(f.stop, 3) + 's'}`;
       out.push(
-        `<rect class="node-fault node-${esc(f.fault)}" data-fault="${esc(f.fault)}" x="${r2(x0)}" y="${r2(y0 + 1)}" width="${r2(Math.max(1, x1 - x0))}" height="${LH - 2}" fill="url(#hatch-${f.fault === 'kill' ? 'kill' : 'pause'})" stroke="${f.fault === 'kill' ? '#d62728' : '#1f77b4'}" stroke-width="1"><title>${esc(title)}</title></rect>`,
+        `<rect class="node-fault node-${esc(f.fault)}" data-fault="${esc(f.fault)}" x="${r2(x0)}" y="${r2(y0 + 1)}" width="${r2(Math.max(1, x1 - x0))}" height="${LH - 2}" fill="url(#hatch-${f.fault === 'kill' ? 'kill' : 'pause'})" stroke="${f.fault === 'kill' ? '#7548a0' : '#1f77b4'}" stroke-width="1"><title>${esc(title)}</title></rect>`,
       );
     }
     for (const p of problems ?? []) {
@@ -561,7 +562,7 @@ function roleLegend(): string {
   const roles = Object.keys(ROLE_FILL);
   return `<div class="legend">${roles
     .map((r) => `<span class="legend-item"><span class="swatch" style="background:${ROLE_FILL[r]}"></span>${r}</span>`)
-    .join('')}<span class="legend-item">label: F/P/C/L + term</span><span class="legend-item"><span class="swatch partition-swatch"></span>partition active</span><span class="legend-item"><span class="swatch kill-swatch"></span>killed (hatched red)</span><span class="legend-item"><span class="swatch pause-swatch"></span>paused (hatched blue)</span><span class="legend-item"><span style="color:#d62728">▼</span> node problem (exit, bad output…)</span></div>`;
+    .join('')}<span class="legend-item">label: F/P/C/L + term</span><span class="legend-item"><span class="swatch partition-swatch"></span>partition active</span><span class="legend-item"><span class="swatch kill-swatch"></span>killed (hatched purple)</span><span class="legend-item"><span class="swatch pause-swatch"></span>paused (hatched blue)</span><span class="legend-item"><span style="color:#d62728">▼</span> node problem (exit, bad output…)</span></div>`;
 }
 
 /**
@@ -777,7 +778,7 @@ code { font-size: .9em; }
 .memory-banner { background: #fde2e2; border: 1px solid #d08080; padding: .5rem .8rem; margin: .5rem 0; font-weight: bold; }
 .cause { margin: .4rem 0; }
 .warnings { margin: .4rem 0; color: #7a5a00; }
-.kill-swatch { background: rgba(214, 39, 40, .55); }
+.kill-swatch { background: rgba(117, 72, 160, .6); }
 .pause-swatch { background: rgba(31, 119, 180, .5); }
 pre.stderr-tail { font-size: .75rem; background: #f6f6f6; padding: .3rem .5rem; overflow-x: auto; max-height: 20rem; }
 .inline-plot svg { max-width: 100%; height: auto; }
