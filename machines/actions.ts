@@ -66,6 +66,12 @@ function lastIndexCarried(e: Effect & { kind: 'send' }): number {
 }
 
 export const actions = {
+  /** A restart from durable state: only term, vote and log survived; the rest starts over. */
+  recover: (ctx) => ({
+    assign: { restarting: false },
+    effects: [info(`restarted from durable state: term ${ctx.term}, voted for ${ctx.votedFor ?? 'nobody'}, ${ctx.log.lastIndex} log entries`)],
+  }),
+
   updateTerm: (ctx, ev) => ({
     assign: { term: ev.body.term as number, votedFor: null, leader: null, votesGranted: [] },
     effects: [info(`term ${ev.body.term} seen from ${ev.src}: following (was term ${ctx.term})`)],

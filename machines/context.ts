@@ -89,6 +89,8 @@ export interface RaftContext {
 
   /** The seeded generator's state (src/core/random.ts): election timeouts are drawn from it. */
   readonly rng: RngState;
+  /** Started from durable state and the chart's `restart` not yet taken. */
+  readonly restarting: boolean;
   readonly electionTimeoutMs: number;
 }
 
@@ -96,23 +98,30 @@ export interface RaftInput {
   self: string;
   nodes: readonly string[];
   config?: Partial<RaftConfig>;
-  /** Seed for the election-timeout draws (any integer; 0 is replaced). */
+  /** Seed for the election-timeout draws. */
   seed?: number;
+  /** Term, vote and log found in durable storage at start (a restart). */
+  recovered?: {
+    readonly hardState: { readonly term: number; readonly votedFor: string | null };
+    readonly entries: readonly { readonly term: number; readonly op: Op }[];
+  };
 }
 
 export function initialContext(input: RaftInput): RaftContext {
   const config = { ...defaultConfig, ...input.config };
   // The first draw, so that nodes do not all time out together at start.
   const first = drawTimeout(new Rng((input.seed ?? hashString(input.self)) | 0, ELECTION_STREAM).state(), config);
+  const log = new RaftLog<Op>();
+  for (const e of input.recovered?.entries ?? []) log.append(e);
   return {
     self: input.self,
     nodes: [...input.nodes],
     peers: input.nodes.filter((n) => n !== input.self),
     config,
-    term: 0,
-    votedFor: null,
+    term: input.recovered?.hardState.term ?? 0,
+    votedFor: input.recovered?.hardState.votedFor ?? null,
     leader: null,
-    log: new RaftLog<Op>(),
+    log,
     commitIndex: 0,
     lastApplied: 0,
     preVotes: [],
@@ -127,6 +136,7 @@ export function initialContext(input: RaftInput): RaftContext {
     reads: [],
     rng: first.rng,
     electionTimeoutMs: first.ms,
+    restarting: input.recovered !== undefined,
   };
 }
 

@@ -51,6 +51,9 @@ export const guards = {
 
   hasCommittedUnapplied: (ctx) => ctx.commitIndex > ctx.lastApplied,
 
+  /** The node started from durable state and has not yet taken the chart's restart. */
+  isRestarting: (ctx) => ctx.restarting,
+
   /** Only the current term's entries are committed by counting replicas (§5.4.2, Figure 8). */
   canAdvanceCommitIndex: (ctx) => {
     const n = majorityMatchIndex(ctx);

@@ -68,6 +68,15 @@ export interface TransitionSpec {
 export const transitions: readonly TransitionSpec[] = [
   // ---- any role -----------------------------------------------------------
   {
+    name: 'restart',
+    source: 'raft',
+    on: ['always'],
+    guard: 'isRestarting',
+    actions: ['recover'],
+    description:
+      'The node started from durable state after a crash: its term, vote and log are as it last made them durable; it is a follower that knows no leader, with nothing known committed and nothing applied (the state machine is rebuilt from the log as entries commit).',
+  },
+  {
     name: 'updateTerm',
     source: 'raft',
     on: ['request_vote', 'request_vote_res', 'append_entries', 'append_entries_res', 'pre_vote_res'],

@@ -15,6 +15,7 @@ export interface MirrorEntry {
 }
 
 export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
+  restart: { tla: 'Restart' },
   updateTerm: { tla: 'UpdateTerm' },
   rejectStaleAppendEntries: { tla: 'HandleAppendEntriesRequest' },
   rejectVote: { tla: 'HandleRequestVoteRequest' },

@@ -32,6 +32,7 @@ describe('mirror check: chart <-> mapping <-> tla/Raft.tla', () => {
       'AdvanceCommitIndex',
       'ApplyEntry',
       'CheckQuorum',
+      'Restart',
       'DropMessage',
       'DuplicateMessage',
     ]);

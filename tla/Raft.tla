@@ -490,6 +490,26 @@ ApplyEntry(i) ==
     /\ UNCHANGED <<serverVars, log, commitIndex, candidateVars, leaderVars,
                    msgs, historyVars>>
 
+(* Chart: restart (any role, eventless, taken once when the node starts from
+   durable state).  A crash loses everything volatile; the persistent state
+   of Figure 2 -- currentTerm, votedFor and log -- survives, since the runtime
+   makes it durable before it sends anything that depends on it.  The node
+   comes back a follower that knows no leader, with nothing known committed
+   and nothing applied (its state machine is rebuilt as entries commit).
+   Messages in flight are not lost by a crash (the network may still lose
+   them: DropMessage). *)
+Restart(i) ==
+    /\ state' = [state EXCEPT ![i] = Follower]
+    /\ leader' = [leader EXCEPT ![i] = Nil]
+    /\ commitIndex' = [commitIndex EXCEPT ![i] = 0]
+    /\ lastApplied' = [lastApplied EXCEPT ![i] = 0]
+    /\ appliedLog' = [appliedLog EXCEPT ![i] = << >>]
+    /\ preVotes' = [preVotes EXCEPT ![i] = {}]
+    /\ votesGranted' = [votesGranted EXCEPT ![i] = {}]
+    /\ nextIndex' = [nextIndex EXCEPT ![i] = [j \in Server |-> 1]]
+    /\ matchIndex' = [matchIndex EXCEPT ![i] = [j \in Server |-> 0]]
+    /\ UNCHANGED <<currentTerm, votedFor, log, msgs, historyVars>>
+
 (* Chart: checkQuorum (leader).  A leader that has not heard from a
    majority for a lease window steps down in the same term and forgets the
    leader; when that happens is timing, so here it may happen at any time. *)
@@ -530,6 +550,7 @@ Next ==
     \/ \E i \in Server : AdvanceCommitIndex(i)
     \/ \E i \in Server : ApplyEntry(i)
     \/ \E i \in Server : CheckQuorum(i)
+    \/ \E i \in Server : Restart(i)
     \/ \E m \in DOMAIN msgs : DropMessage(m)
     \/ \E m \in DOMAIN msgs : DuplicateMessage(m)
 

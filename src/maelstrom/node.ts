@@ -18,6 +18,7 @@ import type { Clock } from '../runtime/clock.js';
 import { LOG_LEVELS, RaftRuntime, type LogLevel, type TransitionStep } from '../runtime/runtime.js';
 import { CLIENT_DEPTH_MARGIN, decodeLine, defaultLimits, envelopeOf, excerpt, valueDepth, type Envelope, type InputLimits } from './codec.js';
 import { validateBody } from './validate.js';
+import type { OpenedStorage } from '../core/storage.js';
 
 export { LOG_LEVELS, type LogLevel, type TransitionStep };
 
@@ -53,6 +54,14 @@ export interface NodeOptions {
   readonly proxyTimeoutMs?: number;
   /** Bounds on input (line length, nesting depth, entry size). */
   readonly limits?: Partial<InputLimits>;
+  /**
+   * Opens durable storage once init names the node (the binary: RAFT_DATA_DIR).
+   * Throwing refuses to start: init gets error 13 and `onFatal` is called.
+   * Without it the node keeps term, vote and log in memory only.
+   */
+  readonly openStorage?: (nodeId: string, nodeIds: readonly string[]) => OpenedStorage;
+  /** The node cannot go on (storage could not be opened, or failed): the process should exit. */
+  readonly onFatal?: (reason: string) => void;
 }
 
 interface Proxied {
@@ -172,6 +181,15 @@ export class RaftNode {
     // The chart never throws (actions are guarded); this is a runtime bug.
     const where = err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 4).join(' | ') : String(err);
     this.log('error', `internal error handling ${line === undefined ? 'a message' : excerpt(line, 80)}: ${where}`);
+  }
+
+  /**
+   * Handles everything `fn` hands the node as one batch: what it must make
+   * durable is saved with one fsync at the end, before any of its output
+   * goes out (group commit). Before init there is nothing to batch.
+   */
+  batch<T>(fn: () => T): T {
+    return this.runtime ? this.runtime.batchOf(fn) : fn();
   }
 
   /** Stops timers; the node handles nothing afterwards. */
@@ -318,6 +336,18 @@ export class RaftNode {
       }
       return;
     }
+    let opened: OpenedStorage | undefined;
+    if (this.opts.openStorage) {
+      try {
+        opened = this.opts.openStorage(nodeId, nodeIds);
+      } catch (err) {
+        const reason = `cannot start as ${nodeId}: durable storage: ${err instanceof Error ? err.message : String(err)}`;
+        this.log('error', reason);
+        if (body.msg_id !== undefined) this.reply(src, body.msg_id, { type: 'error', code: ErrorCode.Crash, text: reason });
+        this.opts.onFatal?.(reason);
+        return;
+      }
+    }
     this.nodeId = nodeId;
     this.runtime = new RaftRuntime({
       self: nodeId,
@@ -326,6 +356,8 @@ export class RaftNode {
       seed: this.opts.seed,
       clock: this.opts.clock,
       overrides: this.opts.overrides,
+      ...(opened ? { storage: opened.storage, recovered: opened.recovered } : {}),
+      onFatal: (err) => this.opts.onFatal?.(`storage failed: ${err instanceof Error ? err.message : String(err)}`),
       host: {
         send: (to, b) => this.emit(to, { ...b, msg_id: ++this.nextMsgId }),
         reply: (to, inReplyTo, b) => this.reply(to, inReplyTo, b),
@@ -334,6 +366,8 @@ export class RaftNode {
       },
       ...(this.opts.onTransition ? { onTransition: (step: TransitionStep) => this.opts.onTransition!(this, step) } : {}),
     });
+    for (const note of opened?.notes ?? []) this.log('warn', note);
+    if (!opened) this.log('info', 'no durable storage: term, vote and log are kept in memory only, so a restarted node comes back empty');
     this.log('info', `initialised as ${nodeId} of ${nodeIds.join(',')}`);
     if (body.msg_id !== undefined) this.reply(src, body.msg_id, { type: 'init_ok' });
     this.scheduleSweep();

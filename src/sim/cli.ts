@@ -202,7 +202,7 @@ export function describeResult(r: SimResult): string {
     `seed ${r.seed} ${r.ok ? 'ok' : 'FAILED'}: ${r.simSeconds.toFixed(1)} sim s, ${r.steps} steps, ` +
     `${n.sent} msgs (${n.dropped} dropped, ${n.duplicated} duplicated), ` +
     `${ops.invoked} ops (${ops.ok} ok, ${ops.fail} fail, ${ops.info} info), ` +
-    `${r.elections} elections, max term ${r.maxTerm}, ${r.committed} committed, ${r.nemesis} nemesis; ${verdict}`
+    `${r.elections} elections, max term ${r.maxTerm}, ${r.committed} committed, ${r.nemesis} nemesis${r.crashes > 0 ? ` (${r.crashes} crashes, ${r.restarts} restarts, ${r.tornBytes} torn bytes)` : ''}; ${verdict}`
   );
 }
 

@@ -151,6 +151,18 @@ export class InvariantChecker {
     return s.watch;
   }
 
+  /**
+   * A node's process died: it holds no role until it restarts, and what it
+   * applied starts over (its state machine is rebuilt from its log).
+   */
+  crashed(id: string): void {
+    const s = this.shadows.get(id);
+    if (!s) return;
+    s.role = undefined;
+    s.commitIndex = 0;
+    s.lastApplied = 0;
+  }
+
   /** Checks one node after a step that may have changed it; returns the first violation. */
   check(n: Observed): Violation | undefined {
     const ctx = n.context;

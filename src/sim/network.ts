@@ -10,13 +10,16 @@
 //   delay      now and then a message is held back for a long while
 //   partition  (nemesis) the servers are split; messages across are dropped
 //   pause      (nemesis) a node stops: its messages and timers queue until it resumes
+//   crash      (nemesis) a node's process dies (now, or in the middle of writing
+//              to its disk) and restarts later from what its disk kept
+//              (src/sim/disk.ts); messages to it while it is down are lost
 // Client links are never lossy nor partitioned (as in Maelstrom), only delayed.
 
 import type { Clock, VirtualClock } from '../runtime/clock.js';
 import type { Message } from '../maelstrom/node.js';
 import type { Rng } from '../core/random.js';
 
-export const FAULTS = ['partition', 'loss', 'duplicate', 'reorder', 'delay', 'pause'] as const;
+export const FAULTS = ['partition', 'loss', 'duplicate', 'reorder', 'delay', 'pause', 'crash'] as const;
 export type FaultName = (typeof FAULTS)[number];
 
 export interface NetworkOptions {
@@ -109,6 +112,8 @@ export class SimNetwork {
   private blocked = new Set<string>();
   /** Last scheduled delivery time per link, for FIFO links. */
   private readonly lastAt = new Map<string, number>();
+  /** The last messages delivered to each server (for late duplicates the nemesis replays). */
+  private readonly recent = new Map<string, Message[]>();
   readonly stats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, delayed: 0, queued: 0 };
 
   constructor(
@@ -120,6 +125,11 @@ export class SimNetwork {
 
   addNode(id: string, endpoint: Endpoint, clock: NodeClock): void {
     this.endpoints.set(id, endpoint);
+    this.nodeClocks.set(id, clock);
+  }
+
+  /** A restarted node's clock (its old timers died with its process). */
+  replaceClock(id: string, clock: NodeClock): void {
     this.nodeClocks.set(id, clock);
   }
 
@@ -180,6 +190,20 @@ export class SimNetwork {
 
   isPaused(node: string): boolean {
     return this.nodeClocks.get(node)?.paused ?? false;
+  }
+
+  /** Messages recently delivered to `dest` from other servers, oldest first. */
+  recentlyDelivered(dest: string): readonly Message[] {
+    return this.recent.get(dest) ?? [];
+  }
+
+  /**
+   * Delivers a copy of a message once more, a while after the original (a
+   * late duplicate, which any network may produce and Raft must tolerate).
+   */
+  redeliver(msg: Message): void {
+    this.stats.duplicated++;
+    this.schedule(msg, true);
   }
 
   /** A message leaves `msg.src`. */
@@ -244,6 +268,12 @@ export class SimNetwork {
       return;
     }
     this.stats.delivered++;
+    if (this.isServer(msg.dest) && this.isServer(msg.src)) {
+      let r = this.recent.get(msg.dest);
+      if (!r) this.recent.set(msg.dest, (r = []));
+      r.push(msg);
+      if (r.length > 64) r.shift();
+    }
     ep.deliver(msg);
   }
 }
