@@ -37,6 +37,8 @@ export interface JournalRecord {
   inReplyTo: number | null;
   /** ms since start. */
   sent: number;
+  /** ms since start: when the latency distribution made it due. */
+  due: number;
   /** ms since start, or null if never delivered. */
   delivered: number | null;
   /** Dropped by a partition on arrival, or lost because its destination was down. */
@@ -473,7 +475,7 @@ export class Network {
     if (!q) {
       this.counters.undeliverable++;
       this.problem(src, 'unknown-dest', `message to unknown destination ${JSON.stringify(dest)} (type ${String(body.type)})`);
-      this.record(id, src, dest, body, now);
+      this.record(id, src, dest, body, now, now);
       return;
     }
     if (clientTraffic) this.counters.clientMsgs++;
@@ -502,12 +504,12 @@ export class Network {
       sentAt: now,
       deadline: now + delay,
     };
-    this.record(id, src, dest, body, now);
+    this.record(id, src, dest, body, now, msg.deadline);
     q.push(msg);
     this.scheduleFlush();
   }
 
-  private record(id: number, src: string, dest: string, body: Record<string, unknown>, now: number): void {
+  private record(id: number, src: string, dest: string, body: Record<string, unknown>, now: number, due: number): void {
     if (this.journal.length >= this.journalLimit) {
       this.journalTruncated = true;
       return;
@@ -520,6 +522,7 @@ export class Network {
       msgId: typeof body.msg_id === 'number' ? body.msg_id : null,
       inReplyTo: typeof body.in_reply_to === 'number' ? body.in_reply_to : null,
       sent: now,
+      due,
       delivered: null,
       dropped: false,
     };

@@ -40,7 +40,15 @@ describe('network', () => {
       let overtaken = 0;
       for (let i = 1; i < toN1.length; i++) if (toN1[i].delivered! < toN1[i - 1].delivered!) overtaken++;
       expect(overtaken).toBeGreaterThan(0);
-      for (const j of toN1) expect(j.delivered! - j.sent).toBeLessThanOrEqual(45);
+      // Delays drawn uniformly in [0, 2 x 20 ms); never delivered before due.
+      // (How late after due depends on the machine's load, so it is not asserted.)
+      for (const j of toN1) {
+        expect(j.due - j.sent).toBeGreaterThanOrEqual(0);
+        expect(j.due - j.sent).toBeLessThan(40);
+        expect(j.delivered!).toBeGreaterThanOrEqual(j.due);
+      }
+      const delays = toN1.map((j) => j.due - j.sent);
+      expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(10); // spread out, not constant
     } finally {
       await net.close();
     }
