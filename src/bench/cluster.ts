@@ -89,6 +89,11 @@ export class Cluster {
       this.net.problem(id, 'init-timeout', `no init_ok within ${INIT_TIMEOUT_MS / 1000} s`);
       return false;
     }
+    if (res.body.type === 'error') {
+      // E.g. a node that will not start from a damaged data directory.
+      this.net.problem(id, 'init-error', `answered init with error ${JSON.stringify(res.body.code)}${typeof res.body.text === 'string' ? `: ${res.body.text.slice(0, 300)}` : ''}`);
+      return false;
+    }
     if (res.body.type !== 'init_ok') {
       this.net.problem(id, 'bad-message', `expected init_ok, got ${JSON.stringify(res.body).slice(0, 200)}`);
       return false;

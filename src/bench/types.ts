@@ -149,7 +149,7 @@ export interface NodeProblem {
   node: string;
   /** Seconds since start. */
   time: number;
-  kind: 'exit' | 'spawn-error' | 'bad-output' | 'bad-message' | 'unknown-dest' | 'init-timeout' | 'stdin-error';
+  kind: 'exit' | 'spawn-error' | 'bad-output' | 'bad-message' | 'unknown-dest' | 'init-timeout' | 'init-error' | 'stdin-error';
   detail: string;
   /** For a crash: the last lines the node wrote to stderr (at most 32, as Maelstrom keeps). */
   stderrTail?: string[];

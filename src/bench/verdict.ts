@@ -33,6 +33,8 @@ export function describeProblem(p: NodeProblem, all: readonly NodeProblem[]): st
       return `node ${p.node} crashed ${at}: ${p.detail}`;
     case 'init-timeout':
       return `node ${p.node} did not answer init within 10 s`;
+    case 'init-error':
+      return `node ${p.node} refused init ${at}: ${p.detail}`;
     case 'spawn-error':
       return `node ${p.node} could not be started: ${p.detail}`;
     case 'bad-output':

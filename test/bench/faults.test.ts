@@ -209,6 +209,13 @@ describe('a node that crashes', () => {
     expect(crash.stderrTail!.length).toBeLessThanOrEqual(32);
   });
 
+  it('a node that refuses init is named in the line before the verdict', async () => {
+    const { results } = await run(['--bin', join(fixtures, 'refuse-init-node.mjs'), '--node-count', '2', '--concurrency', '2', '--rate', '10', '--time-limit', '1', '--seed', '1']);
+    expect(results.verdict).toBe('unknown');
+    expect(results.stats.count).toBe(0);
+    expect(results.cause).toMatch(/^node n[01] refused init at [\d.]+ s: answered init with error 13: data directory damaged \(fixture\)$/);
+  });
+
   it('bad arguments exit 254, as Jepsen', async () => {
     const err: string[] = [];
     const io = { out: { write: () => true }, err: { write: (s: string) => err.push(s) } };
