@@ -8,7 +8,7 @@
 // checker's failure record alone (LinearizabilityFailure.core/cut/paths).
 
 import type { CoreOp, LinearizabilityFailure } from '../types.js';
-import { esc } from './svg.js';
+import { esc, pushAll } from './svg.js';
 
 const FILL = { ok: '#6DB6FE', info: '#FFAA26' } as const;
 const STUCK = '#FF1E90';
@@ -129,7 +129,7 @@ export function linearSvg(f: LinearizabilityFailure): string {
   width = Math.max(width, xEnd + 20);
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${Math.ceil(width)}" height="${y + 10}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
   out.push(`<rect width="100%" height="100%" fill="white"/>`);
-  out.push(...body);
+  pushAll(out, body);
   out.push('</svg>');
   return out.join('\n');
 }

@@ -14,6 +14,11 @@ export interface FaultShading {
   faults: readonly FaultPeriod[];
 }
 
+/** Appends every item (a loop: no spread of a long array into a call). */
+export function pushAll<T>(out: T[], items: readonly T[]): void {
+  for (const x of items) out.push(x);
+}
+
 /** Jepsen's perf colours for nemesis activity. */
 export const FAULT_COLOR = { partition: '#E9DCA0', kill: '#E9A4A0', pause: '#A0B1E9' } as const;
 
@@ -119,12 +124,12 @@ export function latencySvg(history: readonly HistoryEvent[], sh: FaultShading, t
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${W / 2}" y="16" text-anchor="middle" font-size="13">${esc(title)}</text>`);
-  out.push(...shadeFaults(sh, x, tMax, T, H - T - B));
+  pushAll(out, shadeFaults(sh, x, tMax, T, H - T - B));
   for (let d = lo; d <= hi; d *= 10) {
     out.push(`<line x1="${L}" x2="${W - R}" y1="${y(d).toFixed(1)}" y2="${y(d).toFixed(1)}" stroke="#ddd"/>`);
     out.push(`<text x="${L - 5}" y="${(y(d) + 4).toFixed(1)}" text-anchor="end">${d >= 1 ? d : d.toString()}</text>`);
   }
-  out.push(...timeTicks(x, tMax, H - B));
+  pushAll(out, timeTicks(x, tMax, H - B));
   out.push(`<text x="${(L + W - R) / 2}" y="${H - 8}" text-anchor="middle">time (s)</text>`);
   out.push(`<text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">latency (ms)</text>`);
   out.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#888"/>`);
@@ -145,7 +150,7 @@ export function latencySvg(history: readonly HistoryEvent[], sh: FaultShading, t
       ly += 15;
     }
   }
-  out.push(...faultLegend(sh, W - R + 10, ly));
+  pushAll(out, faultLegend(sh, W - R + 10, ly));
   if (step > 1) out.push(`<text x="${L}" y="${H - 2}" fill="#888">(every ${step}th of ${ops.length} operations shown)</text>`);
   out.push('</svg>');
   return out.join('\n');
@@ -217,12 +222,12 @@ export function latencyQuantilesSvg(history: readonly HistoryEvent[], sh: FaultS
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${W / 2}" y="16" text-anchor="middle" font-size="13">${esc(title)}</text>`);
-  out.push(...shadeFaults(sh, x, tMax, T, H - T - B));
+  pushAll(out, shadeFaults(sh, x, tMax, T, H - T - B));
   for (let d = lo; d <= hi; d *= 10) {
     out.push(`<line x1="${L}" x2="${W - R}" y1="${y(d).toFixed(1)}" y2="${y(d).toFixed(1)}" stroke="#ddd"/>`);
     out.push(`<text x="${L - 5}" y="${(y(d) + 4).toFixed(1)}" text-anchor="end">${d}</text>`);
   }
-  out.push(...timeTicks(x, tMax, H - B));
+  pushAll(out, timeTicks(x, tMax, H - B));
   out.push(`<text x="${(L + W - R) / 2}" y="${H - 8}" text-anchor="middle">time (s), buckets of ${dt} s</text>`);
   out.push(`<text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">latency (ms)</text>`);
   out.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#888"/>`);
@@ -236,7 +241,7 @@ export function latencyQuantilesSvg(history: readonly HistoryEvent[], sh: FaultS
     out.push(`<line x1="${W - R + 8}" x2="${W - R + 28}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="1.5" stroke-dasharray="${F_DASH[s.f] ?? ''}"/><text x="${W - R + 33}" y="${ly + 4}">${esc(s.f)} ${s.q}</text>`);
     ly += 14;
   }
-  out.push(...faultLegend(sh, W - R + 10, ly + 4));
+  pushAll(out, faultLegend(sh, W - R + 10, ly + 4));
   if (series.every((s) => s.pts.length === 0)) out.push(`<text x="${W / 2}" y="${H / 2}" text-anchor="middle" fill="#888">no completed operations</text>`);
   out.push('</svg>');
   return out.join('\n');
@@ -272,13 +277,13 @@ export function rateSvg(history: readonly HistoryEvent[], sh: FaultShading, titl
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${W / 2}" y="16" text-anchor="middle" font-size="13">${esc(title)}</text>`);
-  out.push(...shadeFaults(sh, x, tMax, T, H - T - B));
+  pushAll(out, shadeFaults(sh, x, tMax, T, H - T - B));
   const yStep = niceStep(hi / 5);
   for (let v = 0; v <= hi + 1e-9; v += yStep) {
     out.push(`<line x1="${L}" x2="${W - R}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`);
     out.push(`<text x="${L - 5}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${Number(v.toPrecision(4))}</text>`);
   }
-  out.push(...timeTicks(x, tMax, H - B));
+  pushAll(out, timeTicks(x, tMax, H - B));
   out.push(`<text x="${(L + W - R) / 2}" y="${H - 8}" text-anchor="middle">time (s), buckets of ${dt} s</text>`);
   out.push(`<text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">throughput (completions/s)</text>`);
   out.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#888"/>`);
@@ -294,7 +299,7 @@ export function rateSvg(history: readonly HistoryEvent[], sh: FaultShading, titl
     out.push(`<text x="${W - R + 25}" y="${ly + 4}">${esc(k)}</text>`);
     ly += 14;
   }
-  out.push(...faultLegend(sh, W - R + 10, ly + 4));
+  pushAll(out, faultLegend(sh, W - R + 10, ly + 4));
   out.push('</svg>');
   return out.join('\n');
 }

@@ -99,7 +99,9 @@ export class TxnGenerator {
       const v = (this.writes.get(key) ?? 0) + 1;
       if (v > maxWritesPerKey) {
         // This key is used up: its slot takes a fresh key, and we draw again.
-        this.active[i] = Math.max(...this.active) + 1;
+        let top = -Infinity;
+        for (const k of this.active) if (k > top) top = k;
+        this.active[i] = top + 1;
         continue;
       }
       this.writes.set(key, v);
