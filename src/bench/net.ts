@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { LatencyDist, NodeProblem } from './types.js';
 import { MinHeap } from '../core/heap.js';
+import { nestingDepth } from '../maelstrom/codec.js';
 import type { Rng } from '../core/random.js';
 
 /** A message as it travels through the network. */
@@ -100,6 +101,12 @@ export interface NodeSpawnOptions {
 const MAX_LINE = 16 * 1024 * 1024;
 const MAX_STDIN_BACKLOG = 64 * 1024 * 1024;
 const MAX_PROBLEMS_PER_KIND = 20;
+/**
+ * Deepest nesting accepted in a node's message: far beyond any workload, and
+ * shallow enough that nothing the bench does with a message (JSON.stringify
+ * when it writes the history, the checker, the report) can overflow the stack.
+ */
+export const MAX_MESSAGE_DEPTH = 1000;
 /** Lines of a node's stderr kept to show when it crashes (Maelstrom keeps 32). */
 export const STDERR_TAIL_LINES = 32;
 
@@ -431,6 +438,10 @@ export class Network {
 
   /** A line a node printed on stdout. */
   receiveLine(from: string, line: string): void {
+    if (nestingDepth(line, MAX_MESSAGE_DEPTH) > MAX_MESSAGE_DEPTH) {
+      this.problem(from, 'bad-message', `a message nested deeper than ${MAX_MESSAGE_DEPTH} levels; dropped: ${line.slice(0, 120)}`);
+      return;
+    }
     let msg: unknown;
     try {
       msg = JSON.parse(line);

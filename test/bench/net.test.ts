@@ -88,7 +88,9 @@ describe('network', () => {
       net.receiveLine('n0', '{"src":"n9","dest":"c1","body":{"type":"x"}}');
       net.receiveLine('n0', '[1,2]');
       net.receiveLine('n0', '{"src":"n0","dest":"c1"}');
-      expect(problems).toEqual(['bad-output', 'bad-message', 'bad-message', 'bad-message']);
+      // A value nested 100,000 deep (which JSON.stringify could not write back) is refused before parsing.
+      net.receiveLine('n0', `{"src":"n0","dest":"c1","body":{"type":"read_ok","value":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`);
+      expect(problems).toEqual(['bad-output', 'bad-message', 'bad-message', 'bad-message', 'bad-message']);
       const r = await new RpcClient('c0', net).call('n0', { type: 'init', node_id: 'n0', node_ids: ['n0'] }, 5000);
       expect(r.kind).toBe('reply');
     } finally {
