@@ -29,10 +29,12 @@ describe('network', () => {
     const { net } = await cluster(20, 'uniform');
     try {
       const c = new RpcClient('cx', net);
-      const t0 = performance.now();
       const r = await c.call('n0', { type: 'echo', echo: 'hi' }, 1000);
       expect(r.kind === 'reply' && r.body.echo).toBe('hi');
-      expect(performance.now() - t0).toBeLessThan(15); // client traffic has zero latency
+      // Client traffic has zero latency: due when sent (wall-clock time under load is no measure).
+      const clientRecs = net.journal.filter((j) => j.src === 'cx' || j.dest === 'cx');
+      expect(clientRecs.length).toBe(2);
+      for (const j of clientRecs) expect(j.due).toBe(j.sent);
       await c.call('n0', { type: 'flood', window: 5 }, 1000);
       await sleep(400);
       const toN1 = net.journal.filter((j) => j.dest === 'n1' && j.src.startsWith('n') && j.delivered !== null);
