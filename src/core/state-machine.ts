@@ -146,6 +146,17 @@ export class KvStateMachine {
     return { type: 'txn_ok', txn: out };
   }
 
+  /**
+   * Answers a read-only transaction without going through the log (ReadIndex
+   * or local reads), exactly as applying it would: same reads, same error 22
+   * for a key that holds no list. Changes nothing; a txn that appends is
+   * refused (error 13), since only the log may change the state.
+   */
+  readOnly(txn: readonly MicroOp[]): ReplyBody {
+    if (txn.some(([f]) => f !== 'r')) return errorBody(ErrorCode.Crash, 'internal error: a transaction that appends must go through the log');
+    return this.apply({ f: 'txn', txn: txn as MicroOp[] });
+  }
+
   /** Reads a key without going through the log (for fast reads and tests). */
   peek(key: Key): { found: boolean; value?: Value } {
     const k = keyOf(key);

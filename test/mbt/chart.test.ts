@@ -56,9 +56,10 @@ describe('model-based tests of the Raft chart (xstate/graph)', () => {
                 rolesReached.add(h.role);
                 // What a client sees, probed without side effects: a request
                 // proxied by a peer is never proxied again; only a leader takes it.
+                // (A write: with local reads, any node answers a read itself.)
                 if (r !== 'leader') {
                   h.reset();
-                  h.deliver(OTHER, { type: 'read', key: 'probe' });
+                  h.deliver(OTHER, { type: 'write', key: 'probe', value: 0 });
                   const res = h.repliesTo(OTHER);
                   if (res.length !== 1 || res[0]!.code !== 11) throw new Error(`a ${r} refuses a proxied request with 11: ${JSON.stringify(res)}`);
                   const leaderKnown = r === 'follower' && state.context.leaderKnown;

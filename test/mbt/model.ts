@@ -43,7 +43,7 @@ export class Harness {
   readonly allTaken = new Set<string>();
   readonly rolesSeen = new Set<string>();
   private msgId = 1000;
-  private readonly options: NodeOptions;
+  private options: NodeOptions;
   /** What the node held just before a crash (for checking what survives it). */
   before: { term: number; votedFor: string | null; logLength: number } | undefined;
 
@@ -80,6 +80,12 @@ export class Harness {
     this.node.stop();
     this.disk.crash();
     this.start();
+  }
+
+  /** As `crashAndRestart`, but the new process runs with other settings (as an operator changing RAFT_READS). */
+  restartWith(config: NonNullable<NodeOptions['config']>): void {
+    this.options = { ...this.options, config: { ...this.options.config, ...config } };
+    this.crashAndRestart();
   }
 
   get role(): Role {
@@ -126,6 +132,8 @@ export interface ModelContext {
   readonly committedInTerm: boolean;
   /** The leader holds a ReadIndex read waiting for confirmation. */
   readonly readQueued: boolean;
+  /** The node runs with RAFT_READS=local and RAFT_TXN_READS=local (the unsafe exercise). */
+  readonly localReads: boolean;
 }
 
 export const initialModelContext: ModelContext = {
@@ -134,6 +142,7 @@ export const initialModelContext: ModelContext = {
   uncommitted: false,
   committedInTerm: false,
   readQueued: false,
+  localReads: false,
 };
 
 const AS_FOLLOWER = { leaderKnown: false, uncommitted: false, committedInTerm: false, readQueued: false };
@@ -402,7 +411,7 @@ export const abstractEvents: readonly AbstractEvent[] = [
   {
     type: 'CLIENT_READ_AFTER_COMMIT',
     label: 'a client reads at a leader that has committed in its term',
-    enabled: (r, m) => r === 'leader' && m.committedInTerm && !m.readQueued,
+    enabled: (r, m) => r === 'leader' && m.committedInTerm && !m.readQueued && !m.localReads,
     expect: () => ['readIndex'],
     update: () => ({ readQueued: true }),
     exec: (h) => h.deliver('c2', { type: 'read', key: 'x' }),
@@ -491,6 +500,52 @@ export const abstractEvents: readonly AbstractEvent[] = [
       check(h.out.every((m) => m.dest === 'c0'), `nothing sent but the init answer: ${JSON.stringify(h.out)}`);
       check(h.ctx.term === t0 && h.ctx.votedFor === h.before!.votedFor && h.ctx.log.lastIndex === h.before!.logLength, 'term, vote and log survive the crash');
       check(h.ctx.commitIndex === 0 && h.ctx.lastApplied === 0 && h.ctx.leader === null, 'what was only in memory is gone');
+    },
+  },
+  {
+    type: 'RESTARTED_WITH_LOCAL_READS',
+    requires: ['followerLocalRead', 'preCandidateLocalRead', 'candidateLocalRead', 'leaderLocalRead'],
+    label: 'the process is restarted from its data directory with RAFT_READS=local and RAFT_TXN_READS=local',
+    enabled: (_r, m) => !m.localReads,
+    expect: (_r, m) => (m.fresh ? [] : ['restart']),
+    forcesRole: 'follower',
+    update: (_r, m) => ({ ...AS_FOLLOWER, fresh: m.fresh, localReads: true }),
+    exec: (h) => h.restartWith({ reads: 'local', txnReads: 'local' }),
+    observe: (h, _r, _m, t0) => {
+      check(h.repliesTo('c0').some((b) => b.type === 'init_ok'), 'init answered after the restart');
+      check(h.ctx.term === t0 && h.ctx.config.reads === 'local' && h.ctx.config.txnReads === 'local', 'same term, local reads');
+    },
+  },
+  {
+    type: 'CLIENT_READS_LOCALLY',
+    requires: ['followerLocalRead', 'preCandidateLocalRead', 'candidateLocalRead', 'leaderLocalRead'],
+    label: 'with local reads, a client reads a key and runs a read-only transaction, in any role',
+    enabled: (_r, m) => m.localReads,
+    expect: (r) => {
+      const t = chartTransition(r, 'client_request', 'canServeLocalRead');
+      return [t, t];
+    },
+    update: () => ({}),
+    exec: (h) => {
+      h.deliver('c3', { type: 'read', key: 'k' });
+      h.deliver('c3', { type: 'txn', txn: [['r', 'k', null], ['r', 'absent', null]] });
+    },
+    observe: (h) => {
+      // Answered at once, from this node's own state machine, whatever it has
+      // applied: no message to any peer (no proxy, no leadership check).
+      check(h.out.every((m) => m.dest === 'c3'), `only the client hears of it: ${JSON.stringify(h.out)}`);
+      const [read, txn] = h.repliesTo('c3');
+      const k = h.node.stateMachine!.peek('k');
+      check(
+        k.found ? read?.type === 'read_ok' && read.value === k.value : read?.type === 'error' && read.code === 20,
+        `the read answers the node's own value of k (${JSON.stringify(k)}): ${JSON.stringify(read)}`,
+      );
+      // k holds a number once a write of it is applied: a txn read of a non-list is error 22, as applying it would be.
+      const expected = !k.found ? { type: 'txn_ok', txn: [['r', 'k', null], ['r', 'absent', null]] } : { type: 'error', code: 22 };
+      check(
+        txn?.type === expected.type && (txn.type === 'txn_ok' ? JSON.stringify(txn.txn) === JSON.stringify(expected.txn) : txn.code === 22),
+        `the read-only txn is answered from the node's own state: ${JSON.stringify(txn)}`,
+      );
     },
   },
 ];
