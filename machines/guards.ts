@@ -63,6 +63,12 @@ export const guards = {
 
   hasCommittedUnapplied: (ctx) => ctx.commitIndex > ctx.lastApplied,
 
+  /** The runtime made a snapshot the log does not know yet, of an applied index it still holds. */
+  isNewSnapshot: (ctx, ev) => {
+    const i = ev.body.index as number;
+    return i > ctx.log.snapshotIndex && i <= ctx.lastApplied && ctx.log.has(i);
+  },
+
   /** The node started from durable state and has not yet taken the chart's restart. */
   isRestarting: (ctx) => ctx.restarting,
 

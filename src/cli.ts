@@ -1,5 +1,6 @@
 // The raftchart command line: dispatches to the bench (`test`) and the
 // deterministic simulator (`sim`).
+import { runAnalyzeCli } from './bench/analyze.js';
 import { runBenchCli } from './bench/cli.js';
 import { runSimCli } from './sim/cli.js';
 
@@ -8,6 +9,7 @@ const USAGE = `usage: raftchart <command> [options]
 commands:
   test    run a Maelstrom-compatible test against any node binary
           (raftchart test --help for the flags)
+  analyze check a stored run's history again (raftchart analyze --help)
   sim     deterministic simulation of whole raftchart clusters
           (raftchart sim --help for the flags)
 `;
@@ -17,6 +19,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'test':
       return runBenchCli(rest);
+    case 'analyze':
+      return runAnalyzeCli(rest);
     case 'sim':
       return runSimCli(rest);
     case undefined:

@@ -1,5 +1,7 @@
 // `raftchart test ...`: parse flags, run the test(s), print the summary and
-// the verdict, return the exit status (0 valid, 1 invalid, 2 unknown/usage).
+// the verdict, return the exit status. Exit statuses are Jepsen's (jepsen.cli):
+// 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 the bench itself
+// failed.
 
 import { relative } from 'node:path';
 import { HELP, parseArgs, UsageError } from './options.js';
@@ -13,7 +15,19 @@ export const VERDICT_LINES = {
   unknown: 'Errors occurred during analysis, but no anomalies found. ಠ~ಠ',
 } as const;
 
-const fmt = (x: number | null, d = 1) => (x === null ? 'n/a' : x.toFixed(d));
+export const EXIT = { valid: 0, invalid: 1, unknown: 2, usage: 254, crash: 255 } as const;
+
+/** Writes text somewhere (stdout, stderr, or a test's buffer). */
+export interface Out {
+  write(text: string): unknown;
+}
+export interface CliIo {
+  out: Out;
+  err: Out;
+}
+const stdio: CliIo = { out: process.stdout, err: process.stderr };
+
+const fmt = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
 const q = (l: LatencyQuantiles) => `p50 ${fmt(l.p50)}  p95 ${fmt(l.p95)}  p99 ${fmt(l.p99)}  max ${fmt(l.max)}  (${l.count} ops)`;
 
 export function summarize(r: BenchResults, dir: string): string {
@@ -22,6 +36,11 @@ export function summarize(r: BenchResults, dir: string): string {
   const lines: string[] = [];
   lines.push(`${r.workload}: ${o.nodeCount} nodes, concurrency ${o.concurrency} (${o.concurrencySpec}), rate ${o.rate}/s, ${o.timeLimit} s` +
     `${o.nemesis.length ? `, nemesis ${o.nemesis.join(',')} every ~${o.nemesisInterval} s` : ''}${o.latency ? `, latency ${o.latency} ms ${o.latencyDist}` : ''}, seed ${o.seed}`);
+  lines.push(
+    r.memoryOnly
+      ? 'state: MEMORY-ONLY run (--no-data-dir): nodes had no RAFT_DATA_DIR, so a node restarted after a kill had lost its state'
+      : `state: every node had RAFT_DATA_DIR=<run dir>/${r.dataDir ?? 'data/'}<node id> (kept across restarts)`,
+  );
   lines.push(`operations: ${s.count}  ok ${s.ok}  fail ${s.fail}  info ${s.info}`);
   for (const [f, fs] of Object.entries(s.byFunction)) {
     lines.push(`  ${f.padEnd(6)} ${String(fs.count).padStart(6)}  ok ${fs.ok}  fail ${fs.fail}  info ${fs.info}`);
@@ -30,21 +49,31 @@ export function summarize(r: BenchResults, dir: string): string {
   lines.push(`throughput: ${fmt(s.throughput, 2)} ok ops/s`);
   lines.push(`latency ms (ok ops): ${q(s.latency)}`);
   const n = r.net;
-  lines.push(`messages: all sent ${n.all.sendCount} recv ${n.all.recvCount}, ${fmt(n.all.msgsPerOp, 2)} msgs/op; ` +
-    `servers sent ${n.servers.sendCount} recv ${n.servers.recvCount}, ${fmt(n.servers.msgsPerOp, 2)} msgs/op; ` +
-    `clients sent ${n.clients.sendCount} recv ${n.clients.recvCount}; dropped by partitions ${n.dropped}`);
+  lines.push(`messages: all sent ${n.all.sendCount} recv ${n.all.recvCount} unique ${n.all.msgCount ?? n.all.sendCount}, ${fmt(n.all.msgsPerOp, 2)} msgs/op; ` +
+    `servers sent ${n.servers.sendCount} recv ${n.servers.recvCount} unique ${n.servers.msgCount ?? n.servers.sendCount}, ${fmt(n.servers.msgsPerOp, 2)} msgs/op; ` +
+    `clients sent ${n.clients.sendCount} recv ${n.clients.recvCount}; dropped by partitions ${n.dropped}${n.lostToDeadNodes ? `; lost to killed nodes ${n.lostToDeadNodes}` : ''}`);
   if (r.partitions.length > 0) {
     lines.push(`partitions: ${r.partitions.length}`);
     for (const p of r.partitions.slice(0, 20)) {
       lines.push(`  ${fmt(p.start)}-${fmt(p.stop)} s  ${p.kind}: ${p.description}`);
     }
   }
+  const faults = r.faults ?? [];
+  if (faults.length > 0) {
+    const kills = faults.filter((f) => f.fault === 'kill').length;
+    const pauses = faults.filter((f) => f.fault === 'pause').length;
+    lines.push(`faults: ${kills} node kill(s), ${pauses} node pause(s)`);
+    for (const f of faults.slice(0, 20)) {
+      lines.push(`  ${fmt(f.start)}-${f.stop === null ? 'end' : fmt(f.stop)} s  ${f.fault} ${f.node}${f.spec ? ` (${f.spec})` : ''}`);
+    }
+    if (faults.length > 20) lines.push(`  ... and ${faults.length - 20} more (see results.json)`);
+  }
   const l = r.linearizability;
   if ('listAppend' in l) lines.push(...describeTxnChecker(l as TxnCheckerResult));
   else lines.push(`linearizability: ${l.valid === true ? 'valid' : l.valid === false ? 'INVALID' : 'unknown'} (${l.keyCount} keys checked in ${l.seconds.toFixed(2)} s)`);
   for (const f of 'listAppend' in l ? [] : l.failures.slice(0, 5)) {
     lines.push(`  key ${f.key}: cannot linearise ${f.culprit}`);
-    lines.push(`  these operations cannot all be linearised together:`);
+    lines.push(`  these operations cannot all be linearised together (drawn in ${r.files[`linear ${String(f.key)}`] ?? 'linear.svg'}):`);
     for (const e of f.explanation) lines.push(`    ${e}`);
   }
   if (l.failures.length > 5 && !('listAppend' in l)) lines.push(`  ... and ${l.failures.length - 5} more keys (see results.json)`);
@@ -52,41 +81,47 @@ export function summarize(r: BenchResults, dir: string): string {
     lines.push(`node problems: ${r.problems.length}`);
     for (const p of r.problems.slice(0, 10)) lines.push(`  ${p.node} at ${p.time.toFixed(2)} s: ${p.kind}: ${p.detail}`);
   }
+  for (const w of r.warnings ?? []) lines.push(`warning: ${w}`);
   for (const reason of r.reasons) lines.push(`reason: ${reason}`);
   const rel = relative(process.cwd(), dir) || dir;
-  lines.push(`results: ${rel.startsWith('..') ? dir : rel}/ (index.html report, results.json, history.txt, latency-raw.svg, timeline.html, messages.svg, node-logs/)`);
+  const files = Object.values(r.files).filter((f) => f !== 'results.json' && f !== 'index.html');
+  lines.push(`results: ${rel.startsWith('..') ? dir : rel}/ (index.html report, results.json, ${files.join(', ')})`);
   return lines.join('\n');
 }
 
-export async function runBenchCli(args: string[]): Promise<number> {
+/** The summary, the one line on what went wrong (if anything), and the verdict line. */
+export function verdictText(r: BenchResults, dir: string): string {
+  return `\n${summarize(r, dir)}\n\n${r.cause ? `${r.verdict === 'invalid' ? 'Invalid' : 'Unknown'}: ${r.cause}\n` : ''}${VERDICT_LINES[r.verdict]}\n`;
+}
+
+export async function runBenchCli(args: string[], io: CliIo = stdio): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs(args);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`raftchart test: ${e.message}\n`);
-      return 2;
+      io.err.write(`raftchart test: ${e.message}\n`);
+      return EXIT.usage;
     }
     throw e;
   }
   if (parsed.help) {
-    process.stdout.write(HELP);
+    io.out.write(HELP);
     return 0;
   }
   const base = parsed.options;
   for (let i = 0; i < base.testCount; i++) {
     const opts = { ...base, seed: i === 0 ? base.seed : (base.seed + i * 7919) | 0 };
-    if (base.testCount > 1) process.stderr.write(`raftchart: test ${i + 1} of ${base.testCount}\n`);
+    if (base.testCount > 1) io.err.write(`raftchart: test ${i + 1} of ${base.testCount}\n`);
     let out;
     try {
       out = await runTest(opts);
     } catch (e) {
-      process.stderr.write(`raftchart test: the run failed: ${(e as Error).message}\n`);
-      return 2;
+      io.err.write(`raftchart test: the bench itself failed: ${(e as Error).stack ?? (e as Error).message}\n`);
+      return EXIT.crash;
     }
-    process.stdout.write(`\n${summarize(out.results, out.dir)}\n\n${VERDICT_LINES[out.results.verdict]}\n`);
-    if (out.results.verdict === 'invalid') return 1;
-    if (out.results.verdict === 'unknown') return 2;
+    io.out.write(verdictText(out.results, out.dir));
+    if (out.results.verdict !== 'valid') return EXIT[out.results.verdict];
   }
-  return 0;
+  return EXIT.valid;
 }

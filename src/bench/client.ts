@@ -50,20 +50,3 @@ export class RpcClient {
     });
   }
 }
-
-/** Maelstrom's error codes that mean "this definitely did not happen". */
-export const DEFINITE_ERROR_CODES: ReadonlySet<number> = new Set([1, 10, 11, 12, 14, 20, 21, 22, 30]);
-
-export const ERROR_NAMES: Record<number, string> = {
-  0: 'timeout',
-  1: 'node-not-found',
-  10: 'not-supported',
-  11: 'temporarily-unavailable',
-  12: 'malformed-request',
-  13: 'crash',
-  14: 'abort',
-  20: 'key-does-not-exist',
-  21: 'key-already-exists',
-  22: 'precondition-failed',
-  30: 'txn-conflict',
-};

@@ -88,3 +88,126 @@ export function grudgeToJson(g: Grudge): Record<string, string[]> {
   for (const [k, v] of [...g.entries()].sort((a, b) => byNodeId(a[0], b[0]))) out[k] = [...v].sort(byNodeId);
   return out;
 }
+
+// --- kill and pause targets, and the whole schedule -------------------------
+
+/** The faults `--nemesis` takes. */
+export type NemesisFault = 'partition' | 'kill' | 'pause';
+export const NEMESIS_FAULTS: readonly NemesisFault[] = ['partition', 'kill', 'pause'];
+
+/**
+ * Which nodes a kill or pause acts on, as jepsen.nemesis.combined/db-nodes
+ * draws them: a random non-empty subset, one node, fewer than a third, a
+ * minority (the largest count below a majority), a majority, or all. Jepsen
+ * also has `primaries`, which needs to know the leader; the bench runs any
+ * binary and cannot tell, so it leaves that one out.
+ */
+export type NodeSpec = 'subset' | 'one' | 'minority-third' | 'minority' | 'majority' | 'all';
+export const NODE_SPECS: readonly NodeSpec[] = ['subset', 'one', 'minority-third', 'minority', 'majority', 'all'];
+
+/** Smallest count strictly above half. */
+export function majority(n: number): number {
+  return Math.floor(n / 2) + 1;
+}
+
+export function targetNodes(spec: NodeSpec, nodes: readonly string[], rng: Rng): string[] {
+  const n = nodes.length;
+  let out: string[];
+  switch (spec) {
+    case 'subset': {
+      // Uniform over the non-empty subsets.
+      let picked: string[] = [];
+      while (picked.length === 0) picked = nodes.filter(() => rng.next() < 0.5);
+      out = picked;
+      break;
+    }
+    case 'one':
+      out = [rng.pick(nodes)];
+      break;
+    case 'minority-third':
+      out = rng.shuffle(nodes).slice(0, minorityThird(n));
+      break;
+    case 'minority':
+      out = rng.shuffle(nodes).slice(0, majority(n) - 1);
+      break;
+    case 'majority':
+      out = rng.shuffle(nodes).slice(0, majority(n));
+      break;
+    case 'all':
+      out = nodes.slice();
+      break;
+  }
+  return out.sort(byNodeId);
+}
+
+/** One nemesis operation, with Jepsen's names for them. */
+export type NemesisF = 'start-partition' | 'stop-partition' | 'kill' | 'start' | 'pause' | 'resume';
+
+export interface PlannedNemesisOp {
+  /** Seconds after the client phase begins; drawn from the seed alone. */
+  at: number;
+  f: NemesisF;
+  /** Partition kind, or the node spec of a kill or pause. */
+  spec?: string;
+  /** The nodes a kill or pause targets (start and resume act on every node down or paused). */
+  nodes?: string[];
+  /** For start-partition: who drops whose messages, and the grouping in words. */
+  grudge?: Record<string, string[]>;
+  description?: string;
+}
+
+/**
+ * The whole nemesis schedule of a run, from its seed alone (so two binaries
+ * tested with the same seed meet the same faults at the same times), as
+ * Jepsen's combined nemesis composes it: one stream of partitions
+ * (start-partition, stop-partition, ...) and one stream of process faults
+ * in which each step picks kill-start or pause-resume at random and takes that
+ * flip-flop's next operation; each stream waits a uniform random delay in
+ * [0, 2 x interval) before each of its operations (gen/stagger). Operations
+ * due after the time limit are not planned.
+ */
+export function planNemesis(
+  rng: Rng,
+  opts: { faults: readonly NemesisFault[]; nodes: readonly string[]; interval: number; timeLimit: number },
+): PlannedNemesisOp[] {
+  const out: PlannedNemesisOp[] = [];
+  const partitionRng = rng.fork(0);
+  const dbRng = rng.fork(1);
+  if (opts.faults.includes('partition')) {
+    let t = 0;
+    let active = false;
+    for (;;) {
+      t += partitionRng.next() * 2 * opts.interval;
+      if (t >= opts.timeLimit) break;
+      if (!active) {
+        const kind = partitionRng.pick(PARTITION_KINDS);
+        const p = makePartition(kind, opts.nodes, partitionRng);
+        out.push({ at: t, f: 'start-partition', spec: kind, grudge: grudgeToJson(p.grudge), description: p.description });
+      } else {
+        out.push({ at: t, f: 'stop-partition' });
+      }
+      active = !active;
+    }
+  }
+  const modes: ('kill' | 'pause')[] = [];
+  if (opts.faults.includes('pause')) modes.push('pause');
+  if (opts.faults.includes('kill')) modes.push('kill');
+  if (modes.length > 0) {
+    const faulting = { kill: false, pause: false };
+    let t = 0;
+    for (;;) {
+      t += dbRng.next() * 2 * opts.interval;
+      if (t >= opts.timeLimit) break;
+      const mode = dbRng.pick(modes);
+      if (!faulting[mode]) {
+        const spec = dbRng.pick(NODE_SPECS);
+        out.push({ at: t, f: mode, spec, nodes: targetNodes(spec, opts.nodes, dbRng) });
+      } else {
+        out.push({ at: t, f: mode === 'kill' ? 'start' : 'resume' });
+      }
+      faulting[mode] = !faulting[mode];
+    }
+  }
+  // Stable: at equal times, partitions first.
+  return out.map((op, i) => ({ op, i })).sort((a, b) => a.op.at - b.op.at || a.i - b.i).map((x) => x.op);
+}

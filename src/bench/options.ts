@@ -4,6 +4,7 @@
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { NEMESIS_FAULTS, type NemesisFault } from './nemesis.js';
 import type { BenchOptions, LatencyDist, WorkloadName } from './types.js';
 import { parseTxnListAppendFlags } from './workloads/txn-list-append.js';
 
@@ -13,9 +14,9 @@ export const HELP = `usage: raftchart test [options] [-- extra args for the node
 
 Runs a Maelstrom-compatible test: starts --node-count copies of --bin, each
 speaking Maelstrom's JSON-lines protocol on stdin/stdout, routes their
-messages through a simulated network, drives client operations and network
-partitions, then checks the history. Exit status: 0 valid, 1 invalid,
-2 unknown (or a usage error).
+messages through a simulated network, drives client operations and faults,
+then checks the history. Exit status (as Jepsen's): 0 valid, 1 invalid,
+2 unknown, 254 bad arguments, 255 the bench itself failed.
 
 Maelstrom's flags (same meaning and defaults):
   -w, --workload NAME         workload to run: lin-kv or txn-list-append
@@ -29,8 +30,9 @@ Maelstrom's flags (same meaning and defaults):
                               works in groups of 2 x node-count threads per key
       --rate RATE             approximate requests per second over all
                               clients; 0 means no client load (default 5)
-      --nemesis FAULTS        comma-separated faults; only "partition"
-                              (default: none)
+      --nemesis FAULTS        comma-separated faults: partition (Maelstrom's),
+                              kill and pause (beyond Maelstrom), e.g.
+                              partition,kill (default: none)
       --nemesis-interval SECS mean seconds between nemesis operations
                               (default 10)
       --latency MILLIS        mean one-way latency between servers, ms;
@@ -51,13 +53,19 @@ txn-list-append (Maelstrom's flags and defaults):
       --consistency-models M  strict-serializable (default) or serializable
 
 Bench options:
+      --no-data-dir           start nodes without RAFT_DATA_DIR: a memory-only
+                              run, labelled so (by default every node gets
+                              RAFT_DATA_DIR=<run dir>/data/<node id>, the same
+                              after a restart)
       --store DIR             where runs are stored (default ./store)
       --seed NUMBER           seed for the bench's random choices (default:
                               random; printed and saved in results.json)
       --recovery-time SECS    after healing partitions, wait this long before
                               checking (default 3 with a nemesis, else 0)
-      --per-key-limit NUM     lin-kv ops per key before a group moves to a
-                              fresh key, randomised 0.9-1.0 (default 128)
+      --per-key-limit NUM     lin-kv: also retire a key after about NUM ops
+                              (Jepsen's option, randomised 0.9-1.0). Maelstrom
+                              sets none: a key is retired only after 20
+                              processes used it (default: none)
       --checker-time-limit S  give up checking after this long; the verdict is
                               then unknown (default 120)
   -h, --help                  show this help
@@ -90,6 +98,7 @@ const FLAGS: Record<string, Spec> = {
   '--recovery-time': { takesValue: true, key: 'recovery-time' },
   '--per-key-limit': { takesValue: true, key: 'per-key-limit' },
   '--checker-time-limit': { takesValue: true, key: 'checker-time-limit' },
+  '--no-data-dir': { takesValue: false, key: 'no-data-dir' },
   '--key-count': { takesValue: true, key: 'key-count' },
   '--max-txn-length': { takesValue: true, key: 'max-txn-length' },
   '--max-writes-per-key': { takesValue: true, key: 'max-writes-per-key' },
@@ -195,11 +204,13 @@ export function parseArgs(argv: readonly string[], env: { cwd?: string } = {}): 
   if (concurrency < 1 || concurrency > 10_000) throw new UsageError(`--concurrency must come to between 1 and 10000 threads (got ${concurrency})`);
   const rate = num('--rate', get('rate') ?? '5', (n) => n >= 0 && n <= 1e6, 'a non-negative number');
   const nemesisRaw = get('nemesis');
-  const nemesis: 'partition'[] = [];
+  const nemesis: NemesisFault[] = [];
   if (nemesisRaw !== undefined) {
     for (const f of nemesisRaw.split(/\s*,\s*/).filter((s) => s.length > 0)) {
-      if (f !== 'partition') throw new UsageError(`--nemesis must be a comma-separated list of: partition (got ${JSON.stringify(f)})`);
-      if (!nemesis.includes('partition')) nemesis.push('partition');
+      if (!(NEMESIS_FAULTS as readonly string[]).includes(f)) {
+        throw new UsageError(`--nemesis must be a comma-separated list of: ${NEMESIS_FAULTS.join(', ')} (got ${JSON.stringify(f)})`);
+      }
+      if (!nemesis.includes(f as NemesisFault)) nemesis.push(f as NemesisFault);
     }
   }
   const nemesisInterval = num('--nemesis-interval', get('nemesis-interval') ?? '10', (n) => n > 0, 'a positive number of seconds');
@@ -216,7 +227,8 @@ export function parseArgs(argv: readonly string[], env: { cwd?: string } = {}): 
   }
   const recoveryTime = num('--recovery-time', get('recovery-time') ?? (nemesis.length > 0 ? '3' : '0'), (n) => n >= 0 && n <= 3600, 'a non-negative number of seconds');
   const seed = get('seed') !== undefined ? num('--seed', get('seed')!, (n) => isInt(n), 'an integer') : Math.floor(Math.random() * 2 ** 31);
-  const perKeyLimit = num('--per-key-limit', get('per-key-limit') ?? '128', (n) => isInt(n) && n > 0, 'a positive integer');
+  const pkl = get('per-key-limit');
+  const perKeyLimit = pkl === undefined ? null : num('--per-key-limit', pkl, (n) => isInt(n) && n > 0, 'a positive integer');
   const checkerTimeLimit = num('--checker-time-limit', get('checker-time-limit') ?? '120', (n) => n > 0, 'a positive number of seconds');
   return {
     help: false,
@@ -240,6 +252,7 @@ export function parseArgs(argv: readonly string[], env: { cwd?: string } = {}): 
       store: resolve(cwd, get('store') ?? 'store'),
       seed,
       perKeyLimit,
+      dataDir: raw.get('no-data-dir') !== true,
       checkerTimeLimit,
       ...(workload === 'txn-list-append' ? { txnListAppend } : {}),
     },

@@ -1,12 +1,15 @@
 // Benchmarks of the bench itself: how many messages per second the network
-// routes between real node processes, and how long the checker takes on a
-// large lin-kv history. Run with `npm run bench:network`.
+// routes between real node processes, how long the checker takes on large
+// lin-kv histories, and synthetic histories for them and for the tests. Run
+// with `npm run bench:network` and `npm run bench:scale`.
 
 import { checkLinearizable } from './checker/linearizable.js';
 import { RpcClient } from './client.js';
 import { Network } from './net.js';
 import { Rng } from '../core/random.js';
 import type { HistoryEvent, LatencyDist } from './types.js';
+import { MinHeap } from '../core/heap.js';
+import { LinKvGenerator } from './workloads/lin-kv-generator.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -68,10 +71,13 @@ export async function measureRouting(opts: {
 }
 
 /**
- * A synthetic lin-kv history shaped like a real run: `threads` clients in
- * groups of 2 x nodes per key, ~128 ops per key, ops taking effect at a
- * random moment inside their interval on a true register, some timing out
- * (info; those take effect or not), reads that time out fail.
+ * A synthetic lin-kv history shaped like a bench run: `threads` clients
+ * driven by the bench's own generator (groups of 2 x nodes per key, keys
+ * retired after 20 processes as in Maelstrom, or after about `perKeyLimit`
+ * operations if given), operations taking effect at a random moment inside
+ * their interval on a true register, some timing out (info: those take
+ * effect or not, possibly after they timed out); reads never time out here.
+ * Valid by construction. Iterative, so it scales to millions of operations.
  */
 export function syntheticHistory(opts: {
   seconds: number;
@@ -80,11 +86,10 @@ export function syntheticHistory(opts: {
   nodes: number;
   infoFraction: number;
   seed: number;
+  perKeyLimit?: number | null;
 }): HistoryEvent[] {
   const rng = new Rng(opts.seed);
-  const groupSize = 2 * opts.nodes;
-  const groups = Math.max(1, Math.floor(opts.threads / groupSize));
-  type Pending = { t: number; thread: number; kind: 'apply' | 'complete'; op: number };
+  const gen = new LinKvGenerator(rng.fork(1), { nodeCount: opts.nodes, concurrency: opts.threads, perKeyLimit: opts.perKeyLimit ?? null });
   interface Op {
     thread: number;
     process: number;
@@ -97,53 +102,57 @@ export function syntheticHistory(opts: {
     inv: number;
   }
   const ops: Op[] = [];
-  const events: Pending[] = [];
+  // Timeline entries as parallel arrays: time, kind (0 invoke, 1 apply, 2 complete), op index.
+  const tT: number[] = [];
+  const tK: number[] = [];
+  const tO: number[] = [];
   const regs = new Map<number, number | null>();
-  const groupKey = Array.from({ length: groups }, (_, g) => g);
-  const groupCount = new Array<number>(groups).fill(0);
-  let nextKey = groups;
-  const busyUntil = new Array<number>(groups * groupSize).fill(0);
-  const process = Array.from({ length: groups * groupSize }, (_, i) => i);
+  const free: number[] = Array.from({ length: opts.threads }, (_, i) => i);
+  const pendingDone = new MinHeap<{ t: number; thread: number; info: boolean }>((x, y) => x.t < y.t);
   const total = Math.floor(opts.seconds * opts.rate);
   let t = 0;
   for (let i = 0; i < total; i++) {
     t += rng.next() * (2 / opts.rate);
-    const free = busyUntil.map((b, th) => (b <= t ? th : -1)).filter((th) => th >= 0);
-    if (free.length === 0) continue;
-    const th = rng.pick(free);
-    const g = Math.floor(th / groupSize);
-    if (groupCount[g] >= 115 + rng.int(13)) {
-      groupKey[g] = nextKey++;
-      groupCount[g] = 0;
+    for (let d = pendingDone.peek(); d !== undefined && d.t <= t; d = pendingDone.peek()) {
+      pendingDone.pop();
+      gen.complete(d.thread, d.info ? 'info' : 'ok');
+      free.push(d.thread);
     }
-    groupCount[g]++;
-    const reader = th % groupSize < opts.nodes;
-    const r = rng.int(3);
-    const f = reader ? 'read' : r === 0 ? 'write' : 'cas';
-    const value = f === 'read' ? null : f === 'write' ? rng.int(5) : [rng.int(5), rng.int(5)];
-    const info = f !== 'read' && rng.next() < opts.infoFraction;
+    if (free.length === 0) continue;
+    const k = rng.int(free.length);
+    const th = free[k]!;
+    free[k] = free[free.length - 1]!;
+    free.pop();
+    const process = gen.process(th);
+    const g = gen.next(th);
+    const info = g.f !== 'read' && rng.next() < opts.infoFraction;
     const lat = info ? 1 : 0.001 + rng.exponential(0.01);
-    const op: Op = { thread: th, process: process[th], f, key: groupKey[g], value, result: null, failed: false, info, inv: t };
-    ops.push(op);
+    ops.push({ thread: th, process, f: g.f, key: g.key, value: g.value, result: null, failed: false, info, inv: t });
     const idx = ops.length - 1;
+    tT.push(t);
+    tK.push(0);
+    tO.push(idx);
     // an info op that "never happened" is simply not applied
-    if (!(info && rng.next() < 0.5)) events.push({ t: t + rng.next() * lat * (info ? 3 : 1), thread: th, kind: 'apply', op: idx });
-    events.push({ t: t + lat, thread: th, kind: 'complete', op: idx });
-    busyUntil[th] = t + lat;
-    if (info) process[th] += groups * groupSize;
+    if (!(info && rng.next() < 0.5)) {
+      tT.push(t + rng.next() * lat * (info ? 3 : 1));
+      tK.push(1);
+      tO.push(idx);
+    }
+    tT.push(t + lat);
+    tK.push(2);
+    tO.push(idx);
+    pendingDone.push({ t: t + lat, thread: th, info });
   }
-  // Interleave: invocations, applications and completions in time order.
-  const timeline: { t: number; kind: 'invoke' | 'apply' | 'complete'; op: number }[] = ops.map((o, i) => ({ t: o.inv, kind: 'invoke' as const, op: i }));
-  for (const e of events) timeline.push({ t: e.t, kind: e.kind, op: e.op });
-  const order = { invoke: 0, apply: 1, complete: 2 };
-  timeline.sort((a, b) => a.t - b.t || order[a.kind] - order[b.kind]);
+  // Interleave invocations, applications and completions in time order.
+  const order = Int32Array.from(tT.keys()).sort((x, y) => tT[x]! - tT[y]! || tK[x]! - tK[y]!);
   const hist: HistoryEvent[] = [];
   const push = (o: Op, type: HistoryEvent['type'], value: unknown, time: number) =>
     hist.push({ index: hist.length, type, process: o.process, client: `c${o.thread}`, node: `n${o.thread % opts.nodes}`, f: o.f, key: o.key, value, time: Math.round(time * 1e9) });
-  for (const e of timeline) {
-    const o = ops[e.op];
-    if (e.kind === 'invoke') push(o, 'invoke', o.value, e.t);
-    else if (e.kind === 'apply') {
+  for (const e of order) {
+    const o = ops[tO[e]!]!;
+    const kind = tK[e]!;
+    if (kind === 0) push(o, 'invoke', o.value, tT[e]!);
+    else if (kind === 1) {
       const cur = regs.has(o.key) ? regs.get(o.key)! : null;
       if (o.f === 'read') o.result = cur;
       else if (o.f === 'write') regs.set(o.key, o.value as number);
@@ -153,15 +162,32 @@ export function syntheticHistory(opts: {
         else o.failed = true;
       }
     } else {
-      if (o.info) push(o, 'info', o.value, e.t);
-      else if (o.failed) push(o, 'fail', o.value, e.t);
-      else push(o, 'ok', o.f === 'read' ? o.result : o.value, e.t);
+      if (o.info) push(o, 'info', o.value, tT[e]!);
+      else if (o.failed) push(o, 'fail', o.value, tT[e]!);
+      else push(o, 'ok', o.f === 'read' ? o.result : o.value, tT[e]!);
     }
   }
   return hist;
 }
 
-export function measureChecker(history: HistoryEvent[]): { ops: number; keys: number; seconds: number; valid: boolean | 'unknown' } {
+export function measureChecker(history: HistoryEvent[]): {
+  ops: number;
+  keys: number;
+  longestKey: number;
+  seconds: number;
+  valid: boolean | 'unknown';
+  failures: number;
+  coreSize: number;
+} {
   const r = checkLinearizable(history, { timeLimit: 300 });
-  return { ops: history.filter((e) => e.type === 'invoke').length, keys: r.keyCount, seconds: r.seconds, valid: r.valid };
+  const perKey = new Map<number, number>();
+  let ops = 0;
+  for (const e of history) {
+    if (e.type !== 'invoke') continue;
+    ops++;
+    perKey.set(e.key, (perKey.get(e.key) ?? 0) + 1);
+  }
+  let longestKey = 0;
+  for (const c of perKey.values()) if (c > longestKey) longestKey = c;
+  return { ops, keys: r.keyCount, longestKey, seconds: r.seconds, valid: r.valid, failures: r.failures.length, coreSize: r.failures[0]?.ops.length ?? 0 };
 }

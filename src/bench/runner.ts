@@ -1,16 +1,26 @@
 // Runs one test: spawn nodes, init them, drive clients and the nemesis for
-// the time limit, heal, wait for recovery, check, and write the store.
+// the time limit, heal every fault, wait for recovery, check, and write the
+// store.
+//
+// Randomness: one seed, split into independent streams (the workload's
+// choices, the times operations are due, which free thread takes one, the
+// nemesis schedule, network latencies). The nemesis schedule is planned in
+// full before the run and the workload's choices never read another stream,
+// so both depend on the seed alone, whatever the node under test does.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RpcClient } from './client.js';
+import { Cluster } from './cluster.js';
 import { Network } from './net.js';
-import { grudgeToJson, makePartition, PARTITION_KINDS } from './nemesis.js';
+import { planNemesis, type PlannedNemesisOp } from './nemesis.js';
 import { Rng } from '../core/random.js';
 import { computeStats, netStats } from './stats.js';
 import { writeStore } from './store.js';
-import type { BenchOptions, BenchResults, HistoryEvent, NodeProblem, PartitionPeriod } from './types.js';
-import { createWorkload, type Workload } from './workloads/workload.js';
+import type { BenchOptions, BenchResults, CheckerResult, FaultPeriod, HistoryEvent, NemesisOp, NodeProblem, PartitionPeriod } from './types.js';
+import { decideVerdict } from './verdict.js';
+import { createWorkload } from './workloads/index.js';
+import type { Workload } from './workloads/workload.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -22,6 +32,12 @@ export interface RunOutput {
 function timestampDir(d: Date): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}T${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}Z`;
+}
+
+/** The random streams of a run, all from its seed. */
+export function runStreams(seed: number): { workload: Rng; stagger: Rng; pick: Rng; nemesis: Rng; network: Rng } {
+  const base = new Rng(seed);
+  return { workload: base.fork(1), stagger: base.fork(2), pick: base.fork(3), nemesis: base.fork(4), network: base.fork(5) };
 }
 
 /** Progress on stderr: redrawn in place on a TTY, otherwise a line every few seconds. */
@@ -52,309 +68,340 @@ class Progress {
   }
 }
 
-export async function runTest(opts: BenchOptions, quiet = false): Promise<RunOutput> {
-  const started = new Date();
-  /** Wall-clock time of history time 0 (the start of the client phase), for aligning node logs. */
-  let historyStartedAt: string | undefined;
+function makeRunDir(opts: BenchOptions, started: Date): string {
   let dir = join(opts.store, opts.workload, timestampDir(started));
   for (let i = 1; ; i++) {
     try {
       mkdirSync(dir, { recursive: false });
-      break;
+      return dir;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         mkdirSync(dir, { recursive: true });
-        break;
+        return dir;
       }
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || i > 100) throw e;
       dir = join(opts.store, opts.workload, `${timestampDir(started)}-${i}`);
     }
   }
+}
+
+export async function runTest(opts: BenchOptions, quiet = false): Promise<RunOutput> {
+  const started = new Date();
+  /** Wall-clock time of history time 0 (the start of the client phase), for aligning node logs. */
+  let historyStartedAt: string | undefined;
+  const dir = makeRunDir(opts, started);
   mkdirSync(join(dir, 'node-logs'), { recursive: true });
 
   const progress = new Progress(quiet);
-  const rng = new Rng(opts.seed);
+  const streams = runStreams(opts.seed);
   const nodes = Array.from({ length: opts.nodeCount }, (_, i) => `n${i}`);
   const net = new Network({
     latency: opts.latency,
     latencyDist: opts.latencyDist,
-    rng: new Rng(opts.seed ^ 0x5bd1e995),
-    onProblem: (p: NodeProblem) => progress.line(`raftchart: node ${p.node}: ${p.kind}: ${p.detail}`),
+    rng: streams.network,
+    onProblem: (p: NodeProblem) => {
+      progress.line(`raftchart: node ${p.node}: ${p.kind}: ${p.detail}`);
+      if (p.stderrTail && p.stderrTail.length > 0) {
+        progress.line(`raftchart: the last ${p.stderrTail.length} line(s) ${p.node} wrote to stderr (all of it: node-logs/${p.node}.log):`);
+        for (const l of p.stderrTail) progress.line(`  ${p.node} | ${l}`);
+      }
+    },
+  });
+  let nextClient = 0;
+  const cluster = new Cluster(net, {
+    bin: opts.bin,
+    args: opts.args,
+    runDir: dir,
+    dataDirs: opts.dataDir,
+    logStderr: opts.logStderr,
+    nodes,
+    newClientId: () => `c${nextClient++}`,
   });
   const history: HistoryEvent[] = [];
   const partitions: PartitionPeriod[] = [];
-  const reasons: string[] = [];
+  const faults: FaultPeriod[] = [];
+  const nemesisOps: NemesisOp[] = [];
   let clientPhaseEnd = 0;
-  let nextClient = 0;
+  if (!opts.dataDir) {
+    progress.line('raftchart: memory-only run (--no-data-dir): nodes get no RAFT_DATA_DIR, so a killed node restarts with nothing');
+  }
 
   try {
-    for (const id of nodes) {
-      net.spawnNode(id, {
-        bin: opts.bin,
-        args: opts.args,
-        logPath: join(dir, 'node-logs', `${id}.log`),
-        logStderr: opts.logStderr,
-      });
-    }
-
+    for (const id of nodes) cluster.start(id);
     // init: one fresh client per node, as Maelstrom does.
-    const inits = await Promise.all(
-      nodes.map(async (id) => {
-        const c = new RpcClient(`c${nextClient++}`, net);
-        const res = await Promise.race([
-          c.call(id, { type: 'init', node_id: id, node_ids: nodes }, 10_000),
-          net.nodes.get(id)!.ended.then(() => ({ kind: 'ended' as const })),
-        ]);
-        if (res.kind === 'ended') {
-          c.cancel();
-          return false;
-        }
-        if (res.kind === 'timeout') {
-          net.problem(id, 'init-timeout', 'no init_ok within 10 s');
-          return false;
-        }
-        if (res.body.type !== 'init_ok') {
-          net.problem(id, 'bad-message', `expected init_ok, got ${JSON.stringify(res.body).slice(0, 200)}`);
-          return false;
-        }
-        return true;
-      }),
-    );
-    const initOk = inits.every(Boolean);
-
-    if (initOk) {
-      const workload: Workload = createWorkload(opts, {
-        nodeCount: opts.nodeCount,
-        concurrency: opts.concurrency,
-        rng: new Rng(opts.seed ^ 0x27d4eb2f),
-        perKeyLimit: opts.perKeyLimit,
-      });
-      for (const n of workload.notes) progress.line(`raftchart: note: ${n}`);
-      const timeoutMs = Math.max(10 * opts.latency, 1000);
-      const clients: RpcClient[] = [];
-      const processOf: number[] = [];
-      const busy: boolean[] = [];
-      for (let t = 0; t < opts.concurrency; t++) {
-        clients.push(new RpcClient(`c${nextClient++}`, net));
-        processOf.push(t);
-        busy.push(false);
-      }
-      const tStart = net.now();
-      historyStartedAt = new Date().toISOString();
-      const tEnd = tStart + opts.timeLimit * 1000;
-      let stopping = false;
-      let ops = 0;
-      let currentPartition: string | null = null;
-      const inflight = new Set<Promise<void>>();
-      const ns = (ms: number) => Math.round(ms * 1e6);
-
-      const runOp = async (t: number): Promise<void> => {
-        busy[t] = true;
-        const op = workload.nextOp(t);
-        const node = nodes[t % nodes.length];
-        const client = clients[t];
-        const process = processOf[t];
-        history.push({
-          index: history.length,
-          type: 'invoke',
-          process,
-          client: client.id,
-          node,
-          f: op.f,
-          key: op.key,
-          value: op.value,
-          time: ns(net.now() - tStart),
-        });
-        ops++;
-        const done = await workload.invoke(client, node, op, timeoutMs);
-        if (done.malformed && done.error && done.error !== 'net-timeout') {
-          net.problem(node, 'bad-message', `reply to ${client.id}: ${done.error[1]}`);
-        }
-        const ev: HistoryEvent = {
-          index: history.length,
-          type: done.type,
-          process,
-          client: client.id,
-          node,
-          f: op.f,
-          key: op.key,
-          value: done.value,
-          time: ns(net.now() - tStart),
-        };
-        if (done.error !== undefined) ev.error = done.error;
-        history.push(ev);
-        if (done.type === 'info') processOf[t] += opts.concurrency; // the process crashed; a new one takes over
-        busy[t] = false;
-      };
-
-      // Client load: op times staggered uniformly in [0, 2/rate); an op due
-      // while every thread is busy waits for the next free thread.
-      let owed = 0;
-      let nextAt = tStart;
-      const wake: Array<() => void> = [];
-      const kick = () => {
-        while (wake.length) wake.pop()!();
-      };
-      const startOp = (t: number) => {
-        const p = runOp(t).finally(() => {
-          inflight.delete(p);
-          kick();
-        });
-        inflight.add(p);
-      };
-      const generator = async (): Promise<void> => {
-        if (opts.rate <= 0) return;
-        while (!stopping) {
-          const now = net.now();
-          if (now >= nextAt) {
-            owed++;
-            nextAt += rng.next() * (2000 / opts.rate);
-            continue;
-          }
-          while (owed > 0) {
-            const free: number[] = [];
-            for (let t = 0; t < busy.length; t++) if (!busy[t]) free.push(t);
-            if (free.length === 0) break;
-            owed--;
-            startOp(rng.pick(free));
-          }
-          if (owed > opts.concurrency) owed = opts.concurrency; // don't let a long stall turn into a flood
-          const wait = Math.max(0, Math.min(nextAt - net.now(), tEnd - net.now()));
-          await new Promise<void>((r) => {
-            const timer = setTimeout(r, wait);
-            wake.push(() => {
-              clearTimeout(timer);
-              r();
-            });
-          });
-        }
-      };
-
-      const nemesis = async (): Promise<void> => {
-        if (!opts.nemesis.includes('partition')) return;
-        let active: PartitionPeriod | null = null;
-        for (;;) {
-          const delay = rng.next() * 2 * opts.nemesisInterval * 1000;
-          const until = Math.min(net.now() + delay, tEnd);
-          while (!stopping && net.now() < until) await sleep(Math.min(200, until - net.now()));
-          if (stopping || net.now() >= tEnd) break;
-          if (active === null) {
-            const kind = rng.pick(PARTITION_KINDS);
-            const p = makePartition(kind, nodes, rng);
-            net.setGrudge(p.grudge);
-            active = {
-              start: (net.now() - tStart) / 1000,
-              stop: null,
-              kind,
-              grudge: grudgeToJson(p.grudge),
-              description: p.description,
-            };
-            partitions.push(active);
-            currentPartition = `${kind}: ${p.description}`;
-          } else {
-            net.heal();
-            active.stop = (net.now() - tStart) / 1000;
-            active = null;
-            currentPartition = null;
-          }
-        }
-        if (active !== null) {
-          net.heal();
-          active.stop = (net.now() - tStart) / 1000;
-          currentPartition = null;
-        }
-      };
-
-      const ticker = setInterval(() => {
-        const el = (net.now() - tStart) / 1000;
-        progress.update(
-          `[${Math.min(el, opts.timeLimit).toFixed(0)}/${opts.timeLimit}s] ${ops} ops, ${net.counters.serverSend + net.counters.clientSend} msgs, partition: ${currentPartition ?? 'none'}`,
-          net.now(),
-        );
-      }, 250);
-
-      const gen = generator();
-      const nem = nemesis();
-      while (net.now() < tEnd) await sleep(Math.min(100, tEnd - net.now()));
-      stopping = true;
-      kick();
-      await gen;
-      await nem;
-      clientPhaseEnd = (net.now() - tStart) / 1000;
-      // Let in-flight requests finish (each is bounded by the client timeout).
-      await Promise.all([...inflight]);
-      clearInterval(ticker);
-      progress.end();
-      net.heal();
-      if (opts.nemesis.length > 0 && opts.recoveryTime > 0) {
-        progress.line(`raftchart: healed the network; waiting ${opts.recoveryTime}s for recovery`);
-        await sleep(opts.recoveryTime * 1000);
-      }
-      progress.line(`raftchart: checking ${history.length / 2 | 0} operations...`);
-      const checker = workload.check(history, opts.checkerTimeLimit);
-      const stats = computeStats(history, clientPhaseEnd);
+    const initOk = (await Promise.all(nodes.map((id) => cluster.init(id)))).every(Boolean);
+    if (!initOk) {
       await net.close();
-      return finish(checker, stats, workload.notes);
-    } else {
-      reasons.push('nodes did not initialise; no operations were run');
-      await net.close();
-      return finish(null, computeStats(history, 0), []);
+      return await finish(null, computeStats(history, 0), []);
     }
+
+    const workload: Workload = createWorkload(opts, {
+      nodeCount: opts.nodeCount,
+      concurrency: opts.concurrency,
+      rng: streams.workload,
+      perKeyLimit: opts.perKeyLimit,
+    });
+    for (const n of workload.notes) progress.line(`raftchart: note: ${n}`);
+    const timeoutMs = workload.timeoutMs(opts.latency);
+    const clients: RpcClient[] = [];
+    const busy: boolean[] = [];
+    for (let t = 0; t < opts.concurrency; t++) {
+      clients.push(new RpcClient(`c${nextClient++}`, net));
+      busy.push(false);
+    }
+    const plan: PlannedNemesisOp[] =
+      opts.nemesis.length > 0
+        ? planNemesis(streams.nemesis, { faults: opts.nemesis, nodes, interval: opts.nemesisInterval, timeLimit: opts.timeLimit })
+        : [];
+    const tStart = net.now();
+    historyStartedAt = new Date().toISOString();
+    const tEnd = tStart + opts.timeLimit * 1000;
+    const sinceStart = () => (net.now() - tStart) / 1000;
+    let stopping = false;
+    let ops = 0;
+    const inflight = new Set<Promise<void>>();
+    const ns = (ms: number) => Math.round(ms * 1e6);
+
+    const runOp = async (t: number): Promise<void> => {
+      busy[t] = true;
+      const op = workload.nextOp(t);
+      const node = nodes[t % nodes.length]!;
+      const client = clients[t]!;
+      const proc = workload.process(t);
+      history.push({ index: history.length, type: 'invoke', process: proc, client: client.id, node, f: op.f, key: op.key, value: op.value, time: ns(net.now() - tStart) });
+      ops++;
+      const done = await workload.invoke(client, node, op, timeoutMs);
+      if (done.malformed && done.error && done.error !== 'net-timeout') {
+        net.problem(node, 'bad-message', `reply to ${client.id}: ${done.error[1]}`);
+      }
+      const ev: HistoryEvent = { index: history.length, type: done.type, process: proc, client: client.id, node, f: op.f, key: op.key, value: done.value, time: ns(net.now() - tStart) };
+      if (done.error !== undefined) ev.error = done.error;
+      history.push(ev);
+      workload.complete(t, done.type);
+      busy[t] = false;
+    };
+
+    // Client load (Jepsen's gen/stagger): op times spaced uniformly in
+    // [0, 2/rate); an op due while every thread is busy waits for the next
+    // free thread, which is picked at random from the free ones.
+    let owed = 0;
+    let nextAt = tStart;
+    const wake: Array<() => void> = [];
+    const kick = () => {
+      while (wake.length) wake.pop()!();
+    };
+    const startOp = (t: number) => {
+      const p = runOp(t).finally(() => {
+        inflight.delete(p);
+        kick();
+      });
+      inflight.add(p);
+    };
+    const generator = async (): Promise<void> => {
+      if (opts.rate <= 0) return;
+      const free: number[] = [];
+      while (!stopping) {
+        const now = net.now();
+        if (now >= nextAt) {
+          owed++;
+          nextAt += streams.stagger.next() * (2000 / opts.rate);
+          continue;
+        }
+        while (owed > 0) {
+          free.length = 0;
+          for (let t = 0; t < busy.length; t++) if (!busy[t]) free.push(t);
+          if (free.length === 0) break;
+          owed--;
+          startOp(streams.pick.pick(free));
+        }
+        if (owed > opts.concurrency) owed = opts.concurrency; // don't let a long stall turn into a flood
+        const wait = Math.max(0, Math.min(nextAt - net.now(), tEnd - net.now()));
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, wait);
+          wake.push(() => {
+            clearTimeout(timer);
+            r();
+          });
+        });
+      }
+    };
+
+    // The nemesis: one operation at a time, each at its planned time (or as
+    // soon as the one before it is done).
+    let activePartition: PartitionPeriod | null = null;
+    const openFaults = new Map<string, FaultPeriod>(); // `${fault} ${node}`
+    const openFault = (fault: 'kill' | 'pause', node: string, spec: string | undefined) => {
+      const p: FaultPeriod = { fault, node, start: sinceStart(), stop: null, ...(spec ? { spec } : {}) };
+      faults.push(p);
+      openFaults.set(`${fault} ${node}`, p);
+    };
+    const closeFault = (fault: 'kill' | 'pause', node: string) => {
+      const p = openFaults.get(`${fault} ${node}`);
+      if (p) {
+        p.stop = sinceStart();
+        openFaults.delete(`${fault} ${node}`);
+      }
+    };
+    const apply = async (op: PlannedNemesisOp | { f: 'stop-partition' | 'resume' | 'start'; final: true }): Promise<void> => {
+      const rec: NemesisOp = 'final' in op ? { at: null, time: sinceStart(), f: op.f, final: true } : { ...op, time: sinceStart() };
+      switch (op.f) {
+        case 'start-partition': {
+          if (activePartition) break;
+          const grudge = new Map(Object.entries(op.grudge ?? {}).map(([k, v]) => [k, new Set(v)]));
+          net.setGrudge(grudge);
+          activePartition = { start: sinceStart(), stop: null, kind: op.spec ?? '?', grudge: op.grudge ?? {}, description: op.description ?? '' };
+          partitions.push(activePartition);
+          break;
+        }
+        case 'stop-partition':
+          net.heal();
+          if (activePartition) activePartition.stop = sinceStart();
+          activePartition = null;
+          break;
+        case 'kill': {
+          const hit: string[] = [];
+          for (const id of op.nodes ?? []) {
+            const wasPaused = cluster.state(id) === 'paused';
+            if (await cluster.kill(id)) {
+              hit.push(id);
+              if (wasPaused) closeFault('pause', id);
+              openFault('kill', id, op.spec);
+            }
+          }
+          rec.nodes = op.nodes ?? [];
+          if (hit.length !== rec.nodes.length) rec.description = `down already: ${rec.nodes.filter((n) => !hit.includes(n)).join(' ') || 'none'}`;
+          break;
+        }
+        case 'pause':
+          for (const id of op.nodes ?? []) if (cluster.pause(id)) openFault('pause', id, op.spec);
+          rec.nodes = op.nodes ?? [];
+          break;
+        case 'resume': {
+          const resumed = nodes.filter((id) => cluster.state(id) === 'paused');
+          for (const id of resumed) {
+            cluster.resume(id);
+            closeFault('pause', id);
+          }
+          rec.nodes = resumed;
+          break;
+        }
+        case 'start': {
+          const down = cluster.killedNodes();
+          rec.nodes = down;
+          await Promise.all(
+            down.map(async (id) => {
+              const ok = await cluster.restart(id, sinceStart());
+              closeFault('kill', id);
+              if (!ok) progress.line(`raftchart: ${id} did not come back after its restart`);
+            }),
+          );
+          break;
+        }
+      }
+      nemesisOps.push(rec);
+    };
+    let nemesisDone = Promise.resolve();
+    const nemesis = async (): Promise<void> => {
+      for (let i = 0; i < plan.length; i++) {
+        const op = plan[i]!;
+        const due = tStart + op.at * 1000;
+        while (!stopping && net.now() < due) await sleep(Math.min(100, due - net.now()));
+        if (stopping) {
+          for (const rest of plan.slice(i)) nemesisOps.push({ ...rest, time: null });
+          return;
+        }
+        await apply(op);
+      }
+    };
+
+    const ticker = setInterval(() => {
+      const el = sinceStart();
+      const down = nodes.filter((id) => cluster.state(id) === 'down');
+      const paused = nodes.filter((id) => cluster.state(id) === 'paused');
+      const p = activePartition as PartitionPeriod | null;
+      progress.update(
+        `[${Math.min(el, opts.timeLimit).toFixed(0)}/${opts.timeLimit}s] ${ops} ops, ${net.counters.serverSend + net.counters.clientSend} msgs` +
+          `${opts.nemesis.includes('partition') ? `, partition: ${p ? `${p.kind}: ${p.description}` : 'none'}` : ''}` +
+          `${down.length ? `, down: ${down.join(' ')}` : ''}${paused.length ? `, paused: ${paused.join(' ')}` : ''}`,
+        net.now(),
+      );
+    }, 250);
+
+    const gen = generator();
+    nemesisDone = nemesis();
+    while (net.now() < tEnd) await sleep(Math.min(100, tEnd - net.now()));
+    stopping = true;
+    kick();
+    await gen;
+    await nemesisDone;
+    clientPhaseEnd = sinceStart();
+    // Let in-flight requests finish (each is bounded by the client timeout).
+    await Promise.all([...inflight]);
+    clearInterval(ticker);
+    progress.end();
+    // Heal everything, as Jepsen's final nemesis generators do: the network,
+    // then paused nodes continue, then killed nodes restart.
+    if (opts.nemesis.length > 0) {
+      if (activePartition !== null || opts.nemesis.includes('partition')) await apply({ f: 'stop-partition', final: true });
+      if (opts.nemesis.includes('pause')) await apply({ f: 'resume', final: true });
+      if (opts.nemesis.includes('kill')) await apply({ f: 'start', final: true });
+    }
+    net.heal();
+    if (opts.nemesis.length > 0 && opts.recoveryTime > 0) {
+      progress.line(`raftchart: healed every fault; waiting ${opts.recoveryTime}s for recovery`);
+      await sleep(opts.recoveryTime * 1000);
+    }
+    progress.line(`raftchart: checking ${(history.length / 2) | 0} operations...`);
+    const checker = workload.check(history, opts.checkerTimeLimit);
+    const stats = computeStats(history, clientPhaseEnd);
+    await net.close();
+    return await finish(checker, stats, workload.notes);
   } catch (err) {
     await net.close().catch(() => {});
     throw err;
   }
 
-  async function finish(
-    checker: ReturnType<Workload['check']> | null,
-    stats: BenchResults['stats'],
-    notes: string[],
-  ): Promise<RunOutput> {
+  async function finish(checker: CheckerResult | null, stats: BenchResults['stats'], notes: string[]): Promise<RunOutput> {
     const lin = checker ?? { valid: 'unknown' as const, keyCount: 0, failures: [], unknownKeys: [], seconds: 0, steps: 0 };
-    const actual = stats.availability;
-    const expected = opts.availability;
-    const availValid =
-      expected === null ? true : actual === null ? false : expected === 'total' ? actual === 1 : actual >= expected;
-    let verdict: BenchResults['verdict'];
-    if (lin.valid === false) {
-      verdict = 'invalid';
-      const ks = lin.failures.map((f) => f.key);
-      if ('reasons' in lin && Array.isArray(lin.reasons)) reasons.push(...(lin.reasons as string[]));
-      else reasons.push(
-        `${ks.length} key(s) not linearizable: ${ks.slice(0, 20).join(', ')}${ks.length > 20 ? `, ... (${ks.length - 20} more)` : ''}`,
+    const v = decideVerdict({
+      checker,
+      availability: { expected: opts.availability, actual: stats.availability },
+      problems: net.problems,
+      notes,
+    });
+    const warnings: string[] = [];
+    for (const [sender, f] of net.forgedSrcBySender) {
+      warnings.push(
+        `${sender} sent ${f.count} message(s) under another id than its own (first: ${f.example}); accepted, as Maelstrom accepts any known node or client id as src, ` +
+          `but the receiver answers that id, not ${sender}, and a message with a client's src counts as client traffic`,
       );
-    } else if (!availValid) {
-      verdict = 'invalid';
-      reasons.push(`availability ${actual === null ? 'n/a' : actual.toFixed(4)} is below the required ${expected}`);
-    } else if (lin.valid === 'unknown' || checker === null) {
-      verdict = 'unknown';
-      if (lin.unknownKeys.length > 0) reasons.push(`checker gave up on key(s) ${lin.unknownKeys.join(', ')}`);
-    } else verdict = 'valid';
-    const serious = net.problems.filter((p) => p.kind !== 'unknown-dest');
-    if (serious.length > 0) {
-      reasons.push(`${serious.length} node problem(s): ${[...new Set(serious.map((p) => `${p.node} ${p.kind}`))].join(', ')}`);
-      if (verdict === 'valid') verdict = 'unknown';
     }
-    for (const n of notes) reasons.push(`note: ${n}`);
+    if (!opts.dataDir) warnings.push('memory-only run (--no-data-dir): nodes had no RAFT_DATA_DIR, so a node restarted after a kill had lost its state');
     const results: BenchResults = {
       schema: 1,
       workload: opts.workload,
-      verdict,
-      reasons,
+      verdict: v.verdict,
+      cause: v.cause,
+      reasons: v.reasons,
+      warnings,
+      memoryOnly: !opts.dataDir,
+      dataDir: opts.dataDir ? 'data/' : null,
       options: { ...opts },
       nodes,
       startedAt: started.toISOString(),
       ...(historyStartedAt ? { historyStartedAt } : {}),
       duration: clientPhaseEnd,
       stats,
-      availability: { expected, actual, valid: availValid },
+      availability: { expected: opts.availability, actual: stats.availability, valid: v.availabilityValid },
       net: netStats(net.counters, stats.count),
       linearizability: lin,
       partitions,
+      nemesis: nemesisOps,
+      faults,
       problems: net.problems,
       files: {},
     };
-    await writeStore(dir, opts.store, results, history, net);
+    await writeStore(dir, opts.store, results, history, net.journal, net.journalTruncated);
     return { results, dir };
   }
 }

@@ -4,8 +4,19 @@
 // `BenchResults` below; other tools (the HTML report) read it, so changes to
 // its shape must stay backward compatible (add fields, do not rename).
 
+import type { ConsistencyModel } from './checker/list-append.js';
+import type { NemesisF, NemesisFault } from './nemesis.js';
+
 export type LatencyDist = 'constant' | 'uniform' | 'exponential';
 export type WorkloadName = 'lin-kv' | 'txn-list-append';
+
+/** The txn-list-append workload's own flags (Maelstrom's names): --key-count, --max-txn-length, --max-writes-per-key, --consistency-models. */
+export interface TxnListAppendFlags {
+  keyCount: number;
+  maxTxnLength: number;
+  maxWritesPerKey: number;
+  consistencyModel: ConsistencyModel;
+}
 
 export interface BenchOptions {
   workload: WorkloadName;
@@ -21,7 +32,8 @@ export interface BenchOptions {
   concurrencySpec: string;
   /** Requests per second over all clients; 0 = no client load. */
   rate: number;
-  nemesis: 'partition'[];
+  /** Faults to inject: partition, kill, pause (any combination). */
+  nemesis: NemesisFault[];
   /** Mean seconds between nemesis operations. */
   nemesisInterval: number;
   /** Mean one-way latency between servers, ms. */
@@ -37,12 +49,22 @@ export interface BenchOptions {
   store: string;
   /** Seed for every random choice the bench makes (not the nodes'). */
   seed: number;
-  /** Per-key operation limit before a client group moves to a fresh key. */
-  perKeyLimit: number;
+  /**
+   * lin-kv: operations per key before a client group moves to a fresh key
+   * (Jepsen's :per-key-limit); null, as in Maelstrom, for no limit (a key is
+   * retired after 20 processes have used it).
+   */
+  perKeyLimit: number | null;
+  /**
+   * Whether every node gets RAFT_DATA_DIR=<run dir>/data/<node id> (the
+   * default). False (--no-data-dir): a memory-only run, where a restarted node
+   * has lost its state.
+   */
+  dataDir: boolean;
   /** Seconds the linearizability search may take in total before giving up. */
   checkerTimeLimit: number;
   /** txn-list-append only: --key-count, --max-txn-length, --max-writes-per-key, --consistency-models. */
-  txnListAppend?: import('./workloads/txn-list-append.js').TxnListAppendFlags;
+  txnListAppend?: TxnListAppendFlags;
 }
 
 /** One event in the history: an invocation or a completion. */
@@ -94,12 +116,43 @@ export interface PartitionPeriod {
   description: string;
 }
 
+/** A nemesis operation as it was planned (from the seed alone) and carried out. */
+export interface NemesisOp {
+  /** Planned seconds after the client phase began; null for the final heal. */
+  at: number | null;
+  /** Seconds when it was carried out; null if the run ended first. */
+  time: number | null;
+  f: NemesisF;
+  /** Partition kind, or the node spec of a kill or pause (subset, one, minority-third, minority, majority, all). */
+  spec?: string;
+  /** Nodes targeted (kill, pause) or acted on (start, resume). */
+  nodes?: string[];
+  grudge?: Record<string, string[]>;
+  description?: string;
+  /** Part of the heal at the end of the client phase. */
+  final?: boolean;
+}
+
+/** A period during which one node was killed (down) or paused. */
+export interface FaultPeriod {
+  fault: 'kill' | 'pause';
+  node: string;
+  /** Seconds since the client phase began. */
+  start: number;
+  /** When it was restarted (and answered init) or continued; null if never. */
+  stop: number | null;
+  /** The node spec of the operation that started it. */
+  spec?: string;
+}
+
 export interface NodeProblem {
   node: string;
   /** Seconds since start. */
   time: number;
-  kind: 'exit' | 'spawn-error' | 'bad-output' | 'bad-message' | 'unknown-dest' | 'init-timeout' | 'stdin-error';
+  kind: 'exit' | 'spawn-error' | 'bad-output' | 'bad-message' | 'unknown-dest' | 'init-timeout' | 'init-error' | 'stdin-error';
   detail: string;
+  /** For a crash: the last lines the node wrote to stderr (at most 32, as Maelstrom keeps). */
+  stderrTail?: string[];
 }
 
 export interface LinearizabilityFailure {
@@ -110,6 +163,51 @@ export interface LinearizabilityFailure {
   explanation: string[];
   /** History indices (invoke events) of those operations. */
   ops: number[];
+  /**
+   * The same set as data, for linear.svg: each operation as the checker used
+   * it (a completed write may be relaxed to one of unknown outcome).
+   */
+  core?: CoreOp[];
+  /**
+   * Set when the set was cut at a quiet moment: operations that completed
+   * before `time` (seconds) were left out and the register may start there
+   * holding any of `values` (null: absent), which only makes linearising
+   * easier, so the failure does not depend on what came before.
+   */
+  cut?: { time: number; values: unknown[] };
+  /**
+   * Orders of the set that respect real time, each followed as far as the
+   * register allows, and the operations it cannot take next (as Knossos's
+   * final paths). At most a few dozen.
+   */
+  paths?: LinearizationPath[];
+}
+
+export interface CoreOp {
+  /** History index of the invocation. */
+  id: number;
+  f: 'read' | 'write' | 'cas';
+  /** read: value read; write: value; cas: [from, to]. */
+  value: unknown;
+  /** ok: completed; info: unknown outcome (as recorded, or relaxed). */
+  type: 'ok' | 'info';
+  /** A completed operation the checker treated as one of unknown outcome. */
+  relaxed?: boolean;
+  process: number;
+  client: string;
+  /** Seconds since the start; end null for info. */
+  start: number;
+  end: number | null;
+  culprit?: boolean;
+}
+
+export interface LinearizationPath {
+  /** Register value at the start of the path (null: absent). */
+  initial: unknown;
+  /** Operations taken, in order, with the register value after each. */
+  steps: { op: number; value: unknown }[];
+  /** Operations that could come next in real time but cannot apply, and why. */
+  stuck: { op: number; why: string }[];
 }
 
 export interface CheckerResult {
@@ -126,16 +224,20 @@ export interface CheckerResult {
 }
 
 export interface NetStats {
-  /** Everything. */
-  all: { sendCount: number; recvCount: number; msgsPerOp: number | null };
-  /** Messages between clients and servers. */
-  clients: { sendCount: number; recvCount: number };
+  /** Everything. msgCount counts distinct messages, msgsPerOp = msgCount / operations (as Maelstrom's). */
+  all: { sendCount: number; recvCount: number; msgCount: number; msgsPerOp: number | null };
+  /** Messages between clients and servers (src or dest a client, as Maelstrom counts them). */
+  clients: { sendCount: number; recvCount: number; msgCount: number };
   /** Messages between servers. */
-  servers: { sendCount: number; recvCount: number; msgsPerOp: number | null };
+  servers: { sendCount: number; recvCount: number; msgCount: number; msgsPerOp: number | null };
   /** Dropped by partitions on arrival. */
   dropped: number;
+  /** Arrived while their destination was killed. */
+  lostToDeadNodes: number;
   /** Sent to an id that is neither a node nor a client. */
   undeliverable: number;
+  /** Sent by a node under another known id (accepted, as Maelstrom does; see warnings). */
+  forgedSrc: number;
 }
 
 export interface BenchResults {
@@ -143,8 +245,16 @@ export interface BenchResults {
   schema: 1;
   workload: WorkloadName;
   verdict: 'valid' | 'invalid' | 'unknown';
+  /** What went wrong, in one line, when the verdict is not valid (printed before the verdict). */
+  cause: string | null;
   /** Reasons for the verdict (empty when valid). */
   reasons: string[];
+  /** Dubious things the bench accepted (e.g. messages with a forged src). */
+  warnings: string[];
+  /** True when nodes ran without RAFT_DATA_DIR (--no-data-dir): a restarted node lost its state. */
+  memoryOnly: boolean;
+  /** Where the nodes' data directories are, relative to the run directory (null: memory-only). */
+  dataDir: string | null;
   options: Omit<BenchOptions, 'store'> & { store: string };
   nodes: string[];
   /** ISO time at start. */
@@ -172,7 +282,13 @@ export interface BenchResults {
   net: NetStats;
   linearizability: CheckerResult;
   partitions: PartitionPeriod[];
+  /** Every nemesis operation planned for the run, in order, with when it was carried out. */
+  nemesis: NemesisOp[];
+  /** Kill and pause periods, per node. */
+  faults: FaultPeriod[];
   problems: NodeProblem[];
+  /** Set by `raftchart analyze` when it re-checked the stored history. */
+  analyzed?: { at: string; changed: Record<string, unknown> };
   /** Relative paths of the artefacts in the run directory. */
   files: Record<string, string>;
 }

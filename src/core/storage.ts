@@ -9,9 +9,16 @@
 //
 // The write-ahead log is a sequence of records:
 //   [length u32 LE] [CRC-32 of the payload u32 LE] [payload: JSON, UTF-8]
-// A payload carries the hard state {"h":[term, votedFor]} and/or a log
+// A payload carries the hard state {"h":[term, votedFor]}, where the log
+// starts {"s":[snapshotIndex, snapshotTerm]} (after a snapshot), and/or a log
 // change {"f": from, "e": [[term, op], ...]}: delete the entries from index
 // `from` on, then append `e` there. Recovery replays the records in order.
+//
+// A snapshot of the state machine (Raft §7) is a separate file,
+// `snapshot.bin`, one record {"i": index, "t": term, "d": data} replaced
+// whole and atomically; the write-ahead log is then rewritten to start after
+// it. A crash between the two leaves the new snapshot and the old log, whose
+// entries up to the snapshot index recovery simply drops.
 // A crash can only leave the last record incomplete or, on a real disk,
 // garbled: such a tail is cut off (it was never acknowledged, since
 // acknowledging waits for the fsync). Anything else that does not read back
@@ -27,9 +34,18 @@ export interface HardState {
   readonly votedFor: string | null;
 }
 
+/** A snapshot of the state machine: everything applied up to (index, term), as data. */
+export interface Snapshot {
+  readonly index: number;
+  readonly term: number;
+  readonly data: string;
+}
+
 /** What a node finds on disk when it starts. */
 export interface DurableState {
   readonly hardState: HardState;
+  readonly snapshot?: Snapshot;
+  /** The log after the snapshot (from index snapshot.index + 1, or 1). */
   readonly entries: readonly Entry<Op>[];
 }
 
@@ -51,6 +67,11 @@ export interface Storage {
   readonly rewrittenBytes: number;
   /** Replaces the files with the given state, atomically (used to drop what later records superseded). */
   rewrite(state: DurableState): void;
+  /**
+   * Makes a snapshot durable (atomically), then rewrites the log to start
+   * after it with the given hard state and later entries.
+   */
+  saveSnapshot(snapshot: Snapshot, hardState: HardState, entriesAfter: readonly Entry<Op>[]): void;
 }
 
 /**
@@ -69,6 +90,7 @@ export interface Disk {
 export class StorageCorruption extends Error {}
 
 const WAL = 'raft.wal';
+const SNAPSHOT = 'snapshot.bin';
 const HEADER = 8;
 
 // ---- CRC-32 (IEEE), table-driven -----------------------------------------------
@@ -93,6 +115,7 @@ export function crc32(data: Uint8Array): number {
 
 interface Payload {
   h?: [number, string | null];
+  s?: [number, number];
   f?: number;
   e?: [number, Op][];
 }
@@ -120,23 +143,34 @@ function payloadOf(u: StorageUpdate): Payload {
   return p;
 }
 
+/** The log a write-ahead log describes: where it starts, and the entries after that. */
+interface WalState {
+  readonly hardState: HardState;
+  readonly base: number;
+  readonly baseTerm: number;
+  readonly entries: Entry<Op>[];
+}
+
 /** Reads a write-ahead log: the state it holds, and where a torn tail starts (if any). */
-export function readWal(data: Uint8Array): { state: DurableState; tornAt?: number; records: number } {
+export function readWal(data: Uint8Array): { state: WalState; tornAt?: number; records: number } {
   let term = 0;
   let votedFor: string | null = null;
-  const entries: Entry<Op>[] = [];
+  let base = 0;
+  let baseTerm = 0;
+  let entries: Entry<Op>[] = [];
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = 0;
   let records = 0;
+  const result = (tornAt?: number) => ({ state: { hardState: { term, votedFor }, base, baseTerm, entries }, ...(tornAt !== undefined ? { tornAt } : {}), records });
   while (at < data.length) {
-    if (data.length - at < HEADER) return { state: { hardState: { term, votedFor }, entries }, tornAt: at, records };
+    if (data.length - at < HEADER) return result(at);
     const len = view.getUint32(at, true);
     const crc = view.getUint32(at + 4, true);
     const end = at + HEADER + len;
-    if (end > data.length) return { state: { hardState: { term, votedFor }, entries }, tornAt: at, records };
+    if (end > data.length) return result(at);
     const body = data.subarray(at + HEADER, end);
     if (crc32(body) !== crc) {
-      if (end === data.length) return { state: { hardState: { term, votedFor }, entries }, tornAt: at, records };
+      if (end === data.length) return result(at);
       throw new StorageCorruption(`${WAL}: record ${records + 1} at byte ${at} fails its checksum and is followed by ${data.length - end} more bytes: the file is damaged, not just cut short`);
     }
     let p: Payload;
@@ -152,17 +186,43 @@ export function readWal(data: Uint8Array): { state: DurableState; tornAt?: numbe
       term = p.h[0];
       votedFor = p.h[1];
     }
-    if (p.f !== undefined) {
-      if (!Number.isSafeInteger(p.f) || p.f < 1 || p.f > entries.length + 1 || !Array.isArray(p.e)) {
-        throw new StorageCorruption(`${WAL}: record ${records + 1} changes the log from index ${String(p.f)}, but the log has ${entries.length} entries`);
+    if (p.s) {
+      if (!Array.isArray(p.s) || !Number.isSafeInteger(p.s[0]) || !Number.isSafeInteger(p.s[1])) {
+        throw new StorageCorruption(`${WAL}: record ${records + 1} has a malformed log start`);
       }
-      entries.length = p.f - 1;
+      base = p.s[0];
+      baseTerm = p.s[1];
+      entries = [];
+    }
+    if (p.f !== undefined) {
+      if (!Number.isSafeInteger(p.f) || p.f < base + 1 || p.f > base + entries.length + 1 || !Array.isArray(p.e)) {
+        throw new StorageCorruption(`${WAL}: record ${records + 1} changes the log from index ${String(p.f)}, but the log holds ${base + 1}..${base + entries.length}`);
+      }
+      entries.length = p.f - base - 1;
       for (const e of p.e) entries.push({ term: e[0], op: e[1] });
     }
     records++;
     at = end;
   }
-  return { state: { hardState: { term, votedFor }, entries }, records };
+  return result();
+}
+
+/** Reads a snapshot file (written whole, so any damage is corruption). */
+export function readSnapshot(data: Uint8Array): Snapshot {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (data.length < HEADER || HEADER + view.getUint32(0, true) !== data.length) {
+    throw new StorageCorruption(`${SNAPSHOT}: ${data.length} bytes do not hold one whole record`);
+  }
+  const body = data.subarray(HEADER);
+  if (crc32(body) !== view.getUint32(4, true)) throw new StorageCorruption(`${SNAPSHOT}: fails its checksum`);
+  let p: { i?: unknown; t?: unknown; d?: unknown };
+  try {
+    p = JSON.parse(decoder.decode(body)) as typeof p;
+  } catch {
+    throw new StorageCorruption(`${SNAPSHOT}: not JSON`);
+  }
+  if (!Number.isSafeInteger(p.i) || !Number.isSafeInteger(p.t) || typeof p.d !== 'string') throw new StorageCorruption(`${SNAPSHOT}: malformed`);
+  return { index: p.i as number, term: p.t as number, data: p.d };
 }
 
 /** The write-ahead log on a Disk. */
@@ -178,18 +238,38 @@ export class WalStorage implements Storage {
    * StorageCorruption if anything else does not read back.
    */
   static open(disk: Disk): { storage: WalStorage; recovered: DurableState | undefined; tornBytes: number } {
-    const data = disk.read(WAL);
     const storage = new WalStorage(disk);
-    if (data === undefined || data.length === 0) return { storage, recovered: undefined, tornBytes: 0 };
-    const { state, tornAt, records } = readWal(data);
+    const snapBytes = disk.read(SNAPSHOT);
+    const snapshot = snapBytes !== undefined && snapBytes.length > 0 ? readSnapshot(snapBytes) : undefined;
+    const data = disk.read(WAL);
+    if ((data === undefined || data.length === 0) && !snapshot) return { storage, recovered: undefined, tornBytes: 0 };
+    const { state, tornAt, records } = data ? readWal(data) : { state: { hardState: { term: 0, votedFor: null }, base: 0, baseTerm: 0, entries: [] as Entry<Op>[] }, records: 0 };
     let tornBytes = 0;
-    if (tornAt !== undefined) {
+    if (data && tornAt !== undefined) {
       tornBytes = data.length - tornAt;
       disk.truncate(WAL, tornAt);
       disk.sync(WAL);
     }
-    storage.appended = tornAt ?? data.length;
-    return { storage, recovered: records > 0 ? state : undefined, tornBytes };
+    storage.appended = tornAt ?? data?.length ?? 0;
+    if (records === 0 && !snapshot) return { storage, recovered: undefined, tornBytes };
+    let entries = state.entries;
+    if (snapshot) {
+      if (state.base > snapshot.index) {
+        throw new StorageCorruption(`${WAL} starts after index ${state.base}, past the snapshot at ${snapshot.index}: entries in between are lost`);
+      }
+      // The log as of before the snapshot was taken (a crash before the rewrite): drop what the snapshot covers.
+      const skip = snapshot.index - state.base;
+      if (skip > entries.length) {
+        throw new StorageCorruption(`the snapshot covers up to ${snapshot.index}, but ${WAL} ends at ${state.base + entries.length}`);
+      }
+      if (skip > 0 && entries[skip - 1]!.term !== snapshot.term) {
+        throw new StorageCorruption(`${WAL} holds an entry of term ${entries[skip - 1]!.term} at the snapshot index ${snapshot.index}, whose term is ${snapshot.term}`);
+      }
+      entries = entries.slice(skip);
+    } else if (state.base > 0) {
+      throw new StorageCorruption(`${WAL} starts after index ${state.base}, but there is no ${SNAPSHOT}`);
+    }
+    return { storage, recovered: { hardState: state.hardState, ...(snapshot ? { snapshot } : {}), entries }, tornBytes };
   }
 
   get appendedBytes(): number {
@@ -208,10 +288,27 @@ export class WalStorage implements Storage {
   }
 
   rewrite(state: DurableState): void {
-    const r = record({ h: [state.hardState.term, state.hardState.votedFor], f: 1, e: state.entries.map((e) => [e.term, e.op]) });
+    const base = state.snapshot?.index ?? 0;
+    const r = record({
+      h: [state.hardState.term, state.hardState.votedFor],
+      s: [base, state.snapshot?.term ?? 0],
+      f: base + 1,
+      e: state.entries.map((e) => [e.term, e.op]),
+    });
     this.disk.replace(WAL, r);
     this.appended = 0;
     this.whole = r.length;
+  }
+
+  saveSnapshot(snapshot: Snapshot, hardState: HardState, entriesAfter: readonly Entry<Op>[]): void {
+    const body = encoder.encode(JSON.stringify({ i: snapshot.index, t: snapshot.term, d: snapshot.data }));
+    const out = new Uint8Array(HEADER + body.length);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, body.length, true);
+    view.setUint32(4, crc32(body), true);
+    out.set(body, HEADER);
+    this.disk.replace(SNAPSHOT, out);
+    this.rewrite({ hardState, snapshot, entries: entriesAfter });
   }
 }
 

@@ -10,6 +10,8 @@
 //   RAFT_MAX_LINE_BYTES longest input line accepted (default 1048576)
 //   RAFT_MAX_DEPTH      deepest nesting of a message (default 64)
 //   RAFT_MAX_ENTRY_BYTES largest client request that may enter the log (default 262144)
+//   RAFT_SNAPSHOT_ENTRIES  snapshot the state machine and compact the log every
+//                       this many applied entries (default 10000)
 //   RAFT_DATA_DIR       directory for this node's durable state (term, vote, log);
 //                       unset: memory only, and a restarted node comes back empty
 //   RAFT_READS          how reads are served: log | readindex (default) | local
@@ -46,6 +48,11 @@ function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; l
     const n = Number(env.RAFT_HEARTBEAT_MS);
     if (Number.isInteger(n) && n > 0) config.heartbeatMs = n;
     else problems.push(`RAFT_HEARTBEAT_MS must be a positive integer; using ${defaultConfig.heartbeatMs}`);
+  }
+  if (env.RAFT_SNAPSHOT_ENTRIES !== undefined) {
+    const n = Number(env.RAFT_SNAPSHOT_ENTRIES);
+    if (Number.isSafeInteger(n) && n > 0) config.snapshotEntries = n;
+    else problems.push(`RAFT_SNAPSHOT_ENTRIES must be a positive integer; using ${defaultConfig.snapshotEntries}`);
   }
   if (env.RAFT_ELECTION_MS !== undefined) {
     const m = /^(\d+)-(\d+)$/.exec(env.RAFT_ELECTION_MS);

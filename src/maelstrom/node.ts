@@ -10,7 +10,7 @@
 import { clientRequests } from '../../spec/messages.js';
 import { events as chartEvents, type Role } from '../../spec/chart.js';
 import { ErrorCode } from '../core/errors.js';
-import type { KvStateMachine, ReplyBody } from '../core/state-machine.js';
+import { KvStateMachine, type ReplyBody } from '../core/state-machine.js';
 import type { MessageEvent, RaftConfig, RaftContext } from '../../machines/index.js';
 import { defaultConfig } from '../../machines/context.js';
 import type { MachineOverrides } from '../../machines/raft.js';
@@ -62,6 +62,8 @@ export interface NodeOptions {
   readonly openStorage?: (nodeId: string, nodeIds: readonly string[]) => OpenedStorage;
   /** The node cannot go on (storage could not be opened, or failed): the process should exit. */
   readonly onFatal?: (reason: string) => void;
+  /** Longest snapshot accepted from a leader, in characters (default 512 Mi). */
+  readonly maxSnapshotChars?: number;
 }
 
 interface Proxied {
@@ -87,6 +89,8 @@ export class RaftNode {
   readonly limits: InputLimits;
   /** Before init: the dest of the message being handled, used as our src when answering it. */
   private addressedAs: string | undefined;
+  /** The InstallSnapshot being received, chunk by chunk. */
+  private assembling: { src: string; term: number; index: number; snapTerm: number; parts: string[]; length: number } | undefined;
 
   constructor(private readonly opts: NodeOptions) {
     this.levelRank = LOG_LEVELS.indexOf(opts.logLevel ?? 'info');
@@ -104,6 +108,16 @@ export class RaftNode {
 
   get context(): RaftContext | undefined {
     return this.runtime?.context;
+  }
+
+  /** Takes a snapshot of the state machine now, compacting the log, if anything applied is not in one. */
+  snapshotNow(): void {
+    this.runtime?.snapshotNow();
+  }
+
+  /** The runtime's persistence and snapshot figures (undefined before init). */
+  get persistStats(): RaftRuntime['persistStats'] | undefined {
+    return this.runtime?.persistStats;
   }
 
   /** The state machine the runtime applies entries to (undefined before init). */
@@ -279,6 +293,10 @@ export class RaftNode {
         if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.MalformedRequest, text: `${msg.src} is not a cluster member` });
         return;
       }
+      if (type === 'install_snapshot') {
+        this.snapshotChunk(msg.src, body as Message['body']);
+        return;
+      }
       this.deliver(type, msg.src, body);
     } else if (CLIENT_EVENTS.has(type)) {
       // A duplicated request must not be appended twice, nor refused after
@@ -312,6 +330,40 @@ export class RaftNode {
     const bytes = Buffer.byteLength(JSON.stringify(body), 'utf8');
     if (bytes > this.limits.maxEntryBytes) return `request of ${bytes} bytes exceeds RAFT_MAX_ENTRY_BYTES=${this.limits.maxEntryBytes}`;
     return undefined;
+  }
+
+  /**
+   * InstallSnapshot arrives in chunks; the chart gets the whole snapshot once
+   * every chunk has come, in order (a chunk out of order starts nothing: the
+   * leader sends the snapshot again later). Memory is bounded: one snapshot
+   * assembles at a time, of at most maxSnapshotChars characters.
+   */
+  private snapshotChunk(src: string, body: Message['body']): void {
+    const b = body as Message['body'] & { term: number; last_included_index: number; last_included_term: number; offset: number; data: string; done: boolean };
+    const same = (a: NonNullable<typeof this.assembling>) => a.src === src && a.term === b.term && a.index === b.last_included_index && a.snapTerm === b.last_included_term;
+    if (b.offset === 0) {
+      this.assembling = { src, term: b.term, index: b.last_included_index, snapTerm: b.last_included_term, parts: [], length: 0 };
+    } else if (!this.assembling || !same(this.assembling) || this.assembling.length !== b.offset) {
+      this.log('debug', `snapshot chunk at ${b.offset} from ${src} out of order; dropped`);
+      return;
+    }
+    const a = this.assembling!;
+    a.parts.push(b.data);
+    a.length += b.data.length;
+    if (a.length > (this.opts.maxSnapshotChars ?? 512 * 1024 * 1024)) {
+      this.log('warn', `snapshot from ${src} longer than ${this.opts.maxSnapshotChars ?? 512 * 1024 * 1024} characters; dropped`);
+      this.assembling = undefined;
+      return;
+    }
+    if (!b.done) return;
+    this.assembling = undefined;
+    const data = a.parts.join('');
+    if (!KvStateMachine.isSnapshot(data)) {
+      this.log('error', `snapshot from ${src} up to ${a.index} is not a state machine snapshot; dropped`);
+      return;
+    }
+    const { offset: _o, done: _d, ...rest } = b;
+    this.deliver('install_snapshot', src, { ...rest, data });
   }
 
   private deliver(type: string, src: string, body: object): void {

@@ -27,6 +27,7 @@ function forgetting(drop: 'vote' | 'log'): (s: Storage) => Storage {
           : { ...(u.hardState ? { hardState: u.hardState } : {}) },
       ),
     rewrite: (st) => s.rewrite(drop === 'vote' ? { ...st, hardState: { ...st.hardState, votedFor: null } } : { ...st, entries: [] }),
+    saveSnapshot: (snap, hs, after) => s.saveSnapshot(snap, drop === 'vote' ? { ...hs, votedFor: null } : hs, drop === 'log' ? [] : after),
   });
 }
 

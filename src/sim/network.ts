@@ -101,6 +101,16 @@ export class NodeClock implements Clock {
   }
 }
 
+/** Every link between two different groups, both ways, as "src>dest" (what a partition cuts). */
+export function linksBetween(groups: readonly (readonly string[])[]): Set<string> {
+  const out = new Set<string>();
+  for (const a of groups) for (const b of groups) {
+    if (a === b) continue;
+    for (const x of a) for (const y of b) out.add(`${x}>${y}`);
+  }
+  return out;
+}
+
 export interface Endpoint {
   deliver(msg: Message): void;
 }
@@ -142,11 +152,7 @@ export class SimNetwork {
   }
 
   partition(groups: readonly (readonly string[])[]): void {
-    this.blocked = new Set();
-    for (const a of groups) for (const b of groups) {
-      if (a === b) continue;
-      for (const x of a) for (const y of b) this.blocked.add(`${x}>${y}`);
-    }
+    this.blocked = linksBetween(groups);
   }
 
   heal(): void {

@@ -91,6 +91,8 @@ export const defaultSimOptions: Omit<SimOptions, 'seed'> = {
   checkLinearizability: true,
   stepBudget: 1000,
   recentSteps: 40,
+  // Low, so that snapshots, log compaction and InstallSnapshot happen in most runs.
+  config: { snapshotEntries: 40 },
 };
 
 export interface SimResult {
@@ -112,6 +114,9 @@ export interface SimResult {
   readonly maxTerm: number;
   readonly committed: number;
   readonly nemesis: number;
+  /** Snapshots taken (log compactions) and installed from a leader, over all nodes. */
+  readonly snapshots: number;
+  readonly installs: number;
   /** Crash faults: processes that died, restarts, and unsynced bytes a crash left as a torn tail. */
   readonly crashes: number;
   readonly restarts: number;
@@ -128,7 +133,7 @@ interface Recent {
 }
 
 export function runSimulation(options: Partial<SimOptions> & { seed: number }): SimResult {
-  const o: SimOptions = { ...defaultSimOptions, ...options };
+  const o: SimOptions = { ...defaultSimOptions, ...options, config: { ...defaultSimOptions.config, ...options.config } };
   const root = new Rng(o.seed);
   const netRng = root.fork(1);
   const clientRng = root.fork(2);
@@ -245,11 +250,21 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
   const liveNodes = (): RaftNode[] => ids.filter((id) => !down.has(id)).map((id) => nodes.get(id)!);
 
   /** The process of `id` dies: its memory is gone, its disk keeps what was synced (and maybe a torn tail). */
+  const snapshotStats = { taken: 0, installed: 0 };
+  const countSnapshots = (n: RaftNode): void => {
+    const st = n.persistStats;
+    if (st) {
+      snapshotStats.taken += st.snapshots;
+      snapshotStats.installed += st.snapshotsInstalled;
+    }
+  };
   const crash = (id: string): void => {
+    countSnapshots(nodes.get(id)!);
     nodes.get(id)!.stop();
     down.add(id);
     disks.get(id)!.crash();
     checker.crashed(id);
+    events?.crash(id);
   };
   /** A crashed node starts again from its disk, and is told init again (as Maelstrom would a new process). */
   const restart = (id: string): void => {
@@ -259,6 +274,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     const nc = new NodeClock(clock, id, sim);
     clocks.set(id, nc);
     net.replaceClock(id, nc);
+    events?.restart(id);
     makeNode(id);
     sim.touched = id;
   };
@@ -560,6 +576,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
   }
   let maxTerm = 0;
   for (const n of nodes.values()) maxTerm = Math.max(maxTerm, n.context?.term ?? 0);
+  for (const n of liveNodes()) countSnapshots(n);
   for (const n of liveNodes()) n.stop();
 
   return {
@@ -578,6 +595,8 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     maxTerm,
     committed: checker.stats.committed,
     nemesis: nemesisCount,
+    snapshots: snapshotStats.taken,
+    installs: snapshotStats.installed,
     crashes: [...disks.values()].reduce((n, d) => n + d.stats.crashes, 0),
     restarts,
     tornBytes: [...disks.values()].reduce((n, d) => n + d.stats.tornBytes, 0),

@@ -31,13 +31,15 @@ interface Commit {
   readonly t: number;
   readonly by: string;
   readonly term: number;
-  readonly op: Op;
+  /** Undefined if it was compacted into a snapshot before it could be read. */
+  readonly op: Op | undefined;
 }
 
 const secs = (ms: number): string => `${(ms / 1000).toFixed(3)}s`;
 const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
 
-function describeEntry(op: Op): string {
+function describeEntry(op: Op | undefined): string {
+  if (op === undefined) return '?';
   switch (op.f) {
     case 'write':
       return `write ${show(op.value)}`;
@@ -53,6 +55,8 @@ export class ReadWitness {
   /** commits[i]: log index i (index 0 unused). */
   private readonly commits: (Commit | undefined)[] = [];
   private maxCommitted = 0;
+  /** Entries seen above the committed index, by index and term. */
+  private readonly pending = new Map<number, Map<number, Op>>();
 
   constructor(
     private readonly servers: readonly string[],
@@ -78,13 +82,34 @@ export class ReadWitness {
     });
   }
 
-  /** After a step at a node: a leader's commit index that rose commits the entries it covers. */
+  /**
+   * After a step at a node: entries it holds above the committed index are
+   * noted (by index and term), and a leader's commit index that rose commits
+   * the entries it covers. Noting them first matters: a leader may commit,
+   * apply and compact entries into a snapshot in one step, but every entry
+   * sat uncommitted in some node's log at the end of an earlier step.
+   */
   stepped(node: RaftNode, now: number): void {
     const ctx = node.context;
-    if (!ctx || node.role !== 'leader' || ctx.commitIndex <= this.maxCommitted) return;
+    if (!ctx) return;
+    const log = ctx.log;
+    for (let i = Math.max(this.maxCommitted + 1, log.snapshotIndex + 1); i <= log.lastIndex; i++) {
+      const e = log.entry(i);
+      let byTerm = this.pending.get(i);
+      if (!byTerm) this.pending.set(i, (byTerm = new Map()));
+      byTerm.set(e.term, e.op);
+    }
+    if (node.role !== 'leader' || ctx.commitIndex <= this.maxCommitted) return;
     for (let i = this.maxCommitted + 1; i <= ctx.commitIndex; i++) {
-      const e = ctx.log.entry(i);
-      this.commits[i] = { t: now, by: node.id!, term: ctx.term, op: e.op };
+      let op: Op | undefined;
+      if (log.has(i)) op = log.entry(i).op;
+      else {
+        // Compacted already: the entry noted at this index (one term only, or we cannot tell).
+        const byTerm = this.pending.get(i);
+        if (byTerm?.size === 1) op = [...byTerm.values()][0];
+      }
+      this.commits[i] = { t: now, by: node.id!, term: ctx.term, op };
+      this.pending.delete(i);
     }
     this.maxCommitted = ctx.commitIndex;
   }
@@ -117,10 +142,15 @@ export class ReadWitness {
       const changes: { index: number; value: unknown; c: Commit }[] = [];
       let value: unknown;
       let present = false;
+      let unknown = 0;
       for (let i = 1; i <= this.maxCommitted; i++) {
         const c = this.commits[i];
         if (!c) continue;
         const op = c.op;
+        if (op === undefined) {
+          unknown++;
+          continue;
+        }
         if ((op.f === 'write' || op.f === 'cas') && op.key === failure.key) {
           if (op.f === 'write') {
             value = op.value;
@@ -131,6 +161,10 @@ export class ReadWitness {
             changes.push({ index: i, value, c });
           }
         }
+      }
+      if (unknown > 0) {
+        lines.push(`${inv.client}'s read of key ${failure.key} (history #${id}): ${unknown} committed entries were compacted before the simulator could read them; no explanation.`);
+        continue;
       }
       const missed = changes.filter((ch) => ch.index > a.lastApplied && ch.c.t < invokedAt);
       const who = `${inv.client}'s read of key ${failure.key} (history #${id}, ${show(done.value ?? undefined)} between ${secs(invokedAt)} and ${secs(done.time / 1e6)})`;

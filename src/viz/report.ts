@@ -8,11 +8,17 @@
 //                 on every role or term change (src/runtime/runtime.ts `observe`), which
 //                 gives each node's role lane; other binaries get no lane.
 //
-// The bench calls `writeRunReport(dir)` at the end of each run. The shapes
-// read here are declared locally and read defensively: the report must render
-// whatever a run left behind, and say what is missing rather than fail.
+// The bench calls `writeRunReport(dir, { results, history })` at the end of
+// each run (handing over what it holds, so a run of a million operations is
+// not read back from disk); `npm run report -- DIR` reads everything from the
+// directory. The shapes read here are declared locally and read defensively:
+// the report must render whatever a run left behind, and say what is missing
+// rather than fail. Sizes are bounded whatever the run's: the latency plot
+// draws at most MAX_POINTS operations and the operations timeline at most
+// MAX_TIMELINE_OPS (the checker's flagged operations always included), and no
+// array is spread into a function call.
 
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 
@@ -45,6 +51,15 @@ export interface PartitionLike {
   stop: number | null;
   kind?: string;
   description?: string;
+}
+
+/** A kill or pause period of one node (results.faults). */
+export interface FaultLike {
+  fault: 'kill' | 'pause' | string;
+  node: string;
+  start: number;
+  stop: number | null;
+  spec?: string;
 }
 
 export interface FailureLike {
@@ -89,8 +104,16 @@ export interface ResultsLike {
     steps?: number;
   };
   partitions?: PartitionLike[];
-  problems?: { node: string; time: number; kind: string; detail: string }[];
+  faults?: FaultLike[];
+  nemesis?: { at: number | null; time: number | null; f: string; spec?: string; nodes?: string[]; description?: string; final?: boolean }[];
+  problems?: { node: string; time: number; kind: string; detail: string; stderrTail?: string[] }[];
   files?: Record<string, string>;
+  /** One line saying what went wrong (verdict not valid). */
+  cause?: string | null;
+  warnings?: string[];
+  /** Nodes ran without RAFT_DATA_DIR. */
+  memoryOnly?: boolean;
+  analyzed?: { at?: string; changed?: Record<string, unknown> };
   /** Set only on hand-written fixtures: the report shows it as a banner. */
   fixture?: string;
 }
@@ -105,6 +128,8 @@ export interface ReportInput {
   links?: Record<string, string>;
   /** Problems met while reading the run directory (shown, never thrown). */
   readProblems?: string[];
+  /** SVG plots the bench wrote (latency-quantiles.svg, rate.svg), inlined as they are. */
+  plots?: Record<string, string>;
 }
 
 // ---- derived data ----------------------------------------------------------
@@ -134,7 +159,9 @@ export interface Op {
 export function pairOperations(history: readonly HistoryEventLike[]): Op[] {
   const open = new Map<number, Op>();
   const ops: Op[] = [];
-  for (const ev of [...history].sort((a, b) => a.index - b.index)) {
+  let sorted = true;
+  for (let i = 1; i < history.length; i++) if (history[i]!.index < history[i - 1]!.index) sorted = false;
+  for (const ev of sorted ? history : [...history].sort((a, b) => a.index - b.index)) {
     if (ev.type === 'invoke') {
       const op: Op = {
         id: ev.index,
@@ -377,15 +404,28 @@ function partitionShading(sx: XScale, parts: readonly PartitionLike[], top: numb
   return out.join('');
 }
 
-function latencyPlot(ops: readonly Op[], sx: XScale, parts: readonly PartitionLike[], flagged: Set<number>): string {
-  const done = ops.filter((o) => o.end !== null);
+/** Most operations drawn in the latency plot (evenly sampled beyond that; flagged ones always). */
+export const MAX_POINTS = 20_000;
+/** Most operations drawn in the operations timeline. */
+export const MAX_TIMELINE_OPS = 6_000;
+
+function latencyPlot(ops: readonly Op[], sx: XScale, parts: readonly PartitionLike[], faults: readonly FaultLike[], flagged: Set<number>): string {
+  const completed = ops.filter((o) => o.end !== null);
   const H = 320;
   const top = 10;
   const bottom = top + H;
-  if (done.length === 0) return '<p class="empty">No completed operations.</p>';
-  const lats = done.map((o) => Math.max(0.01, (o.end! - o.start) * 1000));
-  let lo = 10 ** Math.floor(Math.log10(Math.min(...lats)));
-  let hi = 10 ** Math.ceil(Math.log10(Math.max(...lats)));
+  if (completed.length === 0) return '<p class="empty">No completed operations.</p>';
+  const step = Math.max(1, Math.ceil(completed.length / MAX_POINTS));
+  const done = step === 1 ? completed : completed.filter((o, i) => i % step === 0 || flagged.has(o.id));
+  let minLat = Infinity;
+  let maxLat = -Infinity;
+  for (const o of completed) {
+    const l = Math.max(0.01, (o.end! - o.start) * 1000);
+    if (l < minLat) minLat = l;
+    if (l > maxLat) maxLat = l;
+  }
+  let lo = 10 ** Math.floor(Math.log10(minLat));
+  let hi = 10 ** Math.ceil(Math.log10(maxLat));
   if (hi <= lo) hi = lo * 10;
   lo = Math.max(lo, 0.01);
   const y = (ms: number) => bottom - ((Math.log10(Math.max(ms, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * H;
@@ -393,6 +433,7 @@ function latencyPlot(ops: readonly Op[], sx: XScale, parts: readonly PartitionLi
     `<svg id="latency-plot" class="plot" viewBox="0 0 ${W} ${bottom + 30}" width="${W}" height="${bottom + 30}" role="img" aria-label="latency over time">`,
   ];
   out.push(partitionShading(sx, parts, top, H, true));
+  out.push(faultShading(sx, faults, top, H));
   out.push('<g class="axis y-axis">');
   for (let d = lo; d <= hi * 1.0001; d *= 10) {
     for (const m of [1, 2, 5]) {
@@ -422,6 +463,26 @@ function latencyPlot(ops: readonly Op[], sx: XScale, parts: readonly PartitionLi
     }
   }
   out.push('</g></svg>');
+  if (step > 1) out.push(`<p class="note" id="latency-sampled">${completed.length} completed operations: every ${step}th is drawn (and every one the checker flagged); latency-raw.svg and the quantile and rate plots cover them all.</p>`);
+  return out.join('');
+}
+
+// Partitions are shaded red here; killed nodes purple, paused nodes blue.
+const FAULT_FILL: Record<string, string> = { kill: 'rgba(117, 72, 160, .6)', pause: 'rgba(31, 119, 180, .5)' };
+
+/** Kill and pause periods: a thin band per period at the top of a plot, one row per kind. */
+function faultShading(sx: XScale, faults: readonly FaultLike[], top: number, height: number): string {
+  if (faults.length === 0) return '';
+  const out: string[] = ['<g class="faults">'];
+  faults.forEach((f, i) => {
+    const x0 = sx.x(f.start);
+    const x1 = sx.x(f.stop ?? sx.t1);
+    const row = f.fault === 'kill' ? 0 : 1;
+    const desc = `${f.fault} ${f.node}${f.spec ? ` (${f.spec})` : ''}: ${num(f.start, 2)}s → ${f.stop === null ? 'end' : num(f.stop, 2) + 's'}`;
+    out.push(`<rect class="fault fault-${esc(f.fault)}" data-fault="${i}" x="${r2(x0)}" y="${r2(top + row * 6)}" width="${r2(Math.max(1, x1 - x0))}" height="5" fill="${FAULT_FILL[f.fault] ?? '#999'}"><title>${esc(desc)}</title></rect>`);
+    out.push(`<rect class="fault-band" x="${r2(x0)}" y="${r2(top)}" width="${r2(Math.max(1, x1 - x0))}" height="${r2(height)}" fill="${FAULT_FILL[f.fault] ?? '#999'}" opacity="0.12"><title>${esc(desc)}</title></rect>`);
+  });
+  out.push('</g>');
   return out.join('');
 }
 
@@ -435,11 +496,13 @@ function latencyLegend(ops: readonly Op[]): string {
   items.push('<span class="legend-item"><svg width="12" height="12"><rect x="3" y="3" width="6" height="6" fill="none" stroke="#555" stroke-width="1.4"/></svg> fail (definite error)</span>');
   items.push('<span class="legend-item"><svg width="12" height="12"><path d="M3,3l6,6m0,-6l-6,6" stroke="#555" stroke-width="1.6"/></svg> info (unknown: timeout or indefinite error)</span>');
   items.push('<span class="legend-item"><span class="swatch partition-swatch"></span>partition active</span>');
+  items.push('<span class="legend-item"><span class="swatch kill-swatch"></span>node killed (top strip)</span>');
+  items.push('<span class="legend-item"><span class="swatch pause-swatch"></span>node paused (second strip)</span>');
   return `<div class="legend" id="latency-legend">${items.join('')}</div>`;
 }
 
-function roleTimeline(spans: Map<string, RoleSpan[]>, nodes: readonly string[], sx: XScale, parts: readonly PartitionLike[], problems: ResultsLike['problems']): string {
-  const lanes = [...spans.keys()];
+function roleTimeline(spans: Map<string, RoleSpan[]>, nodes: readonly string[], sx: XScale, parts: readonly PartitionLike[], problems: ResultsLike['problems'], faults: readonly FaultLike[]): string {
+  const lanes = [...new Set([...spans.keys(), ...faults.map((f) => f.node)])].sort(compareNodes);
   const missing = nodes.filter((n) => !spans.has(n));
   const note = missing.length
     ? `<p class="note">No <code>role=… term=…</code> lines in the log of ${missing.map((n) => `<code>${esc(n)}</code>`).join(', ')} (a binary other than raftchart's node, or logging below info): no role lane.</p>`
@@ -451,13 +514,15 @@ function roleTimeline(spans: Map<string, RoleSpan[]>, nodes: readonly string[], 
   const bottom = top + H;
   const out: string[] = [
     `<svg id="role-timeline" class="plot" viewBox="0 0 ${W} ${bottom + 30}" width="${W}" height="${bottom + 30}" role="img" aria-label="node roles over time">`,
+    '<defs><pattern id="hatch-kill" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="rgba(117,72,160,.25)"/><line x1="0" y1="0" x2="0" y2="6" stroke="#7548a0" stroke-width="2"/></pattern>' +
+      '<pattern id="hatch-pause" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)"><rect width="6" height="6" fill="rgba(31,119,180,.2)"/><line x1="0" y1="0" x2="0" y2="6" stroke="#1f77b4" stroke-width="2"/></pattern></defs>',
   ];
   out.push(partitionShading(sx, parts, top, H, false));
   lanes.forEach((node, i) => {
     const y0 = top + i * LH;
     out.push(`<g class="role-lane" data-node="${esc(node)}">`);
     out.push(`<text class="lane-label" x="${ML - 6}" y="${r2(y0 + LH / 2)}" dy="4" text-anchor="end">${esc(node)}</text>`);
-    for (const s of spans.get(node)!) {
+    for (const s of spans.get(node) ?? []) {
       const end = s.end ?? sx.t1;
       if (end < sx.t0 || s.start > sx.t1) continue;
       const x0 = sx.x(s.start);
@@ -471,6 +536,15 @@ function roleTimeline(spans: Map<string, RoleSpan[]>, nodes: readonly string[], 
       if (w > label.length * 7 + 4) {
         out.push(`<text class="term-label" x="${r2(x0 + 3)}" y="${r2(y0 + LH / 2)}" dy="4">${esc(label)}</text>`);
       }
+    }
+    for (const f of faults) {
+      if (f.node !== node) continue;
+      const x0 = sx.x(f.start);
+      const x1 = sx.x(f.stop ?? sx.t1);
+      const title = `${node} ${f.fault === 'kill' ? 'killed (down)' : 'paused'}${f.spec ? ` (${f.spec})` : ''}: ${num(f.start, 3)}s → ${f.stop === null ? 'end' : num(f.stop, 3) + 's'}`;
+      out.push(
+        `<rect class="node-fault node-${esc(f.fault)}" data-fault="${esc(f.fault)}" x="${r2(x0)}" y="${r2(y0 + 1)}" width="${r2(Math.max(1, x1 - x0))}" height="${LH - 2}" fill="url(#hatch-${f.fault === 'kill' ? 'kill' : 'pause'})" stroke="${f.fault === 'kill' ? '#7548a0' : '#1f77b4'}" stroke-width="1"><title>${esc(title)}</title></rect>`,
+      );
     }
     for (const p of problems ?? []) {
       if (p.node !== node) continue;
@@ -488,10 +562,24 @@ function roleLegend(): string {
   const roles = Object.keys(ROLE_FILL);
   return `<div class="legend">${roles
     .map((r) => `<span class="legend-item"><span class="swatch" style="background:${ROLE_FILL[r]}"></span>${r}</span>`)
-    .join('')}<span class="legend-item">label: F/P/C/L + term</span><span class="legend-item"><span class="swatch partition-swatch"></span>partition active</span><span class="legend-item"><span style="color:#d62728">▼</span> node problem (exit, bad output…)</span></div>`;
+    .join('')}<span class="legend-item">label: F/P/C/L + term</span><span class="legend-item"><span class="swatch partition-swatch"></span>partition active</span><span class="legend-item"><span class="swatch kill-swatch"></span>killed (hatched purple)</span><span class="legend-item"><span class="swatch pause-swatch"></span>paused (hatched blue)</span><span class="legend-item"><span style="color:#d62728">▼</span> node problem (exit, bad output…)</span></div>`;
 }
 
-function opsTimeline(ops: readonly Op[], sx: XScale, parts: readonly PartitionLike[], flagged: Set<number>, culprits: Set<number>, id: string): string {
+/**
+ * At most MAX_TIMELINE_OPS operations for the timeline: all of them if they
+ * fit, else the earliest ones up to the cap, plus every flagged operation.
+ */
+export function timelineSelection(ops: readonly Op[], flagged: Set<number>): { shown: Op[]; note: string | null } {
+  if (ops.length <= MAX_TIMELINE_OPS) return { shown: ops.slice(), note: null };
+  const shown = ops.filter((o, i) => i < MAX_TIMELINE_OPS || flagged.has(o.id));
+  const last = ops[MAX_TIMELINE_OPS - 1]!;
+  return {
+    shown,
+    note: `${ops.length} operations: the timeline shows the first ${MAX_TIMELINE_OPS} (to ${last.start.toFixed(2)} s)${shown.length > MAX_TIMELINE_OPS ? ` and the ${shown.length - MAX_TIMELINE_OPS} later ones the checker flagged` : ''}; timeline.html and history.txt have them in order.`,
+  };
+}
+
+function opsTimeline(ops: readonly Op[], sx: XScale, parts: readonly PartitionLike[], faults: readonly FaultLike[], flagged: Set<number>, culprits: Set<number>, id: string): string {
   const procs = [...new Set(ops.map((o) => o.process))].sort((a, b) => a - b);
   if (procs.length === 0) return '<p class="empty">No operations.</p>';
   const LH = procs.length > 60 ? 8 : procs.length > 30 ? 12 : 18;
@@ -503,6 +591,7 @@ function opsTimeline(ops: readonly Op[], sx: XScale, parts: readonly PartitionLi
     `<svg id="${esc(id)}" class="plot ops-timeline" viewBox="0 0 ${W} ${bottom + 30}" width="${W}" height="${bottom + 30}" role="img" aria-label="operations over time">`,
   ];
   out.push(partitionShading(sx, parts, top, H, false));
+  out.push(faultShading(sx, faults, top, H));
   const labelEvery = Math.ceil(14 / LH);
   procs.forEach((p, i) => {
     if (i % labelEvery === 0) {
@@ -511,7 +600,7 @@ function opsTimeline(ops: readonly Op[], sx: XScale, parts: readonly PartitionLi
   });
   out.push('<g class="ops">');
   // Flagged operations last, so they are drawn on top.
-  const ordered = [...ops].sort((a, b) => Number(flagged.has(a.id)) - Number(flagged.has(b.id)) || a.id - b.id);
+  const ordered = ops.slice().sort((a, b) => Number(flagged.has(a.id)) - Number(flagged.has(b.id)) || a.id - b.id);
   for (const o of ordered) {
     if (o.start > sx.t1) continue;
     const i = lane.get(o.process)!;
@@ -623,15 +712,21 @@ function failuresSection(r: ResultsLike, ops: readonly Op[], sx: XScale, flagged
     const these = [...ids].map((id) => byId.get(id)).filter((o): o is Op => o !== undefined);
     let zoom = '';
     if (these.length) {
-      const t0 = Math.min(...these.map((o) => o.start));
-      const t1 = Math.max(...these.map((o) => o.end ?? o.start));
+      let t0 = Infinity;
+      let t1 = -Infinity;
+      for (const o of these) {
+        if (o.start < t0) t0 = o.start;
+        if ((o.end ?? o.start) > t1) t1 = o.end ?? o.start;
+      }
       const pad = Math.max((t1 - t0) * 0.08, 0.005);
       const zx = xScale(Math.max(sx.t0, t0 - pad), Math.min(sx.t1, t1 + pad) > t0 ? Math.min(sx.t1, t1 + pad) : t1 + pad);
-      zoom = opsTimeline(these, zx, r.partitions ?? [], flagged, culprits, `failure-${i}-timeline`);
+      zoom = opsTimeline(these, zx, r.partitions ?? [], r.faults ?? [], flagged, culprits, `failure-${i}-timeline`);
     }
     const missing = [...ids].filter((id) => !byId.has(id));
+    const linear = r.files?.[`linear ${String(f.key)}`];
     return `<div class="failure" id="failure-${i}">
 <h3>key ${esc(json(f.key))}: not linearisable</h3>
+${linear ? `<p><a class="linear-link" href="${esc(linear.split('/').map(encodeURIComponent).join('/'))}">${esc(linear)}</a>: these operations drawn with every order real time allows and where each gets stuck (as Knossos's linear.svg).</p>` : ''}
 ${f.culprit ? `<p><strong>first completion that cannot be linearised:</strong> ${esc(f.culprit)}</p>` : ''}
 ${f.explanation?.length ? `<p>These operations together cannot be linearised:</p><ol class="explanation">${f.explanation.map((e) => `<li>${esc(e)}</li>`).join('')}</ol>` : ''}
 ${zoom}
@@ -639,6 +734,32 @@ ${missing.length ? `<p class="note">history indices not found in the history: ${
 </div>`;
   });
   return `<section id="failures"><h2>Operations the checker could not linearise</h2><p>Outlined in red in the timelines above; the culprit is outlined thicker. Each failing key is drawn again below, zoomed to its operations.</p>${parts.join('\n')}</section>`;
+}
+
+function plotSection(plots: Record<string, string> | undefined, file: string, id: string, title: string, note: string): string {
+  const svg = plots?.[file];
+  if (svg === undefined) return '';
+  return `<section id="${id}"><h2>${title}</h2><p class="note">${note}</p><div class="plot-wrap inline-plot">${svg}</div></section>`;
+}
+
+/** Every nemesis operation (planned from the seed, and when carried out) and the kill/pause periods. */
+function faultsSection(r: ResultsLike): string {
+  const nem = (r.nemesis ?? []).filter((n) => n && typeof n.f === 'string');
+  const faults = r.faults ?? [];
+  if (nem.length === 0 && faults.length === 0) return '';
+  const rows = nem
+    .map(
+      (n) =>
+        `<tr class="nemesis-op nemesis-${esc(n.f)}"><td>${n.at === null ? 'final heal' : `${num(n.at, 2)} s`}</td><td>${n.time === null ? 'not done (run over)' : `${num(n.time, 2)} s`}</td><td>${esc(n.f)}</td><td>${esc(n.spec ?? '')}</td><td>${esc((n.nodes ?? []).join(' '))}</td><td>${esc(n.description ?? '')}</td></tr>`,
+    )
+    .join('');
+  const periods = faults
+    .map((f) => `<tr class="fault-period fault-${esc(f.fault)}"><td>${esc(f.fault)}</td><td><code>${esc(f.node)}</code></td><td>${num(f.start, 2)} s</td><td>${f.stop === null ? 'never' : `${num(f.stop, 2)} s`}</td><td>${esc(f.spec ?? '')}</td></tr>`)
+    .join('');
+  return `<section id="nemesis"><h2>Nemesis</h2>
+${nem.length ? `<p class="note">The schedule comes from the seed alone (planned time); the second column says when each operation was carried out.</p><table class="grid-table" id="nemesis-ops"><thead><tr><th>planned</th><th>done</th><th>operation</th><th>spec</th><th>nodes</th><th>detail</th></tr></thead><tbody>${rows}</tbody></table>` : ''}
+${faults.length ? `<h3>Nodes killed or paused</h3><table class="grid-table" id="fault-periods"><thead><tr><th>fault</th><th>node</th><th>from</th><th>to (restarted or continued)</th><th>spec</th></tr></thead><tbody>${periods}</tbody></table>` : ''}
+</section>`;
 }
 
 const CSS = `
@@ -654,6 +775,13 @@ code { font-size: .9em; }
 .verdict-invalid { background: #c62828; }
 .verdict-unknown { background: #8a6d00; }
 .fixture-banner { background: #fff3cd; border: 1px solid #e0c060; padding: .5rem .8rem; margin: .5rem 0; font-weight: bold; }
+.memory-banner { background: #fde2e2; border: 1px solid #d08080; padding: .5rem .8rem; margin: .5rem 0; font-weight: bold; }
+.cause { margin: .4rem 0; }
+.warnings { margin: .4rem 0; color: #7a5a00; }
+.kill-swatch { background: rgba(117, 72, 160, .6); }
+.pause-swatch { background: rgba(31, 119, 180, .5); }
+pre.stderr-tail { font-size: .75rem; background: #f6f6f6; padding: .3rem .5rem; overflow-x: auto; max-height: 20rem; }
+.inline-plot svg { max-width: 100%; height: auto; }
 .reasons { margin: .4rem 0; color: #8a1c1c; }
 .read-problems { color: #8a1c1c; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: .8rem; }
@@ -736,13 +864,16 @@ export function renderReport(input: ReportInput): string {
   const zero = historyZero(r, input.nodeLogs);
   const spans = Number.isFinite(zero.ms) ? parseRoleSpans(input.nodeLogs, zero.ms) : new Map<string, RoleSpan[]>();
   const parts = r.partitions ?? [];
+  const faults = (r.faults ?? []).filter((f) => f && typeof f.start === 'number' && typeof f.node === 'string');
   const failures = r.linearizability?.failures ?? [];
   const { ops: flagged, culprits } = flaggedOps(failures);
+  const timeline = timelineSelection(ops, flagged);
 
   // One time axis for every plot: from 0 to the last thing that happened.
   let t1 = Math.max(r.duration ?? 0, 0.001);
   for (const o of ops) t1 = Math.max(t1, o.end ?? o.start);
   for (const p of parts) t1 = Math.max(t1, p.stop ?? p.start);
+  for (const f of faults) t1 = Math.max(t1, f.stop ?? f.start);
   const sx = xScale(0, t1);
 
   const verdict = String(r.verdict ?? 'unknown');
@@ -766,16 +897,22 @@ export function renderReport(input: ReportInput): string {
 <header>
 <h1>raftchart run report: ${esc(r.workload ?? '?')} <span class="verdict verdict-${verdictClass}" id="verdict">${esc(verdict)}</span></h1>
 ${r.fixture ? `<div class="fixture-banner" id="fixture-banner">${esc(r.fixture)}</div>` : ''}
+${r.memoryOnly ? '<div class="memory-banner" id="memory-only">MEMORY-ONLY RUN (--no-data-dir): the nodes had no RAFT_DATA_DIR, so a node restarted after a kill had lost its term, vote and log. Results from it say nothing about crash-restart safety.</div>' : ''}
+${r.cause ? `<p class="cause" id="cause"><strong>What went wrong:</strong> ${esc(r.cause)}</p>` : ''}
 ${input.links?.['viewer.html'] ? `<p id="viewer-link"><a href="${esc(input.links['viewer.html'])}">Step through this run on the chart (viewer.html)</a></p>` : ''}
 ${r.reasons?.length ? `<ul class="reasons" id="reasons">${r.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
+${r.warnings?.length ? `<ul class="warnings" id="warnings">${r.warnings.map((x) => `<li>warning: ${esc(x)}</li>`).join('')}</ul>` : ''}
+${r.analyzed ? `<p class="note" id="analyzed">Re-checked by <code>raftchart analyze</code> at ${esc(r.analyzed.at ?? '?')}${r.analyzed.changed && Object.keys(r.analyzed.changed).length ? ` with ${esc(Object.entries(r.analyzed.changed).map(([k, v]) => `${k} ${json(v)}`).join(', '))}` : ''}.</p>` : ''}
 ${input.readProblems?.length ? `<ul class="read-problems">${input.readProblems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 </header>
 <section id="stats"><h2>Verdict and stats</h2>${statsTables(r)}</section>
 <section id="latency"><h2>Latency over time</h2>
-<p class="note">Each operation at its invocation time; height is the time to its completion. Partition periods are shaded.</p>
-${latencyLegend(ops)}<div class="plot-wrap">${latencyPlot(ops, sx, parts, flagged)}</div></section>
+<p class="note">Each operation at its invocation time; height is the time to its completion. Partition periods are shaded; kill and pause periods are strips at the top.</p>
+${latencyLegend(ops)}<div class="plot-wrap">${latencyPlot(ops, sx, parts, faults, flagged)}</div></section>
+${plotSection(input.plots, 'latency-quantiles.svg', 'latency-quantiles', 'Latency quantiles', 'Quantiles 0.5, 0.95, 0.99 and 1 of the latency of completed operations, by function, per time bucket (as Jepsen&#39;s latency-quantiles plot).')}
+${plotSection(input.plots, 'rate.svg', 'rate', 'Rate', 'Completions per second by function and outcome, per time bucket (as Jepsen&#39;s rate plot).')}
 <section id="roles"><h2>Node roles and terms</h2>
-${spans.size === 0 ? roleTimeline(spans, nodes, sx, parts, r.problems) : `<p class="note" id="roles-alignment">From the nodes' own <code>role=… term=…</code> log lines, on the history's time axis: ${
+${spans.size === 0 ? roleTimeline(spans, nodes, sx, parts, r.problems, faults) : `<p class="note" id="roles-alignment">From the nodes' own <code>role=… term=…</code> log lines, on the history's time axis: ${
     zero.how === 'historyStartedAt'
       ? 'time 0 is <code>historyStartedAt</code> from results.json.'
       : zero.how === 'init'
@@ -784,13 +921,15 @@ ${spans.size === 0 ? roleTimeline(spans, nodes, sx, parts, r.problems) : `<p cla
           ? '<strong>results.json has no <code>historyStartedAt</code> and no init line was found: time 0 is <code>startedAt</code>, which precedes the client phase by the nodes&#39; start-up, so the lanes may sit to the right of where they belong.</strong>'
           : 'no start time in results.json: cannot place log lines in time.'
   } Times before 0 (start-up) are not drawn.</p>
-${roleLegend()}<div class="plot-wrap">${roleTimeline(spans, nodes, sx, parts, r.problems)}</div>`}</section>
+${roleLegend()}<div class="plot-wrap">${roleTimeline(spans, nodes, sx, parts, r.problems, faults)}</div>`}</section>
 <section id="operations"><h2>Operations timeline</h2>
 <p class="note">One lane per client process; a bar from invocation to completion (to the end when none came). Hover for details.</p>
-${opsLegend()}<div class="plot-wrap">${opsTimeline(ops, sx, parts, flagged, culprits, 'ops-timeline')}</div></section>
+${timeline.note ? `<p class="note" id="timeline-capped">${esc(timeline.note)}</p>` : ''}
+${opsLegend()}<div class="plot-wrap">${opsTimeline(timeline.shown, sx, parts, faults, flagged, culprits, 'ops-timeline')}</div></section>
 ${failuresSection(r, ops, sx, flagged, culprits)}
+${faultsSection(r)}
 ${parts.length ? `<section id="partitions-list"><h2>Partitions</h2><table class="grid-table"><thead><tr><th>kind</th><th>from</th><th>to</th><th>grouping</th></tr></thead><tbody>${parts.map((p) => `<tr><td>${esc(p.kind ?? '')}</td><td>${num(p.start, 2)} s</td><td>${p.stop === null ? 'end' : num(p.stop, 2) + ' s'}</td><td>${esc(p.description ?? '')}</td></tr>`).join('')}</tbody></table></section>` : ''}
-${r.problems?.length ? `<section id="problems"><h2>Node problems</h2><ul>${r.problems.map((p) => `<li><code>${esc(p.node)}</code> ${esc(p.kind)} at ${num(p.time, 3)} s: ${esc(p.detail)}</li>`).join('')}</ul></section>` : ''}
+${r.problems?.length ? `<section id="problems"><h2>Node problems</h2><ul>${r.problems.map((p) => `<li><code>${esc(p.node)}</code> ${esc(p.kind)} at ${num(p.time, 3)} s: ${esc(p.detail)}${Array.isArray(p.stderrTail) && p.stderrTail.length ? `<pre class="stderr-tail">${esc(p.stderrTail.join('\n'))}</pre>` : ''}</li>`).join('')}</ul></section>` : ''}
 <footer>${links ? `Files: ${links}. ` : ''}Generated by raftchart (src/viz/report.ts); self-contained, no network.</footer>
 <div id="op-details" hidden></div>
 <script>${JS}</script>
@@ -800,6 +939,57 @@ ${r.problems?.length ? `<section id="problems"><h2>Node problems</h2><ul>${r.pro
 }
 
 // ---- reading a run directory -----------------------------------------------
+
+/**
+ * Reads a JSON-lines file in chunks, without ever holding the whole file in
+ * one string (a history of a million operations is hundreds of MB).
+ */
+export function readJsonLines<T>(path: string, onProblem?: (line: number, message: string) => void): T[] {
+  const out: T[] = [];
+  let lineNo = 0;
+  forEachLine(path, (line) => {
+    lineNo++;
+    if (line.trim() === '') return;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch (e) {
+      onProblem?.(lineNo, e instanceof Error ? e.message : String(e));
+    }
+  });
+  return out;
+}
+
+/** Calls `take` for every line of a file, reading it in chunks (4 MB unless told). */
+export function forEachLine(path: string, take: (line: string) => void, chunkBytes = 4 * 1024 * 1024): void {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(chunkBytes);
+    // Bytes after the last newline so far: kept as bytes, so a character cut
+    // by a chunk boundary is decoded whole (a newline byte never occurs
+    // inside a multi-byte UTF-8 character).
+    let rest: Buffer = Buffer.alloc(0);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      const end = buf.lastIndexOf(0x0a, n - 1);
+      if (end < 0) {
+        rest = Buffer.concat([rest, buf.subarray(0, n)]);
+        continue;
+      }
+      const text = (rest.length > 0 ? Buffer.concat([rest, buf.subarray(0, end)]) : buf.subarray(0, end)).toString('utf8');
+      rest = Buffer.from(buf.subarray(end + 1, n));
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        take(text.slice(start, nl));
+        start = nl + 1;
+      }
+      take(text.slice(start));
+    }
+    if (rest.length > 0) take(rest.toString('utf8'));
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function parseHistory(text: string): HistoryEventLike[] {
   const trimmed = text.trim();
@@ -843,11 +1033,12 @@ function listFiles(dir: string, depth = 2): string[] {
 }
 
 /** Reads what the bench left in a run directory. Missing pieces become readProblems, not exceptions. */
-export function readRunDir(dir: string): ReportInput {
+export function readRunDir(dir: string, preloaded?: { results?: ResultsLike; history?: readonly HistoryEventLike[] }): ReportInput {
   const readProblems: string[] = [];
   const resultsPath = join(dir, 'results.json');
   let results: ResultsLike = {};
-  if (existsSync(resultsPath)) {
+  if (preloaded?.results) results = preloaded.results;
+  else if (existsSync(resultsPath)) {
     try {
       results = JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsLike;
     } catch (e) {
@@ -867,9 +1058,15 @@ export function readRunDir(dir: string): ReportInput {
     files.find((f) => /^history\.(json|jsonl)$/.test(basename(f))) ??
     null;
   let history: HistoryEventLike[] = [];
-  if (historyRel && existsSync(join(dir, historyRel))) {
+  if (preloaded?.history) history = preloaded.history as HistoryEventLike[];
+  else if (historyRel && existsSync(join(dir, historyRel))) {
     try {
-      history = parseHistory(readFileSync(join(dir, historyRel), 'utf8'));
+      if (historyRel.endsWith('.jsonl')) {
+        let bad = 0;
+        history = readJsonLines<HistoryEventLike>(join(dir, historyRel), (line, msg) => {
+          if (bad++ === 0) readProblems.push(`${historyRel} line ${line} unreadable (${msg}); such lines are skipped`);
+        });
+      } else history = parseHistory(readFileSync(join(dir, historyRel), 'utf8'));
     } catch (e) {
       readProblems.push(`${historyRel} unreadable: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -886,10 +1083,16 @@ export function readRunDir(dir: string): ReportInput {
       ...files.filter((f) => f.endsWith('.log')),
     ]),
   ].sort();
+  // Only the lines the report uses (role changes, init), read line by line:
+  // a node logging at debug level can write gigabytes.
   const nodeLogs: Record<string, string> = {};
   for (const rel of logRels) {
     try {
-      nodeLogs[rel] = readFileSync(join(dir, rel), 'utf8');
+      const kept: string[] = [];
+      forEachLine(join(dir, rel), (line) => {
+        if (line.includes(' role=') || line.includes(' initialised as ')) kept.push(line);
+      });
+      nodeLogs[rel] = kept.join('\n');
     } catch {
       readProblems.push(`${rel} unreadable`);
     }
@@ -897,10 +1100,24 @@ export function readRunDir(dir: string): ReportInput {
 
   const links: Record<string, string> = {};
   for (const rel of [...new Set([...declaredPaths, ...files])]) {
-    if (rel === 'index.html' || !existsSync(join(dir, rel))) continue;
+    // The nodes' own data directories are theirs: link the folder, not its files.
+    if (rel === 'index.html' || (rel.startsWith('data/') && rel !== 'data/') || !existsSync(join(dir, rel))) continue;
     links[rel] = rel.split('/').map(encodeURIComponent).join('/');
   }
-  return { results, history, nodeLogs, links, readProblems };
+  // The bench's own SVG plots, inlined (they are bounded in size).
+  const plots: Record<string, string> = {};
+  for (const name of ['latency-quantiles.svg', 'rate.svg']) {
+    const p = join(dir, name);
+    try {
+      if (existsSync(p) && statSync(p).size < 8 * 1024 * 1024) {
+        const text = readFileSync(p, 'utf8');
+        if (text.startsWith('<svg')) plots[name] = text;
+      }
+    } catch {
+      readProblems.push(`${name} unreadable`);
+    }
+  }
+  return { results, history, nodeLogs, links, readProblems, plots };
 }
 
 /**
@@ -908,14 +1125,33 @@ export function readRunDir(dir: string): ReportInput {
  * directory) and writes `dir/index.html`. Never throws for a malformed or
  * incomplete run: the page says what was missing.
  */
-export async function writeRunReport(dir: string): Promise<void> {
+/**
+ * Runs whose history.jsonl is larger than this get no viewer.html from the
+ * bench: the viewer reads the whole history into one page (at a million
+ * operations it took minutes and gigabytes). `npm run viewer -- DIR` still
+ * writes one on demand.
+ */
+export const VIEWER_MAX_HISTORY_BYTES = 64 * 1024 * 1024;
+
+export async function writeRunReport(dir: string, preloaded?: { results?: ResultsLike; history?: readonly HistoryEventLike[] }): Promise<void> {
   // The step-through viewer first, so the report links to it; failing to write it loses nothing else.
-  try {
-    const { writeRunViewer } = await import('./viewer/bench.js');
-    await writeRunViewer(dir);
-  } catch (err) {
-    process.stderr.write(`raftchart: could not write the run viewer: ${err instanceof Error ? err.message : String(err)}\n`);
+  const historyPath = join(dir, 'history.jsonl');
+  const historyBytes = existsSync(historyPath) ? statSync(historyPath).size : 0;
+  const notes: string[] = [];
+  if (historyBytes > VIEWER_MAX_HISTORY_BYTES) {
+    notes.push(
+      `viewer.html not written: the history is ${Math.round(historyBytes / 1e6)} MB, over the bench's ${VIEWER_MAX_HISTORY_BYTES / 1024 / 1024} MiB limit for it (npm run viewer -- DIR writes one anyway)`,
+    );
+  } else {
+    try {
+      const { writeRunViewer } = await import('./viewer/bench.js');
+      await writeRunViewer(dir);
+    } catch (err) {
+      process.stderr.write(`raftchart: could not write the run viewer: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
   }
-  const html = renderReport(readRunDir(dir));
+  const input = readRunDir(dir, preloaded);
+  input.readProblems = [...(input.readProblems ?? []), ...notes];
+  const html = renderReport(input);
   await writeFile(join(dir, 'index.html'), html);
 }

@@ -29,10 +29,12 @@ describe('network', () => {
     const { net } = await cluster(20, 'uniform');
     try {
       const c = new RpcClient('cx', net);
-      const t0 = performance.now();
       const r = await c.call('n0', { type: 'echo', echo: 'hi' }, 1000);
       expect(r.kind === 'reply' && r.body.echo).toBe('hi');
-      expect(performance.now() - t0).toBeLessThan(15); // client traffic has zero latency
+      // Client traffic has zero latency: due when sent (wall-clock time under load is no measure).
+      const clientRecs = net.journal.filter((j) => j.src === 'cx' || j.dest === 'cx');
+      expect(clientRecs.length).toBe(2);
+      for (const j of clientRecs) expect(j.due).toBe(j.sent);
       await c.call('n0', { type: 'flood', window: 5 }, 1000);
       await sleep(400);
       const toN1 = net.journal.filter((j) => j.dest === 'n1' && j.src.startsWith('n') && j.delivered !== null);
@@ -40,7 +42,15 @@ describe('network', () => {
       let overtaken = 0;
       for (let i = 1; i < toN1.length; i++) if (toN1[i].delivered! < toN1[i - 1].delivered!) overtaken++;
       expect(overtaken).toBeGreaterThan(0);
-      for (const j of toN1) expect(j.delivered! - j.sent).toBeLessThanOrEqual(45);
+      // Delays drawn uniformly in [0, 2 x 20 ms); never delivered before due.
+      // (How late after due depends on the machine's load, so it is not asserted.)
+      for (const j of toN1) {
+        expect(j.due - j.sent).toBeGreaterThanOrEqual(0);
+        expect(j.due - j.sent).toBeLessThan(40);
+        expect(j.delivered!).toBeGreaterThanOrEqual(j.due);
+      }
+      const delays = toN1.map((j) => j.due - j.sent);
+      expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(10); // spread out, not constant
     } finally {
       await net.close();
     }
@@ -80,7 +90,9 @@ describe('network', () => {
       net.receiveLine('n0', '{"src":"n9","dest":"c1","body":{"type":"x"}}');
       net.receiveLine('n0', '[1,2]');
       net.receiveLine('n0', '{"src":"n0","dest":"c1"}');
-      expect(problems).toEqual(['bad-output', 'bad-message', 'bad-message', 'bad-message']);
+      // A value nested 100,000 deep (which JSON.stringify could not write back) is refused before parsing.
+      net.receiveLine('n0', `{"src":"n0","dest":"c1","body":{"type":"read_ok","value":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`);
+      expect(problems).toEqual(['bad-output', 'bad-message', 'bad-message', 'bad-message', 'bad-message']);
       const r = await new RpcClient('c0', net).call('n0', { type: 'init', node_id: 'n0', node_ids: ['n0'] }, 5000);
       expect(r.kind).toBe('reply');
     } finally {

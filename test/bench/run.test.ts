@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/bench/options.js';
 import { runTest } from '../../src/bench/runner.js';
+import { computeStats, quantiles } from '../../src/bench/stats.js';
+import { decideVerdict } from '../../src/bench/verdict.js';
 import type { BenchOptions, BenchResults } from '../../src/bench/types.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
@@ -56,6 +58,10 @@ describe('bench runs against fixture nodes', () => {
     expect(results.stats.ok).toBeGreaterThan(100);
     expect(results.net.servers.sendCount).toBeGreaterThan(0);
     expect(results.net.servers.msgsPerOp).toBeGreaterThan(0.5);
+    // Maelstrom's msgs-per-op: distinct messages per operation.
+    expect(results.net.servers.msgCount).toBe(results.net.servers.sendCount);
+    expect(results.net.servers.msgsPerOp).toBeCloseTo(results.net.servers.msgCount / results.stats.count, 10);
+    expect(results.net.all.msgCount).toBe(results.net.clients.msgCount + results.net.servers.msgCount);
     expect(results.stats.latency.p50).not.toBeNull();
     expect(results.problems).toEqual([]);
   });
@@ -101,6 +107,22 @@ describe('bench runs against fixture nodes', () => {
   });
 });
 
+describe('statistics', () => {
+  it('with no operations, availability is 1 (as Maelstrom), and total availability is met', () => {
+    const s = computeStats([], 10);
+    expect(s.count).toBe(0);
+    expect(s.availability).toBe(1);
+    expect(decideVerdict({ checker: { valid: true, keyCount: 0, failures: [], unknownKeys: [], seconds: 0, steps: 0 }, availability: { expected: 'total', actual: s.availability }, problems: [], notes: [] }).verdict).toBe('valid');
+  });
+  it('quantiles as Jepsen takes them, on a typed sort (no spread, any size)', () => {
+    const xs = Array.from({ length: 1_000_000 }, (_, i) => (i * 7919) % 1_000_003);
+    const q = quantiles(xs);
+    expect(q.count).toBe(1_000_000);
+    expect(q.max).toBe(xs.reduce((m, x) => (x > m ? x : m), -Infinity));
+    expect(q.p50! > 400_000 && q.p50! < 600_000).toBe(true);
+  });
+});
+
 describe('CLI flags', () => {
   const bin = join(fixtures, 'local-kv-node.mjs');
   it('has Maelstrom defaults', () => {
@@ -115,6 +137,16 @@ describe('CLI flags', () => {
     expect(o.testCount).toBe(1);
     expect(o.availability).toBeNull();
     expect(o.workload).toBe('lin-kv');
+    expect(o.perKeyLimit).toBeNull(); // Maelstrom: keys retired after 20 processes only
+    expect(o.dataDir).toBe(true);
+    expect(o.nemesis).toEqual([]);
+  });
+  it('takes kill and pause faults, a per-key limit and --no-data-dir', () => {
+    const o = opts(['--bin', bin, '--nemesis', 'partition, kill,pause,kill', '--per-key-limit', '128', '--no-data-dir']);
+    expect(o.nemesis).toEqual(['partition', 'kill', 'pause']);
+    expect(o.perKeyLimit).toBe(128);
+    expect(o.dataDir).toBe(false);
+    expect(opts(['--bin', bin, '--nemesis', 'kill']).recoveryTime).toBe(3);
   });
   it('parses the seed commands', () => {
     const o = opts(['-w', 'lin-kv', '--bin', bin, '--time-limit', '60', '--node-count', '3', '--concurrency', '10n', '--rate', '100', '--nemesis', 'partition', '--nemesis-interval', '3', '--test-count', '5']);
@@ -133,5 +165,7 @@ describe('CLI flags', () => {
     expect(() => opts(['--bin', bin, '--latency-dist', 'normal'])).toThrow(/--latency-dist/);
     expect(() => opts(['--bin', bin, '--rate', '-1'])).toThrow(/--rate/);
     expect(() => opts(['--bin', bin, '--time-limit'])).toThrow(/needs a value/);
+    expect(() => opts(['--bin', bin, '--nemesis', 'partition,clock'])).toThrow(/--nemesis must be a comma-separated list of: partition, kill, pause \(got "clock"\)/);
+    expect(() => opts(['--bin', bin, '--no-data-dir=1'])).toThrow(/takes no value/);
   });
 });

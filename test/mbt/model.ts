@@ -548,6 +548,87 @@ export const abstractEvents: readonly AbstractEvent[] = [
       );
     },
   },
+  {
+    type: 'SNAPSHOT_TAKEN',
+    requires: ['takeSnapshot'],
+    label: "an entry the leader committed arrives and is applied, then the node snapshots its state machine and compacts its log",
+    enabled: (r, m) => r !== 'leader' && !m.fresh,
+    expect: (r) => [chartTransition(r, 'append_entries', 'isCurrentTerm'), 'applyCommitted', 'takeSnapshot'],
+    update: () => ({ ...AS_FOLLOWER, leaderKnown: true }),
+    exec: (h) => {
+      h.deliver(OTHER, {
+        type: 'append_entries',
+        term: h.ctx.term,
+        leader_id: OTHER,
+        prev_log_index: h.ctx.log.lastIndex,
+        prev_log_term: h.ctx.log.lastTerm,
+        entries: [{ term: h.ctx.term, op: { f: 'write', key: 'snapped', value: 5 } }],
+        leader_commit: h.ctx.log.lastIndex + 1,
+      });
+      h.node.snapshotNow();
+    },
+    observe: (h) => {
+      check(h.ctx.log.snapshotIndex === h.ctx.log.lastIndex && h.ctx.log.length === 0, `the log starts after the snapshot: ${h.ctx.log.snapshotIndex}..${h.ctx.log.lastIndex}`);
+      check(h.node.stateMachine!.peek('snapped').value === 5, 'the state machine is as before');
+    },
+  },
+  {
+    type: 'INSTALL_SNAPSHOT_OF_CURRENT_TERM',
+    requires: ['installSnapshot'],
+    label: "InstallSnapshot from the current term's leader, covering entries we do not have",
+    enabled: (r, m) => r !== 'leader' && !m.fresh,
+    expect: () => ['installSnapshot'],
+    update: () => ({ ...AS_FOLLOWER, leaderKnown: true }),
+    exec: (h) =>
+      h.deliver(OTHER, {
+        type: 'install_snapshot',
+        term: h.ctx.term,
+        leader_id: OTHER,
+        last_included_index: h.ctx.log.lastIndex + 5,
+        last_included_term: h.ctx.term,
+        offset: 0,
+        data: JSON.stringify([['sinstalled', 42]]),
+        done: true,
+      }),
+    observe: (h, _r, _m, t0) => {
+      const res = h.repliesTo(OTHER).filter((b) => b.type === 'install_snapshot_res');
+      check(res.length === 1 && res[0]!.success === true && res[0]!.term === t0 && res[0]!.match_index === h.ctx.log.lastIndex, `installed: ${JSON.stringify(res)}`);
+      check(h.node.stateMachine!.peek('installed').value === 42 && h.ctx.commitIndex === h.ctx.log.lastIndex, 'the state machine is the snapshot');
+    },
+  },
+  {
+    type: 'STALE_INSTALL_SNAPSHOT',
+    requires: ['rejectStaleSnapshot'],
+    label: 'InstallSnapshot from a leader of an older term',
+    enabled: (_r, m) => !m.fresh,
+    expect: () => ['rejectStaleSnapshot'],
+    update: () => ({}),
+    exec: (h) =>
+      h.deliver(OTHER, {
+        type: 'install_snapshot',
+        term: h.ctx.term - 1,
+        leader_id: OTHER,
+        last_included_index: 99,
+        last_included_term: 1,
+        offset: 0,
+        data: '[]',
+        done: true,
+      }),
+    observe: (h, _r, _m, t0) => {
+      const res = h.repliesTo(OTHER).filter((b) => b.type === 'install_snapshot_res');
+      check(res.length === 1 && res[0]!.success === false && res[0]!.term === t0, `refused with our term: ${JSON.stringify(res)}`);
+    },
+  },
+  {
+    type: 'SNAPSHOT_ACKNOWLEDGED',
+    requires: ['handleInstallSnapshotResponse'],
+    label: 'a follower says it installed our snapshot (up to an index it already had)',
+    enabled: (r) => r === 'leader',
+    expect: () => ['handleInstallSnapshotResponse'],
+    update: () => ({}),
+    exec: (h) => h.deliver(OTHER, { type: 'install_snapshot_res', term: h.ctx.term, success: true, match_index: 0 }),
+    observe: (h) => check(h.out.every((m) => m.body.type === 'append_entries'), `nothing but AppendEntries follows: ${JSON.stringify(h.out)}`),
+  },
 ];
 
 /** The abstract events whose transitions the chart has. */

@@ -1,7 +1,7 @@
 // Crash-restart safety of the real bin/raft with RAFT_DATA_DIR, the repro
 // cases of the durable-state issue: processes killed with SIGKILL (no chance
 // to flush anything) and started again from their data directory.
-import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ afterEach(() => {
   clusters = [];
 });
 
-function cluster(nodeCount: number, opts: { durable?: boolean; electionMs?: string } = {}): ProcessCluster {
+function cluster(nodeCount: number, opts: { durable?: boolean; electionMs?: string; snapshotEntries?: number } = {}): ProcessCluster {
   const dir = mkdtempSync(join(tmpdir(), 'raftchart-restart-'));
   dirs.push(dir);
   const c = new ProcessCluster({
@@ -30,6 +30,7 @@ function cluster(nodeCount: number, opts: { durable?: boolean; electionMs?: stri
       RAFT_LOG: 'warn',
       RAFT_ELECTION_MS: opts.electionMs ?? '150-300',
       ...(opts.durable === false ? {} : { RAFT_DATA_DIR: join(dir, id) }),
+      ...(opts.snapshotEntries ? { RAFT_SNAPSHOT_ENTRIES: String(opts.snapshotEntries) } : {}),
     }),
   });
   clusters.push(c);
@@ -67,33 +68,16 @@ describe('bin/raft with RAFT_DATA_DIR, killed with SIGKILL and restarted', () =>
     expect(await c.call('n0', 'n2', rv('n2', 1))).toMatchObject({ vote_granted: true });
   });
 
-  it('keeps acknowledged writes when a majority member restarts and the old majority is cut off', { timeout: 60_000 }, async () => {
-    const c = cluster(3);
-    await c.initAll();
-    // n2 cut off; 20 writes acknowledged by n0 and n1.
-    c.partition(['n2'], ['n0', 'n1']);
-    let via = 'n0';
-    for (let i = 0; i < 20; i++) {
-      let r = await writeVia(c, via, `k${i}`, i);
-      if (r?.type !== 'write_ok') r = await writeVia(c, (via = via === 'n0' ? 'n1' : 'n0'), `k${i}`, i);
-      expect(r).toMatchObject({ type: 'write_ok' });
-    }
-    // n1 killed and restarted; then n0 cut off and n2 reconnected: n1 and n2 must elect a leader that has the writes.
-    await c.kill('n1');
-    await c.restart('n1');
-    c.partition(['n0'], ['n1', 'n2']);
-    for (let i = 0; i < 20; i++) {
-      const r = await c.settle(i % 2 === 0 ? 'n1' : 'n2', 'c2', { type: 'read', key: `k${i}` });
-      expect(r).toMatchObject({ type: 'read_ok', value: i });
-    }
-  });
-
-  it('without a data directory the same schedule loses acknowledged writes (the known-bad case)', { timeout: 60_000 }, async () => {
-    const c = cluster(3, { durable: false });
+  /**
+   * The issue's schedule: n2 cut off; `writes` writes acknowledged by n0 and
+   * n1; n1 killed and restarted; then n0 cut off and n2 reconnected, so n1
+   * and n2 must elect a leader. Returns what that leader's side reads.
+   */
+  async function restartMajorityMember(c: ProcessCluster, writes: number): Promise<(Body | undefined)[]> {
     await c.initAll();
     c.partition(['n2'], ['n0', 'n1']);
     let via = 'n0';
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < writes; i++) {
       let r = await writeVia(c, via, `k${i}`, i);
       if (r?.type !== 'write_ok') r = await writeVia(c, (via = via === 'n0' ? 'n1' : 'n0'), `k${i}`, i);
       expect(r).toMatchObject({ type: 'write_ok' });
@@ -102,7 +86,17 @@ describe('bin/raft with RAFT_DATA_DIR, killed with SIGKILL and restarted', () =>
     await c.restart('n1');
     c.partition(['n0'], ['n1', 'n2']);
     const reads = [];
-    for (let i = 0; i < 5; i++) reads.push(await c.settle(i % 2 === 0 ? 'n1' : 'n2', 'c2', { type: 'read', key: `k${i}` }));
+    for (let i = 0; i < writes; i++) reads.push(await c.settle(i % 2 === 0 ? 'n1' : 'n2', 'c2', { type: 'read', key: `k${i}` }));
+    return reads;
+  }
+
+  it('keeps acknowledged writes when a majority member restarts and the old majority is cut off', { timeout: 60_000 }, async () => {
+    const reads = await restartMajorityMember(cluster(3), 20);
+    reads.forEach((r, i) => expect(r).toMatchObject({ type: 'read_ok', value: i }));
+  });
+
+  it('without a data directory the same schedule loses acknowledged writes (the known-bad case)', { timeout: 60_000 }, async () => {
+    const reads = await restartMajorityMember(cluster(3, { durable: false }), 5);
     // n1 and n2 elected a leader that never saw the writes.
     expect(reads.filter((r) => r?.code === 20).length).toBeGreaterThan(0);
   });
@@ -117,6 +111,19 @@ describe('bin/raft with RAFT_DATA_DIR, killed with SIGKILL and restarted', () =>
       await c.kill('n0');
       await c.restart('n0');
       for (let j = 0; j <= round; j++) expect(await c.settle('n0', 'c2', { type: 'read', key: `k${j}` })).toMatchObject({ type: 'read_ok', value: j });
+    }
+  });
+
+  it('restarts from a snapshot and the log after it', { timeout: 60_000 }, async () => {
+    const c = cluster(3, { snapshotEntries: 5 });
+    await c.initAll();
+    for (let i = 0; i < 23; i++) expect(await writeVia(c, 'n0', `k${i % 4}`, i)).toMatchObject({ type: 'write_ok' });
+    for (const id of c.ids) await c.kill(id);
+    for (const id of c.ids) expect(existsSync(join(dirs[0]!, id, 'snapshot.bin'))).toBe(true);
+    for (const id of c.ids) await c.restart(id);
+    for (let k = 0; k < 4; k++) {
+      const last = [20, 21, 22, 19][k]!;
+      expect(await c.settle(c.ids[k % 3]!, 'c2', { type: 'read', key: `k${k}` })).toMatchObject({ type: 'read_ok', value: last });
     }
   });
 

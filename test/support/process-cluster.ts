@@ -7,6 +7,7 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { linksBetween } from '../../src/sim/network.js';
 
 export type Body = Record<string, unknown>;
 
@@ -171,11 +172,7 @@ export class ProcessCluster {
 
   /** Cuts every link between the groups, both ways (messages in the router's hands are dropped). */
   partition(...groups: string[][]): void {
-    this.blocked = new Set();
-    for (const a of groups) for (const b of groups) {
-      if (a === b) continue;
-      for (const x of a) for (const y of b) this.blocked.add(`${x}>${y}`);
-    }
+    this.blocked = linksBetween(groups);
   }
 
   heal(): void {

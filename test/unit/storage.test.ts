@@ -94,6 +94,37 @@ describe('the write-ahead log', () => {
   });
 });
 
+describe('snapshots on disk', () => {
+  it('a snapshot and the log after it come back, also when the crash came between the two writes', () => {
+    const disk = new SimDisk(new Rng(5));
+    const { storage } = WalStorage.open(disk);
+    storage.save({ hardState: { term: 2, votedFor: 'n0' }, from: 1, entries: [1, 2, 3, 4].map((v) => ({ term: 2, op: w(v) })) });
+    storage.saveSnapshot({ index: 3, term: 2, data: '[["sk",3]]' }, { term: 2, votedFor: 'n0' }, [{ term: 2, op: w(4) }]);
+    storage.save({ from: 5, entries: [{ term: 2, op: w(5) }] });
+    const r = WalStorage.open(disk).recovered!;
+    expect(r.snapshot).toEqual({ index: 3, term: 2, data: '[["sk",3]]' });
+    expect(r.entries).toEqual([{ term: 2, op: w(4) }, { term: 2, op: w(5) }]);
+    // A crash after the snapshot file, before the log was rewritten: the old log, cut at the snapshot.
+    const disk2 = new SimDisk(new Rng(5));
+    const s2 = WalStorage.open(disk2).storage;
+    s2.save({ hardState: { term: 2, votedFor: null }, from: 1, entries: [1, 2, 3].map((v) => ({ term: 2, op: w(v) })) });
+    disk2.armCrash(2); // the snapshot file is written (one replace), the log's rewrite is not
+    s2.saveSnapshot({ index: 2, term: 2, data: '[]' }, { term: 2, votedFor: null }, [{ term: 2, op: w(3) }]);
+    disk2.crash();
+    const r2 = WalStorage.open(disk2).recovered!;
+    expect(r2.snapshot?.index).toBe(2);
+    expect(r2.entries).toEqual([{ term: 2, op: w(3) }]);
+  });
+
+  it('refuses a log that does not agree with the snapshot', () => {
+    const disk = new SimDisk(new Rng(5));
+    const { storage } = WalStorage.open(disk);
+    storage.save({ from: 1, entries: [{ term: 1, op: w(1) }] });
+    disk.replace('snapshot.bin', disk.read('raft.wal')!); // not a snapshot record
+    expect(() => WalStorage.open(disk)).toThrow(StorageCorruption);
+  });
+});
+
 describe('the simulated disk', () => {
   it('loses unsynced writes on a crash, keeping a prefix of them at most', () => {
     const disk = new SimDisk(new Rng(3));

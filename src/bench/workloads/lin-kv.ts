@@ -1,73 +1,46 @@
-// The lin-kv workload: Jepsen's linearizable-register test over many keys.
-//
-// Generator: client threads are split into groups of 2 x node-count; each
-// group works on one key at a time (keys 0, 1, 2, ... taken in turn). In a
-// group, the first node-count threads only read; the others write or cas in
-// a 1:2 mix. Values and cas arguments are random integers 0..4. After about
-// `perKeyLimit` operations (randomised 0.9-1.0 of it) the group moves on to
-// the next unused key. Thread t talks to node t mod node-count.
+// The lin-kv workload: Jepsen's linearizable-register test over many keys,
+// as Maelstrom runs it. The operations come from LinKvGenerator (see
+// lin-kv-generator.ts for how keys, functions and values are chosen); thread
+// t talks to node t mod node-count. Client: Maelstrom's lin-kv client, which
+// waits max(10 x mean latency, 1000) ms; reads are idempotent, so a read
+// that times out or gets any error is `fail`; other operations are `fail` on
+// a definite error and `info` otherwise.
 
 import { checkLinearizable } from '../checker/linearizable.js';
-import { DEFINITE_ERROR_CODES, type RpcClient } from '../client.js';
-import type { Rng } from '../../core/random.js';
+import { isDefinite } from '../../core/errors.js';
+import type { RpcClient } from '../client.js';
 import type { CheckerResult, HistoryEvent } from '../types.js';
+import { LinKvGenerator } from './lin-kv-generator.js';
 import type { Completion, Invocation, Workload, WorkloadContext } from './workload.js';
-
-interface Group {
-  threads: number[];
-  readers: number;
-  key: number;
-  issued: number;
-  limit: number;
-}
 
 export class LinKvWorkload implements Workload {
   readonly name = 'lin-kv' as const;
-  private readonly groups: Group[] = [];
-  private readonly groupOf: number[] = [];
-  private nextKey = 0;
-  private readonly rng: Rng;
-  private readonly perKeyLimit: number;
-  /** Set when concurrency is not a multiple of 2 x node-count (Maelstrom refuses those). */
-  readonly notes: string[] = [];
+  readonly notes: string[];
+  readonly generator: LinKvGenerator;
 
   constructor(ctx: WorkloadContext) {
-    this.rng = ctx.rng;
-    this.perKeyLimit = ctx.perKeyLimit;
-    const size = 2 * ctx.nodeCount;
-    const c = ctx.concurrency;
-    if (c % size !== 0) {
-      this.notes.push(
-        `concurrency ${c} is not a multiple of 2 x node-count (${size}); Maelstrom would refuse this, the bench uses a smaller last group`,
-      );
-    }
-    for (let start = 0; start < c; start += size) {
-      const threads: number[] = [];
-      for (let t = start; t < Math.min(c, start + size); t++) threads.push(t);
-      const readers = threads.length === size ? ctx.nodeCount : Math.floor(threads.length / 2);
-      const g: Group = { threads, readers, key: this.nextKey++, issued: 0, limit: this.limit() };
-      for (const t of threads) this.groupOf[t] = this.groups.length;
-      this.groups.push(g);
-    }
-  }
-
-  private limit(): number {
-    return Math.max(1, Math.floor((0.9 + 0.1 * this.rng.next()) * this.perKeyLimit));
+    this.generator = new LinKvGenerator(ctx.rng, {
+      nodeCount: ctx.nodeCount,
+      concurrency: ctx.concurrency,
+      perKeyLimit: ctx.perKeyLimit,
+    });
+    this.notes = this.generator.notes;
   }
 
   nextOp(thread: number): Invocation {
-    const g = this.groups[this.groupOf[thread]];
-    if (g.issued >= g.limit) {
-      g.key = this.nextKey++;
-      g.issued = 0;
-      g.limit = this.limit();
-    }
-    g.issued++;
-    const isReader = thread - g.threads[0] < g.readers;
-    if (isReader) return { f: 'read', key: g.key, value: null };
-    const r = this.rng.int(3);
-    if (r === 0) return { f: 'write', key: g.key, value: this.rng.int(5) };
-    return { f: 'cas', key: g.key, value: [this.rng.int(5), this.rng.int(5)] };
+    return this.generator.next(thread);
+  }
+
+  process(thread: number): number {
+    return this.generator.process(thread);
+  }
+
+  complete(thread: number, type: Completion['type']): void {
+    this.generator.complete(thread, type);
+  }
+
+  timeoutMs(meanLatencyMs: number): number {
+    return Math.max(10 * meanLatencyMs, 1000);
   }
 
   async invoke(client: RpcClient, node: string, op: Invocation, timeoutMs: number): Promise<Completion> {
@@ -93,7 +66,7 @@ export class LinKvWorkload implements Workload {
     if (b.type === 'error') {
       const code = typeof b.code === 'number' ? b.code : -1;
       const text = typeof b.text === 'string' ? b.text : null;
-      const definite = DEFINITE_ERROR_CODES.has(code);
+      const definite = isDefinite(code);
       return { type: definite || idempotent ? 'fail' : 'info', value: op.value, error: [code, text] };
     }
     if (b.type !== expect) {

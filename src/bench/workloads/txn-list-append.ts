@@ -13,14 +13,16 @@
 // - Defaults: Maelstrom's CLI gives --max-txn-length 4 and
 //   --max-writes-per-key 16 and passes no key count, so Elle's default applies:
 //   10 keys for the exponential distribution (3 for uniform).
-// - Client: a definite error code -> fail, any other error -> info; a timeout
-//   -> info, except a read-only txn, which becomes fail (it changes nothing,
-//   so whether it happened does not matter to the checker).
+// - Client: Maelstrom's, which waits 5 s (the client's default timeout) and
+//   treats no function as idempotent: a definite error code -> fail; any
+//   other error, a timeout, or an answer it cannot read -> info, read-only
+//   transactions included.
 
 import { checkListAppend, type ConsistencyModel, type ListAppendResult, type MicroOp, type TxnHistoryEvent } from '../checker/list-append.js';
-import { DEFINITE_ERROR_CODES, type RpcClient } from '../client.js';
+import { isDefinite } from '../../core/errors.js';
+import type { RpcClient } from '../client.js';
 import type { Rng } from '../../core/random.js';
-import type { CheckerResult, HistoryEvent } from '../types.js';
+import type { CheckerResult, HistoryEvent, TxnListAppendFlags } from '../types.js';
 import type { Completion, Invocation, Workload, WorkloadContext } from './workload.js';
 
 export type { MicroOp } from '../checker/list-append.js';
@@ -97,7 +99,9 @@ export class TxnGenerator {
       const v = (this.writes.get(key) ?? 0) + 1;
       if (v > maxWritesPerKey) {
         // This key is used up: its slot takes a fresh key, and we draw again.
-        this.active[i] = Math.max(...this.active) + 1;
+        let top = -Infinity;
+        for (const k of this.active) if (k > top) top = k;
+        this.active[i] = top + 1;
         continue;
       }
       this.writes.set(key, v);
@@ -124,9 +128,8 @@ export interface TxnCompletion {
 
 /** Turns a node's answer (or its absence) into a history completion, with Maelstrom's client semantics. */
 export function completeTxn(invoked: readonly MicroOp[], outcome: TxnOutcome): TxnCompletion {
-  const readOnly = invoked.every(([f]) => f === 'r');
   if (outcome.kind === 'timeout') {
-    return { type: readOnly ? 'fail' : 'info', value: [...invoked], error: 'net-timeout' };
+    return { type: 'info', value: [...invoked], error: 'net-timeout' };
   }
   const body = outcome.body;
   if (body.type === 'txn_ok' && Array.isArray(body.txn)) {
@@ -135,23 +138,17 @@ export function completeTxn(invoked: readonly MicroOp[], outcome: TxnOutcome): T
   }
   if (body.type !== 'error') {
     // Not an answer we can read: we cannot tell whether it happened.
-    return { type: readOnly ? 'fail' : 'info', value: [...invoked], error: [-1, `unexpected reply ${JSON.stringify(body).slice(0, 200)}`] };
+    return { type: 'info', value: [...invoked], error: [-1, `unexpected reply ${JSON.stringify(body).slice(0, 200)}`] };
   }
   const code = typeof body.code === 'number' ? body.code : -1;
   const text = typeof body.text === 'string' ? body.text : null;
-  if (DEFINITE_ERROR_CODES.has(code)) return { type: 'fail', value: [...invoked], error: [code, text] };
+  if (isDefinite(code)) return { type: 'fail', value: [...invoked], error: [code, text] };
   return { type: 'info', value: [...invoked], error: [code, text] };
 }
 
 export type { TxnHistoryEvent };
 
-/** The workload's own flags (Maelstrom's names): --key-count, --max-txn-length, --max-writes-per-key, --consistency-models. */
-export interface TxnListAppendFlags {
-  keyCount: number;
-  maxTxnLength: number;
-  maxWritesPerKey: number;
-  consistencyModel: ConsistencyModel;
-}
+export type { TxnListAppendFlags };
 
 export const TXN_LIST_APPEND_FLAG_DEFAULTS: TxnListAppendFlags = {
   keyCount: TXN_LIST_APPEND_DEFAULTS.keyCount,
@@ -255,16 +252,34 @@ export class TxnListAppendWorkload implements Workload {
   readonly name = 'txn-list-append' as const;
   readonly notes: string[] = [];
   private readonly gen: TxnGenerator;
+  private readonly processOf: number[];
 
   constructor(
     ctx: WorkloadContext,
     readonly flags: TxnListAppendFlags = TXN_LIST_APPEND_FLAG_DEFAULTS,
   ) {
+    this.processOf = Array.from({ length: ctx.concurrency }, (_, t) => t);
+    this.concurrency = ctx.concurrency;
     this.gen = new TxnGenerator(ctx.rng, {
       keyCount: flags.keyCount,
       maxTxnLength: flags.maxTxnLength,
       maxWritesPerKey: flags.maxWritesPerKey,
     });
+  }
+
+  private readonly concurrency: number;
+
+  process(thread: number): number {
+    return this.processOf[thread]!;
+  }
+
+  complete(thread: number, type: Completion['type']): void {
+    if (type === 'info') this.processOf[thread] = this.processOf[thread]! + this.concurrency;
+  }
+
+  /** Maelstrom's txn client uses its default timeout, whatever the latency. */
+  timeoutMs(_meanLatencyMs: number): number {
+    return 5000;
   }
 
   nextOp(_thread: number): Invocation {

@@ -1,16 +1,18 @@
-// What a workload provides to the runner. lin-kv is the only one today;
-// txn-list-append would add a generator of txn ops, its client calls and an
-// Elle-style checker behind the same interface.
+// What a workload provides to the runner (lin-kv, txn-list-append). The
+// registry that picks one by name is workloads/index.ts, so that this file
+// imports nothing from the workloads and the import graph has no circle.
 
 import type { RpcClient } from '../client.js';
 import type { Rng } from '../../core/random.js';
-import type { CheckerResult, HistoryEvent } from '../types.js';
+import type { CheckerResult, HistoryEvent, WorkloadName } from '../types.js';
 
 export interface WorkloadContext {
   nodeCount: number;
   concurrency: number;
+  /** The workload's own random stream (its choices depend on the seed alone). */
   rng: Rng;
-  perKeyLimit: number;
+  /** lin-kv: Jepsen's :per-key-limit, or null (Maelstrom's default: none). */
+  perKeyLimit: number | null;
 }
 
 export interface Invocation {
@@ -28,22 +30,18 @@ export interface Completion {
 }
 
 export interface Workload {
-  readonly name: import('../types.js').WorkloadName;
+  readonly name: WorkloadName;
   readonly notes: string[];
   /** The next operation for a free client thread. */
   nextOp(thread: number): Invocation;
+  /** The Jepsen process a thread currently runs as. */
+  process(thread: number): number;
+  /** How a thread's operation ended; after `info` the thread continues as a new process. */
+  complete(thread: number, type: Completion['type']): void;
+  /** How long a client waits for an answer, given the mean latency between servers (ms). */
+  timeoutMs(meanLatencyMs: number): number;
   /** Performs one operation through a client bound to `node`. */
   invoke(client: RpcClient, node: string, op: Invocation, timeoutMs: number): Promise<Completion>;
   /** Checks the whole history. */
   check(history: readonly HistoryEvent[], timeLimitSeconds: number): CheckerResult;
-}
-
-// Registry hook: the workload for a run, by name. (The workloads import only
-// types from this file, so these imports make no cycle at run time.)
-import { LinKvWorkload } from './lin-kv.js';
-import { TxnListAppendWorkload } from './txn-list-append.js';
-
-export function createWorkload(opts: import('../types.js').BenchOptions, ctx: WorkloadContext): Workload {
-  if (opts.workload === 'txn-list-append') return new TxnListAppendWorkload(ctx, opts.txnListAppend);
-  return new LinKvWorkload(ctx);
 }
