@@ -10,7 +10,8 @@ import { ErrorCode } from '../src/core/errors.js';
 import type { Entry } from '../src/core/log.js';
 import { errorBody, type Op, type ReplyBody } from '../src/core/state-machine.js';
 import { isReadReady, majorityMatchIndex } from './guards.js';
-import { drawTimeout, type ActionResult, type Effect, type MessageEvent, type RaftContext } from './context.js';
+import { drawTimeout, type ActionResult, type Effect, type MessageEvent, type RaftContext, type ReadQuery } from './context.js';
+import type { MicroOp } from '../src/core/state-machine.js';
 
 export type Action = (ctx: RaftContext, ev: MessageEvent) => ActionResult;
 
@@ -37,6 +38,16 @@ export function opOfRequest(body: MessageEvent['body']): Op {
     default:
       throw new Error(`not a client request: ${String(b.type)}`);
   }
+}
+
+/** What a read request asks: a key's value, or a read-only txn's reads. */
+function queryOf(body: MessageEvent['body']): ReadQuery {
+  return body.type === 'txn' ? { txn: body.txn as readonly MicroOp[] } : { key: body.key as string | number };
+}
+
+/** The effect that answers a read from the state machine as it stands. */
+function readEffect(q: ReadQuery, to: string, inReplyTo: number): Effect {
+  return q.txn !== undefined ? { kind: 'readTxn', txn: q.txn, to, inReplyTo } : { kind: 'read', key: q.key, to, inReplyTo };
 }
 
 /** Does this peer need entries we have compacted away (so our snapshot)? */
@@ -299,14 +310,19 @@ export const actions = {
       reads: [
         ...ctx.reads,
         {
+          ...queryOf(ev.body),
           seq: ctx.heartbeatSeq + 1,
           readIndex: ctx.commitIndex,
-          key: ev.body.key as string | number,
           to: ev.src,
           inReplyTo: ev.body.msg_id as number,
         },
       ],
     },
+  }),
+
+  /** RAFT_READS=local: answer from this node's state machine as it stands, whatever it has applied (unsafe). */
+  serveLocalRead: (_ctx, ev) => ({
+    effects: [readEffect(queryOf(ev.body), ev.src, ev.body.msg_id as number)],
   }),
 
   /** Answer every confirmed, applied read from the state machine, oldest first. */
@@ -315,7 +331,7 @@ export const actions = {
     const effects: Effect[] = [];
     while (i < ctx.reads.length && isReadReady(ctx, ctx.reads[i]!)) {
       const r = ctx.reads[i]!;
-      effects.push({ kind: 'read', key: r.key, to: r.to, inReplyTo: r.inReplyTo });
+      effects.push(readEffect(r, r.to, r.inReplyTo));
       i++;
     }
     return { assign: { reads: ctx.reads.slice(i) }, effects };

@@ -10,7 +10,32 @@
 import { RaftLog } from '../src/core/log.js';
 import { Rng, type RngState } from '../src/core/random.js';
 import type { EventName } from '../spec/chart.js';
-import type { Key, Op, ReplyBody } from '../src/core/state-machine.js';
+import type { Key, MicroOp, Op, ReplyBody } from '../src/core/state-machine.js';
+
+/**
+ * How a lin-kv `read` is served (RAFT_READS):
+ * - `log`: appended to the log like a write and answered once applied (the
+ *   Maelstrom tutorial's way);
+ * - `readindex`: a leader that has committed an entry of its term notes its
+ *   commit index, confirms with one round of heartbeats that it still leads,
+ *   and answers from its state machine once applied that far (Raft thesis
+ *   §6.4), with no log entry;
+ * - `local`: any node answers at once from its own state machine. UNSAFE: a
+ *   node cut off from the leader serves stale values (the tutorial's
+ *   exercise; docs/exercises.md shows the checker's answer).
+ * A `lease` mode (leader leases, thesis §6.4.1) slots in here: a value in
+ * this list, a guard, and a chart transition at the leader.
+ */
+export const READ_MODES = ['log', 'readindex', 'local'] as const;
+export type ReadMode = (typeof READ_MODES)[number];
+
+/**
+ * How a read-only txn-list-append transaction (every micro-op a read) is
+ * served (RAFT_TXN_READS): the same three ways as a `read`. Transactions
+ * that append always go through the log.
+ */
+export const TXN_READ_MODES = ['log', 'readindex', 'local'] as const;
+export type TxnReadMode = (typeof TXN_READ_MODES)[number];
 
 export interface RaftConfig {
   /** Leader heartbeat period (ms). */
@@ -26,8 +51,10 @@ export interface RaftConfig {
   readonly maxBatchBytes: number;
   /** Most client requests awaiting their entry's application at one node. */
   readonly maxPending: number;
-  /** Serve reads by ReadIndex (no log entry) instead of through the log. */
-  readonly readIndex: boolean;
+  /** How reads are served (see READ_MODES). */
+  readonly reads: ReadMode;
+  /** How read-only transactions are served (see TXN_READ_MODES). */
+  readonly txnReads: TxnReadMode;
   /** Take a snapshot (and compact the log) once this many applied entries are not in one. */
   readonly snapshotEntries: number;
   /** Send a snapshot again to a follower that has not answered it after this many heartbeats. */
@@ -44,22 +71,25 @@ export const defaultConfig: RaftConfig = {
   maxBatch: 256,
   maxBatchBytes: 512 * 1024,
   maxPending: 4096,
-  readIndex: true,
+  reads: 'readindex',
+  txnReads: 'readindex',
   snapshotEntries: 10_000,
   snapshotRetryTicks: 10,
   snapshotChunkBytes: 256 * 1024,
 };
 
+/** What a read asks of the state machine: one key's value, or a read-only transaction's reads. */
+export type ReadQuery = { readonly key: Key; readonly txn?: undefined } | { readonly txn: readonly MicroOp[]; readonly key?: undefined };
+
 /** A read waiting for the leader to confirm its leadership (ReadIndex). */
-export interface PendingRead {
+export type PendingRead = ReadQuery & {
   /** Answers to broadcasts numbered seq or later prove we still led after the read arrived. */
   readonly seq: number;
   /** The commit index when the read arrived: answer once applied up to it. */
   readonly readIndex: number;
-  readonly key: Key;
   readonly to: string;
   readonly inReplyTo: number;
-}
+};
 
 export interface RaftContext {
   readonly self: string;
@@ -207,6 +237,8 @@ export type Effect =
   | { readonly kind: 'restore'; readonly index: number; readonly term: number; readonly data: string }
   /** Answer a confirmed read from the state machine as it stands after the applies before it. */
   | { readonly kind: 'read'; readonly key: Key; readonly to: string; readonly inReplyTo: number }
+  /** Answer a read-only transaction from the state machine as it stands after the applies before it. */
+  | { readonly kind: 'readTxn'; readonly txn: readonly MicroOp[]; readonly to: string; readonly inReplyTo: number }
   /** A line for the node's log (stderr), at a level. */
   | { readonly kind: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly text: string };
 

@@ -23,6 +23,18 @@ export function isReadReady(ctx: RaftContext, read: { seq: number; readIndex: nu
   return acks >= majority(ctx.nodes.length);
 }
 
+/** A txn whose every micro-op is a read (validation has checked the shape). */
+export function isReadOnlyTxn(body: MessageEvent['body']): boolean {
+  return body.type === 'txn' && Array.isArray(body.txn) && (body.txn as unknown[]).every((m) => Array.isArray(m) && m[0] === 'r');
+}
+
+/** A read (or read-only txn) that the configured mode, `mode` for reads and `txnMode` for txns, serves. */
+function isReadServedBy(ctx: RaftContext, ev: MessageEvent, mode: RaftContext['config']['reads']): boolean {
+  if (ev.body.msg_id === undefined) return false;
+  if (ev.body.type === 'read') return ctx.config.reads === mode;
+  return ctx.config.txnReads === mode && isReadOnlyTxn(ev.body);
+}
+
 export const guards = {
   isHigherTerm: (ctx, ev) => termOf(ev) > ctx.term,
   isStaleTerm: (ctx, ev) => termOf(ev) < ctx.term,
@@ -70,15 +82,21 @@ export const guards = {
   canProxy: (ctx, ev) => ctx.leader !== null && !ctx.nodes.includes(ev.src),
 
   /**
-   * A read can skip the log (ReadIndex, Raft thesis §6.4) once this leader has
-   * committed an entry of its own term, so its commit index is up to date.
+   * A read (or, with RAFT_TXN_READS=readindex, a read-only txn) can skip the
+   * log (ReadIndex, Raft thesis §6.4) once this leader has committed an entry
+   * of its own term, so its commit index is up to date.
    */
   canServeReadIndex: (ctx, ev) =>
-    ctx.config.readIndex &&
-    ev.body.type === 'read' &&
-    ev.body.msg_id !== undefined &&
+    isReadServedBy(ctx, ev, 'readindex') &&
     ctx.log.termAt(ctx.commitIndex) === ctx.term &&
     ctx.reads.length < ctx.config.maxPending,
+
+  /**
+   * RAFT_READS=local (or RAFT_TXN_READS=local for a read-only txn): any node,
+   * whatever its role, answers from its own state machine at once. Unsafe on
+   * purpose: a node cut off from the leader answers with stale values.
+   */
+  canServeLocalRead: (ctx, ev) => isReadServedBy(ctx, ev, 'local'),
 
   /** The oldest waiting read is confirmed by a majority and its read index is applied. */
   hasConfirmedRead: (ctx) => ctx.reads.length > 0 && isReadReady(ctx, ctx.reads[0]!),

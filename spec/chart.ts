@@ -201,6 +201,15 @@ export const transitions: readonly TransitionSpec[] = [
       "AppendEntries from the current term's leader: remember the leader, restart the election timer, check the log matches at prev_log_index, append (truncating only on conflict), advance the commit index.",
   },
   {
+    name: 'followerLocalRead',
+    source: 'follower',
+    on: ['client_request'],
+    guard: 'canServeLocalRead',
+    actions: ['serveLocalRead'],
+    description:
+      "UNSAFE, only with RAFT_READS=local (or RAFT_TXN_READS=local for a read-only txn): answer the read at once from this follower's own state machine instead of proxying it; a follower cut off from the leader answers with stale values.",
+  },
+  {
     name: 'proxyToLeader',
     source: 'follower',
     on: ['client_request'],
@@ -246,6 +255,15 @@ export const transitions: readonly TransitionSpec[] = [
     actions: ['recordLeader', 'handleAppendEntries'],
     description: 'A leader of our term is alive after all: follow it and handle its AppendEntries.',
   },
+  {
+    name: 'preCandidateLocalRead',
+    source: 'precandidate',
+    on: ['client_request'],
+    guard: 'canServeLocalRead',
+    actions: ['serveLocalRead'],
+    description:
+      "UNSAFE, only with RAFT_READS=local (or RAFT_TXN_READS=local): answer the read from this node's own state machine, though it knows no leader and may be far behind.",
+  },
 
   // ---- candidate ----------------------------------------------------------
   {
@@ -283,6 +301,15 @@ export const transitions: readonly TransitionSpec[] = [
     actions: ['recordLeader', 'handleAppendEntries'],
     description: 'Another node won the election of our term: become its follower and handle its AppendEntries.',
   },
+  {
+    name: 'candidateLocalRead',
+    source: 'candidate',
+    on: ['client_request'],
+    guard: 'canServeLocalRead',
+    actions: ['serveLocalRead'],
+    description:
+      "UNSAFE, only with RAFT_READS=local (or RAFT_TXN_READS=local): answer the read from this node's own state machine, though it knows no leader and may be far behind.",
+  },
 
   // ---- leader -------------------------------------------------------------
   {
@@ -293,13 +320,22 @@ export const transitions: readonly TransitionSpec[] = [
     description: 'A leader is the live leader: it never says it would vote for another.',
   },
   {
+    name: 'leaderLocalRead',
+    source: 'leader',
+    on: ['client_request'],
+    guard: 'canServeLocalRead',
+    actions: ['serveLocalRead'],
+    description:
+      "UNSAFE, only with RAFT_READS=local (or RAFT_TXN_READS=local): answer the read at once from the leader's state machine, without confirming that it still leads; a deposed leader answers with stale values.",
+  },
+  {
     name: 'readIndex',
     source: 'leader',
     on: ['client_request'],
     guard: 'canServeReadIndex',
     actions: ['queueRead', 'confirmLeadership'],
     description:
-      'A read at a leader that has committed an entry of its term: note the commit index and, unless a confirmation round is already in flight, broadcast empty AppendEntries, instead of appending the read to the log (ReadIndex).',
+      'A read (RAFT_READS=readindex, the default; or a read-only txn with RAFT_TXN_READS=readindex) at a leader that has committed an entry of its term: note the commit index and, unless a confirmation round is already in flight, broadcast empty AppendEntries, instead of appending the read to the log (ReadIndex).',
   },
   {
     name: 'answerReads',

@@ -54,6 +54,22 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
     tla: null,
     why: 'answers confirmed reads from the state machine; changes no Raft variable',
   },
+  followerLocalRead: {
+    tla: null,
+    why: 'answers a read (RAFT_READS=local) or read-only txn (RAFT_TXN_READS=local) from the local state machine; changes no Raft variable (the spec models no reads)',
+  },
+  preCandidateLocalRead: {
+    tla: null,
+    why: 'answers a read (RAFT_READS=local) or read-only txn (RAFT_TXN_READS=local) from the local state machine; changes no Raft variable (the spec models no reads)',
+  },
+  candidateLocalRead: {
+    tla: null,
+    why: 'answers a read (RAFT_READS=local) or read-only txn (RAFT_TXN_READS=local) from the local state machine; changes no Raft variable (the spec models no reads)',
+  },
+  leaderLocalRead: {
+    tla: null,
+    why: 'answers a read (RAFT_READS=local) or read-only txn (RAFT_TXN_READS=local) from the local state machine; changes no Raft variable (the spec models no reads)',
+  },
   clientRequest: { tla: 'ClientRequest' },
   handleAppendEntriesResponse: { tla: 'HandleAppendEntriesResponse' },
   advanceCommitIndex: { tla: 'AdvanceCommitIndex' },

@@ -306,6 +306,9 @@ export class RaftRuntime {
         );
         break;
       }
+      case 'readTxn':
+        host.reply(e.to, e.inReplyTo, this.stateMachine.readOnly(e.txn));
+        break;
     }
   }
 

@@ -62,9 +62,10 @@ describe('model-based tests of the Raft chart (xstate/graph)', () => {
                 const wouldPreVote = !(r === 'leader' || (r === 'follower' && state.context.leaderKnown));
                 if (h.wouldPreVote() !== wouldPreVote) throw new Error(`a ${r} (leader known: ${state.context.leaderKnown}) ${wouldPreVote ? 'grants' : 'refuses'} a pre-vote, but this one does not`);
                 // What a client sees: a request proxied by a peer is never
-                // proxied again; only a leader takes it.
+                // proxied again; only a leader takes it. (A write: with local
+                // reads, any node answers a read itself.)
                 if (r !== 'leader') {
-                  h.deliver(OTHER, { type: 'read', key: 'probe' });
+                  h.deliver(OTHER, { type: 'write', key: 'probe', value: 0 });
                   const res = h.repliesTo(OTHER);
                   if (res.length !== 1 || res[0]!.code !== 11) throw new Error(`a ${r} refuses a proxied request with 11: ${JSON.stringify(res)}`);
                 }

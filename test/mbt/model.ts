@@ -46,7 +46,7 @@ export class Harness {
   readonly allTaken = new Set<string>();
   readonly rolesSeen = new Set<string>();
   private msgId = 1000;
-  private readonly options: NodeOptions;
+  private options: NodeOptions;
   /**
    * What the oracle expects, kept from the events alone (never read from the
    * node): its term, its last log entry, the newest broadcast number it sent,
@@ -87,6 +87,12 @@ export class Harness {
     this.node.stop();
     this.disk.crash();
     this.start();
+  }
+
+  /** As `crashAndRestart`, but the new process runs with other settings (as an operator changing RAFT_READS). */
+  restartWith(config: NonNullable<NodeOptions['config']>): void {
+    this.options = { ...this.options, config: { ...this.options.config, ...config } };
+    this.crashAndRestart();
   }
 
   get role(): Role {
@@ -172,6 +178,8 @@ export interface ModelContext {
   readonly readQueued: boolean;
   /** Whom the node voted for in its current term (durable: it survives a restart). */
   readonly voted: 'none' | 'self' | 'n1' | 'n2';
+  /** The node runs with RAFT_READS=local and RAFT_TXN_READS=local (the unsafe exercise). */
+  readonly localReads: boolean;
 }
 
 export const initialModelContext: ModelContext = {
@@ -181,6 +189,7 @@ export const initialModelContext: ModelContext = {
   committedInTerm: false,
   readQueued: false,
   voted: 'none',
+  localReads: false,
 };
 
 
@@ -213,6 +222,14 @@ const ELECTION_TIMEOUT: Partial<Record<Role, string>> = {
   follower: 'followerElectionTimeout',
   precandidate: 'preCandidateElectionTimeout',
   candidate: 'candidateElectionTimeout',
+};
+
+/** The transition a role takes for a read served from its own state (RAFT_READS=local). */
+const LOCAL_READ: Record<Role, string> = {
+  follower: 'followerLocalRead',
+  precandidate: 'preCandidateLocalRead',
+  candidate: 'candidateLocalRead',
+  leader: 'leaderLocalRead',
 };
 
 /** The transition a non-leader takes on AppendEntries of its current term. */
@@ -534,7 +551,7 @@ export const abstractEvents: readonly AbstractEvent[] = [
   {
     type: 'CLIENT_READ_AFTER_COMMIT',
     label: 'a client reads at a leader that has committed in its term',
-    enabled: (r, m) => r === 'leader' && m.committedInTerm && !m.readQueued,
+    enabled: (r, m) => r === 'leader' && m.committedInTerm && !m.readQueued && !m.localReads,
     next: () => 'leader',
     expect: () => ['readIndex'],
     update: () => ({ readQueued: true }),
@@ -653,6 +670,56 @@ export const abstractEvents: readonly AbstractEvent[] = [
       check(h.out.every((m) => m.dest === 'c0'), `nothing sent but the init answer: ${JSON.stringify(h.out)}`);
       // The log survived: a candidate one entry short is not as up to date.
       if (h.exp.lastIndex > 0) check(!h.preVotesForShorterLog(), 'the log survives the crash');
+    },
+  },
+  {
+    type: 'RESTARTED_WITH_LOCAL_READS',
+    requires: ['followerLocalRead', 'preCandidateLocalRead', 'candidateLocalRead', 'leaderLocalRead'],
+    label: 'the process is restarted from its data directory with RAFT_READS=local and RAFT_TXN_READS=local',
+    enabled: (_r, m) => !m.localReads,
+    next: () => 'follower',
+    expect: (_r, m) => (m.fresh ? [] : ['restart']),
+    update: (_r, m) => ({ ...AS_FOLLOWER, fresh: m.fresh, voted: m.voted, localReads: true }),
+    exec: (h, r, m) => {
+      h.restartWith({ reads: 'local', txnReads: 'local' });
+      if (r === 'leader') leadershipEnded(h, r, { ...m, readQueued: false });
+    },
+    observe: (h) => {
+      check(h.repliesTo('c0').some((b) => b.type === 'init_ok'), 'init answered after the restart');
+      check(h.out.every((m) => m.dest === 'c0'), `nothing sent but the init answer: ${JSON.stringify(h.out)}`);
+    },
+  },
+  {
+    type: 'CLIENT_READS_LOCALLY',
+    requires: ['followerLocalRead', 'preCandidateLocalRead', 'candidateLocalRead', 'leaderLocalRead'],
+    label: 'with local reads, a client reads a key and runs a read-only transaction, in any role',
+    enabled: (_r, m) => m.localReads,
+    next: (r) => r,
+    expect: (r) => {
+      const t = LOCAL_READ[r]!;
+      return [t, t];
+    },
+    update: () => ({}),
+    exec: (h) => {
+      h.deliver('c3', { type: 'read', key: 'k' });
+      h.deliver('c3', { type: 'txn', txn: [['r', 'k', null], ['r', 'absent', null]] });
+    },
+    observe: (h) => {
+      // Answered at once, from this node's own state machine, whatever it has
+      // applied: no message to any peer (no proxy, no leadership check).
+      check(h.out.every((m) => m.dest === 'c3'), `only the client hears of it: ${JSON.stringify(h.out)}`);
+      const [read, txn] = h.repliesTo('c3');
+      const k = h.node.stateMachine!.peek('k');
+      check(
+        k.found ? read?.type === 'read_ok' && read.value === k.value : read?.type === 'error' && read.code === 20,
+        `the read answers the node's own value of k (${JSON.stringify(k)}): ${JSON.stringify(read)}`,
+      );
+      // k holds a number once a write of it is applied: a txn read of a non-list is error 22, as applying it would be.
+      const expected = !k.found ? { type: 'txn_ok', txn: [['r', 'k', null], ['r', 'absent', null]] } : { type: 'error', code: 22 };
+      check(
+        txn?.type === expected.type && (txn.type === 'txn_ok' ? JSON.stringify(txn.txn) === JSON.stringify(expected.txn) : txn.code === 22),
+        `the read-only txn is answered from the node's own state: ${JSON.stringify(txn)}`,
+      );
     },
   },
   {

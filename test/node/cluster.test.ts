@@ -147,7 +147,7 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     const { answers } = readAtDeposedLeader({
       guards: { hasConfirmedRead: (ctx) => ctx.reads.length > 0 },
       actions: {
-        answerReads: (ctx) => ({ assign: { reads: [] }, effects: ctx.reads.map((r) => ({ kind: 'read' as const, key: r.key, to: r.to, inReplyTo: r.inReplyTo })) }),
+        answerReads: (ctx) => ({ assign: { reads: [] }, effects: ctx.reads.map((r) => ({ kind: 'read' as const, key: r.key!, to: r.to, inReplyTo: r.inReplyTo })) }),
       },
     });
     expect(answers.map((m) => m.body)).toEqual([{ type: 'read_ok', value: 'old', in_reply_to: 3 }]);
