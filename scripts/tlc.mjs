@@ -100,7 +100,12 @@ export function parseTlcOutput(text) {
   const stats = [...text.matchAll(/([\d,]+) states generated, ([\d,]+) distinct states found, ([\d,]+) states left on queue/g)].pop();
   const depth = /The depth of the complete state graph search is (\d+)/.exec(text);
   const finished = /Finished in (.+?) at /.exec(text);
-  const invariant = /Error: Invariant (\w+) is violated/.exec(text);
+  // A violated invariant or step property names itself; a violated liveness
+  // property is reported as "Temporal properties were violated".
+  const invariant =
+    /Error: Invariant (\w+) is violated/.exec(text) ??
+    /Error: Action property (\w+) is violated/.exec(text) ??
+    (/Error: Temporal properties were violated/.test(text) ? [null, 'temporal'] : null);
   const traceStates = [...text.matchAll(/^State (\d+): /gm)].map((m) => Number(m[1]));
   const success = /Model checking completed\. No error has been found\./.test(text);
   const errorLine = /^Error: .*$/m.exec(text);

@@ -10,12 +10,12 @@
 import { VirtualClock } from '../runtime/clock.js';
 import { RaftNode, type Message, type TransitionStep } from '../runtime/node.js';
 import { checkLinearizable } from '../bench/checker/linearizable.js';
-import type { RaftConfig } from '../../machines/index.js';
+import { defaultConfig, type Effect, type RaftConfig } from '../../machines/index.js';
 import { BUGS, type BugName } from './bugs.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import { NodeClock, SimNetwork, type FaultName, type StepLabel } from './network.js';
 import { Rng } from '../core/random.js';
-import { TraceWriter } from './trace.js';
+import { recordingOverrides, TraceWriter } from './trace.js';
 import { LinKvClients } from './workload.js';
 
 export interface SimOptions {
@@ -127,26 +127,42 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       // Variables of tla/Raft.tla not written per line: appliedLog[i] is SubSeq(log[i], 1, lastApplied[i]);
       // msgs is the network (each line's event is the message received); elected and committed are history.
       derived: { appliedLog: 'SubSeq(log, 1, lastApplied)' },
+      maxBatch: o.config?.maxBatch ?? defaultConfig.maxBatch,
     });
   }
+  // With a trace, each node's chart actions report their effects, so that a
+  // trace line can list the messages its transition sent.
+  const effectsOf = new Map<string, Effect[]>();
 
   const onTransition =
     tracer || o.explain
       ? (node: RaftNode, step: TransitionStep) => {
           if (o.explain) stepTransitions.push(`${node.id}:${step.name}`);
-          if (tracer) tracer.transition(clock.now(), node.id!, step, checker.watchOf(node as never));
+          if (tracer) {
+            const sent = effectsOf.get(node.id!) ?? [];
+            effectsOf.set(node.id!, []);
+            tracer.transition(clock.now(), node.id!, step, checker.watchOf(node as never), sent);
+          }
         }
       : undefined;
 
   for (const id of ids) {
     const nc = new NodeClock(clock, id, sim);
+    const bug = o.bug ? BUGS[o.bug] : undefined;
+    const overrides = tracer
+      ? recordingOverrides(bug, (effects) => {
+          const list = effectsOf.get(id) ?? [];
+          list.push(...effects);
+          effectsOf.set(id, list);
+        })
+      : bug;
     const node = new RaftNode({
       clock: nc,
       output: (msg: Message) => net.send(msg),
       logLevel: 'error',
       seed: nodeSeedRng.u32() | 1,
       ...(o.config ? { config: o.config } : {}),
-      ...(o.bug ? { overrides: BUGS[o.bug] } : {}),
+      ...(overrides ? { overrides } : {}),
       ...(onTransition ? { onTransition } : {}),
     });
     nodes.set(id, node);

@@ -90,12 +90,9 @@ describe('TLC runner (no TLC needed)', () => {
     const models = listModels();
     expect(models[0]?.name).toBe('MCRaft');
     const bugs = models.filter((m) => m.expectViolation);
-    expect(bugs.map((m) => m.name).sort()).toEqual([
-      'MCRaftBugFigure8',
-      'MCRaftBugNoStepDown',
-      'MCRaftBugTruncate',
-      'MCRaftBugTwoVotes',
-    ]);
+    for (const name of ['MCRaftBugTwoVotes', 'MCRaftBugNoStepDown', 'MCRaftBugTruncate', 'MCRaftBugVoteNotPersisted', 'MCRaftBugStaleVote']) {
+      expect(bugs.map((m) => m.name)).toContain(name);
+    }
     for (const bug of bugs) expect(bug.invariants.length).toBeGreaterThan(0);
     expect(models.some((m) => m.long)).toBe(false);
     expect(listModels({ long: true }).some((m) => m.name === 'MCRaftLarge')).toBe(true);
