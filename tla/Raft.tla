@@ -512,10 +512,11 @@ Heartbeat(i) ==
    entries from nextIndex[i][j] (at most MaxBatch; none when j is up to
    date), numbered with the current broadcast.  Since the network may lose
    any message, sending to every follower at once reaches no state that
-   per-follower sending does not. *)
+   per-follower sending does not.  Not Settled(i): replicateLog sends within
+   the macrostep of an AppendEntries answer, before advanceCommitIndex runs
+   (so with the commit index of before). *)
 AppendEntries(i, j) ==
     /\ i /= j
-    /\ Settled(i)
     /\ state[i] = Leader
     /\ Send(AppendEntriesMessage(i, j, MaxBatch, heartbeatSeq[i]))
     /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars,
