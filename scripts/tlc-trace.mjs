@@ -182,7 +182,9 @@ export function specVars(v, node, prev, servers, base, names) {
   if (v.log.from !== undefined) {
     o.log = { len: int(v.log.len, 'log.len'), from: int(v.log.from, 'log.from'), entries: (v.log.entries ?? []).map((e) => entry(e, names)) };
   } else if (v.log.len !== prev.log.len) {
-    throw new Error(`${node}: log length changed from ${prev.log.len} to ${v.log.len} with no changed index recorded`);
+    // The length changed but no changed index is recorded: a trace that
+    // contradicts itself. Say so to TLC, which then rejects the line.
+    o.log = { len: int(v.log.len, 'log.len'), from: int(prev.log.len, 'log.len') + 1, entries: [] };
   }
   if (!same('commitIndex')) o.commitIndex = int(v.commitIndex, 'commitIndex');
   if (!same('lastApplied')) o.lastApplied = int(v.lastApplied, 'lastApplied');
