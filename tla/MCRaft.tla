@@ -34,6 +34,14 @@ ReadsSeen ==
     Cardinality({a \in answered : a.kind = "read"})
     + Cardinality(UNION {{<<i, k>> : k \in 1..Len(reads[i])} : i \in Server})
 
+(* A directed search (LeaderPlan /= <<>>): only the server the plan names for
+   a term asks for pre-votes or votes for that term, so only it can win it. *)
+PlanFollowed ==
+    \A i \in Server :
+        state[i] \in {PreCandidate, Candidate} =>
+            LET t == IF state[i] = PreCandidate THEN currentTerm[i] + 1 ELSE currentTerm[i]
+            IN t \in 1..Len(LeaderPlan) /\ LeaderPlan[t] = i
+
 (* A state constraint: TLC drops every state past a bound (it neither checks
    nor explores it). *)
 StateBounds ==
@@ -48,8 +56,7 @@ StateBounds ==
     /\ MaxAppend < MaxInFlight => InFlightOf(LAMBDA m : m.mtype \notin ElectionTypes) <= MaxAppend
     /\ restartCount <= MaxRestarts
     /\ ReadsSeen <= MaxReads
-    /\ \A e \in elected : LeaderPlan /= << >> =>
-          e[1] \in 1..Len(LeaderPlan) /\ e[2] = LeaderPlan[e[1]]
+    /\ LeaderPlan /= << >> => PlanFollowed
 
 ServerSymmetry == Permutations(Server)
 
@@ -71,14 +78,17 @@ View ==
       [i \in Server |-> IF state[i] = Leader /\ reads[i] /= << >> THEN acked[i] ELSE 0],
       reads, pending, msgs, elected, committed, answered, restartCount>>
 
-(* Directed searches (LeaderPlan): who may win each term.  Any fixed order
-   of the servers will do (the protocol treats them alike): the leaders of
-   terms 1..4 in the paper's Figure 8, and of terms 1..3 in the shortest
-   history where two different entries sit at the same index (two leaders
-   that never heard of each other, then the first again). *)
+(* Directed searches (LeaderPlan): who may campaign for each term.  Any
+   fixed order of the servers will do (the protocol treats them alike): the
+   leaders of terms 1..4 in the paper's Figure 8; of terms 1..3 in the
+   shortest history where two different entries sit at the same index (two
+   leaders that never heard of each other, then the first again); and a
+   leader re-elected in term 3 whose follower still holds entries of term 1
+   past its own term-2 entry. *)
 ServerOrder == CHOOSE f \in [1..Cardinality(Server) -> Server] :
                    \A a, b \in DOMAIN f : f[a] = f[b] => a = b
 Figure8Plan == <<ServerOrder[1], ServerOrder[2], ServerOrder[1], ServerOrder[2]>>
 DivergentLogsPlan == <<ServerOrder[1], ServerOrder[2], ServerOrder[1]>>
+ReturningLeaderPlan == <<ServerOrder[1], ServerOrder[2], ServerOrder[2]>>
 NoPlan == << >>
 =============================================================================

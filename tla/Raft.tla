@@ -602,7 +602,9 @@ HandleAppendEntriesResponse(m) ==
     /\ Settled(i)
     /\ state[i] = Leader
     /\ IsCurrentTerm(i, m)
-    /\ acked' = [acked EXCEPT ![i][j] = Max(@, m.mseq)]
+    \* (a refusal of a stale AppendEntries carries no broadcast number: it
+    \* answers a request of an older term, though it arrives in ours)
+    /\ acked' = IF "mseq" \in DOMAIN m THEN [acked EXCEPT ![i][j] = Max(@, m.mseq)] ELSE acked
     /\ IF m.msuccess
        THEN LET match == Max(matchIndex[i][j], Min(m.mmatchIndex, Len(log[i]))) IN
             /\ matchIndex' = [matchIndex EXCEPT ![i][j] = match]
