@@ -1,6 +1,8 @@
-// Actions of the Raft chart: pure functions of context and event that return
-// the context changes and the effects (messages, replies, log lines) for the
-// runtime to carry out. Every action named in spec/chart.ts is defined here,
+// Actions of the Raft chart: functions of context and event that return the
+// context changes and the effects (messages, replies, entries to apply,
+// clients to answer, log lines) for the runtime to carry out. They change
+// nothing in place but the log, and that only inside the transaction
+// machines/raft.ts opens around every action (rolled back if it throws). Every action named in spec/chart.ts is defined here,
 // except `reprocessEvent`, which the machine builder implements with XState's
 // `raise` (handle the same message again after stepping down).
 
@@ -8,7 +10,7 @@ import { ErrorCode } from '../src/core/errors.js';
 import type { Entry } from '../src/core/log.js';
 import { errorBody, type Op, type ReplyBody } from '../src/core/state-machine.js';
 import { isReadReady, majorityMatchIndex } from './guards.js';
-import { drawTimeout, nextRandom, type ActionResult, type Effect, type MessageEvent, type RaftContext } from './context.js';
+import { drawTimeout, type ActionResult, type Effect, type MessageEvent, type RaftContext } from './context.js';
 
 export type Action = (ctx: RaftContext, ev: MessageEvent) => ActionResult;
 
@@ -50,7 +52,7 @@ function appendEntriesTo(ctx: RaftContext, peer: string, withEntries = true): Ef
       leader_id: ctx.self,
       prev_log_index: prev,
       prev_log_term: ctx.log.termAt(prev) ?? 0,
-      entries: withEntries ? ctx.log.slice(next, ctx.config.maxBatch) : [],
+      entries: withEntries ? ctx.log.slice(next, ctx.config.maxBatch, ctx.config.maxBatchBytes) : [],
       leader_commit: ctx.commitIndex,
       seq: ctx.heartbeatSeq,
     },
@@ -85,35 +87,22 @@ export const actions = {
     ],
   }),
 
-  /** Apply committed entries in order; answer the requests this node holds. */
-  applyCommitted: (ctx) => {
-    const effects: Effect[] = [];
-    let applied = ctx.lastApplied;
-    while (applied < ctx.commitIndex) {
-      applied++;
-      const entry = ctx.log.entry(applied);
-      const result = ctx.sm.apply(entry.op);
-      const waiting = ctx.pending.get(applied);
-      if (waiting) {
-        ctx.pending.delete(applied);
-        // Same index, other term: our entry was overwritten and never commits.
-        // Its client gets no answer (it times out: indefinite, always safe).
-        if (waiting.term === entry.term) {
-          effects.push({ kind: 'reply', to: waiting.to, inReplyTo: waiting.inReplyTo, body: result });
-        }
-      }
-    }
-    return { assign: { lastApplied: applied }, effects };
-  },
+  /**
+   * Committed entries are to be applied, in order: the runtime applies them
+   * (answering the clients it tracks for them) before it carries out any
+   * effect that follows.
+   */
+  applyCommitted: (ctx) => ({
+    assign: { lastApplied: ctx.commitIndex },
+    effects: [{ kind: 'apply', upTo: ctx.commitIndex, log: ctx.log }],
+  }),
 
   refuseUnavailable: (ctx, ev) => ({
     effects: reply(
       ev,
       errorBody(
         ErrorCode.TemporarilyUnavailable,
-        ctx.pending.size >= ctx.config.maxPending
-          ? 'too many requests pending; try again'
-          : ctx.leader === null
+        ctx.leader === null
             ? 'no known leader'
             : `not the leader (${ctx.leader} is); proxied requests are not proxied again`,
       ),
@@ -201,6 +190,21 @@ export const actions = {
           hint: Math.max(hint, 1),
           ...seqOf(ev),
         }),
+      };
+    }
+    // An honest leader never conflicts with a committed entry (Leader
+    // Completeness); a message that does is refused rather than allowed to
+    // erase what clients were told is done.
+    const conflict = ctx.log.firstConflict(b.prev_log_index, b.entries);
+    if (conflict !== undefined && conflict <= ctx.commitIndex) {
+      return {
+        effects: [
+          {
+            kind: 'log',
+            level: 'error',
+            text: `refused append_entries from ${ev.src} (term ${ctx.term}): it conflicts with committed entry ${conflict} (commit index ${ctx.commitIndex}); Raft peers must be honest`,
+          },
+        ],
       };
     }
     const { lastNew, truncatedFrom } = ctx.log.appendFrom(b.prev_log_index, b.entries);
@@ -297,11 +301,7 @@ export const actions = {
     const effects: Effect[] = [];
     while (i < ctx.reads.length && isReadReady(ctx, ctx.reads[i]!)) {
       const r = ctx.reads[i]!;
-      const found = ctx.sm.peek(r.key);
-      const body: ReplyBody = found.found
-        ? { type: 'read_ok', value: found.value }
-        : errorBody(ErrorCode.KeyDoesNotExist, `key ${r.key} does not exist`);
-      effects.push({ kind: 'reply', to: r.to, inReplyTo: r.inReplyTo, body });
+      effects.push({ kind: 'read', key: r.key, to: r.to, inReplyTo: r.inReplyTo });
       i++;
     }
     return { assign: { reads: ctx.reads.slice(i) }, effects };
@@ -339,10 +339,9 @@ export const actions = {
 
   appendClientEntry: (ctx, ev) => {
     const index = ctx.log.append({ term: ctx.term, op: opOfRequest(ev.body) });
-    if (ev.body.msg_id !== undefined) {
-      ctx.pending.set(index, { term: ctx.term, to: ev.src, inReplyTo: ev.body.msg_id });
-    }
-    return {};
+    return ev.body.msg_id === undefined
+      ? {}
+      : { effects: [{ kind: 'track', index, term: ctx.term, to: ev.src, inReplyTo: ev.body.msg_id }] };
   },
 
   handleAppendEntriesResponse: (ctx, ev) => {
@@ -393,8 +392,8 @@ export const actions = {
       : { assign: { leaseTick: ctx.leaseTick + 1 } },
 
   drawElectionTimeout: (ctx) => {
-    const rng = nextRandom(ctx.rng);
-    return { assign: { rng, electionTimeoutMs: drawTimeout(rng, ctx.config) } };
+    const { ms, rng } = drawTimeout(ctx.rng, ctx.config);
+    return { assign: { rng, electionTimeoutMs: ms } };
   },
 } satisfies Record<string, Action>;
 

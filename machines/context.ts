@@ -1,12 +1,15 @@
 // The context of the Raft chart, its events and the effects it emits.
 //
 // Scalar Raft variables (term, vote, leader, indexes) are replaced, never
-// mutated. Three stores are mutable on purpose so nothing is copied per
-// event: the log, the state machine, and the table of client requests this
-// node must answer. Only chart actions touch them.
+// mutated. The log is the one store actions change in place, inside a
+// transaction (src/core/log.ts), so nothing is copied per event. The state
+// machine and the table of clients waiting for their entries are not here:
+// they belong to the runtime, which applies entries and answers clients when
+// the chart says so (the `apply`, `track` and `read` effects).
 
 import { RaftLog } from '../src/core/log.js';
-import { KvStateMachine, type Op, type ReplyBody } from '../src/core/state-machine.js';
+import { Rng, type RngState } from '../src/core/random.js';
+import type { Key, Op, ReplyBody } from '../src/core/state-machine.js';
 
 export interface RaftConfig {
   /** Leader heartbeat period (ms). */
@@ -18,6 +21,8 @@ export interface RaftConfig {
   readonly leaseTicks: number;
   /** Most entries in one AppendEntries. */
   readonly maxBatch: number;
+  /** Most bytes of entries in one AppendEntries (one entry always goes, whatever its size). */
+  readonly maxBatchBytes: number;
   /** Most client requests awaiting their entry's application at one node. */
   readonly maxPending: number;
   /** Serve reads by ReadIndex (no log entry) instead of through the log. */
@@ -30,16 +35,10 @@ export const defaultConfig: RaftConfig = {
   electionMaxMs: 600,
   leaseTicks: 12,
   maxBatch: 256,
+  maxBatchBytes: 512 * 1024,
   maxPending: 4096,
   readIndex: true,
 };
-
-/** A client request this node must answer when its entry is applied. */
-export interface PendingReply {
-  readonly term: number;
-  readonly to: string;
-  readonly inReplyTo: number;
-}
 
 /** A read waiting for the leader to confirm its leadership (ReadIndex). */
 export interface PendingRead {
@@ -47,7 +46,7 @@ export interface PendingRead {
   readonly seq: number;
   /** The commit index when the read arrived: answer once applied up to it. */
   readonly readIndex: number;
-  readonly key: string | number;
+  readonly key: Key;
   readonly to: string;
   readonly inReplyTo: number;
 }
@@ -88,11 +87,8 @@ export interface RaftContext {
   /** Reads waiting for confirmation and application, oldest first. */
   readonly reads: readonly PendingRead[];
 
-  readonly sm: KvStateMachine;
-  readonly pending: Map<number, PendingReply>;
-
-  /** Seeded xorshift32 state: the election timeout is drawn from it. */
-  readonly rng: number;
+  /** The seeded generator's state (src/core/random.ts): election timeouts are drawn from it. */
+  readonly rng: RngState;
   readonly electionTimeoutMs: number;
 }
 
@@ -106,8 +102,8 @@ export interface RaftInput {
 
 export function initialContext(input: RaftInput): RaftContext {
   const config = { ...defaultConfig, ...input.config };
-  let seed = (input.seed ?? hashString(input.self)) | 0;
-  if (seed === 0) seed = 0x9e3779b9 | 0;
+  // The first draw, so that nodes do not all time out together at start.
+  const first = drawTimeout(new Rng((input.seed ?? hashString(input.self)) | 0, ELECTION_STREAM).state(), config);
   return {
     self: input.self,
     nodes: [...input.nodes],
@@ -129,11 +125,8 @@ export function initialContext(input: RaftInput): RaftContext {
     heartbeatSeq: 0,
     acked: {},
     reads: [],
-    sm: new KvStateMachine(),
-    pending: new Map(),
-    rng: nextRandom(seed),
-    // The first draw, so that nodes do not all time out together at start.
-    electionTimeoutMs: drawTimeout(nextRandom(seed), config),
+    rng: first.rng,
+    electionTimeoutMs: first.ms,
   };
 }
 
@@ -143,18 +136,14 @@ function hashString(s: string): number {
   return h | 0;
 }
 
-/** An election timeout from [electionMinMs, electionMaxMs], drawn from a random state. */
-export function drawTimeout(rng: number, config: RaftConfig): number {
-  return config.electionMinMs + ((rng >>> 0) % (config.electionMaxMs - config.electionMinMs + 1));
-}
+/** The stream of src/core/random.ts the election timeouts are drawn from. */
+const ELECTION_STREAM = 17;
 
-/** One step of xorshift32. */
-export function nextRandom(state: number): number {
-  let x = state | 0;
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  return x | 0;
+/** An election timeout from [electionMinMs, electionMaxMs], and the generator's state after the draw. */
+export function drawTimeout(rng: RngState, config: RaftConfig): { ms: number; rng: RngState } {
+  const r = Rng.fromState(rng);
+  const ms = config.electionMinMs + r.int(config.electionMaxMs - config.electionMinMs + 1);
+  return { ms, rng: r.state() };
 }
 
 /** A message delivered to the chart: the Maelstrom envelope's src and body. */
@@ -185,8 +174,17 @@ export type Effect =
       readonly inReplyTo: number | undefined;
       readonly body: ReplyBody;
     }
+  /**
+   * Apply the committed entries up to `upTo` (of this log) to the state
+   * machine, in order, answering the clients tracked for them.
+   */
+  | { readonly kind: 'apply'; readonly upTo: number; readonly log: RaftLog<Op> }
+  /** Answer this client once the entry at `index` is applied, if it is still of `term`. */
+  | { readonly kind: 'track'; readonly index: number; readonly term: number; readonly to: string; readonly inReplyTo: number }
+  /** Answer a confirmed read from the state machine as it stands after the applies before it. */
+  | { readonly kind: 'read'; readonly key: Key; readonly to: string; readonly inReplyTo: number }
   /** A line for the node's log (stderr), at a level. */
-  | { readonly kind: 'log'; readonly level: 'debug' | 'info' | 'warn'; readonly text: string };
+  | { readonly kind: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly text: string };
 
 /** What a pure chart action returns: context changes and effects. */
 export interface ActionResult {

@@ -60,8 +60,6 @@ export const guards = {
   /** A follower proxies requests that come from clients (never twice) to a leader it knows. */
   canProxy: (ctx, ev) => ctx.leader !== null && !ctx.nodes.includes(ev.src),
 
-  hasPendingCapacity: (ctx) => ctx.pending.size < ctx.config.maxPending,
-
   /**
    * A read can skip the log (ReadIndex, Raft thesis §6.4) once this leader has
    * committed an entry of its own term, so its commit index is up to date.

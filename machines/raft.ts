@@ -95,13 +95,20 @@ export function createRaftMachine(overrides: MachineOverrides = {}) {
   for (const [name, a] of Object.entries(actionImpls)) {
     actions[name] = enqueueActions(({ context, event, enqueue }) => {
       let result: ActionResult;
+      // The log is the one store an action changes in place: it does so
+      // inside a transaction, undone if the action throws.
+      const log = (context as MachineContext).raft.log;
+      log.begin();
       try {
         result = a((context as MachineContext).raft, event as MessageEvent);
+        log.commit();
       } catch (err) {
-        // A bug must not kill the node (XState would stop the actor): report it
-        // loudly and leave the context as it was.
+        // A bug must not kill the node (XState would stop the actor), nor
+        // leave it half-changed: report it loudly, undo what the action did
+        // to the log, and leave the context as it was.
+        log.rollback();
         const text = `action ${name} failed on ${event.type}: ${err instanceof Error ? err.message : String(err)}`;
-        enqueue.emit({ type: 'effects', effects: [{ kind: 'log', level: 'warn', text }] } as never);
+        enqueue.emit({ type: 'effects', effects: [{ kind: 'log', level: 'error', text }] } as never);
         return;
       }
       if (result.assign && hasKeys(result.assign)) {

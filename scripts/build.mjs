@@ -1,6 +1,9 @@
 // Bundles the two executables (the Maelstrom node and the raftchart CLI) into
-// dist/ with esbuild. Runs on `npm ci` (prepare) and before `npm test`.
+// dist/ with esbuild, and the viewer page's script with the chart drawing
+// into dist/viewer-assets.json (src/viz/viewer/html.ts inlines them into every
+// viewer page). Runs on `npm ci` (prepare) and before `npm test`.
 import { build } from 'esbuild';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -24,6 +27,24 @@ await build({
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
 });
+// The viewer's page script: one browser IIFE, inlined into each page
+// (VIEWER_NO_MINIFY=1 keeps names readable, for profiling it in Chromium).
+const page = await build({
+  absWorkingDir: root,
+  entryPoints: ['src/viz/viewer/client/main.ts'],
+  bundle: true,
+  write: false,
+  platform: 'browser',
+  target: 'es2020',
+  format: 'iife',
+  minify: process.env.VIEWER_NO_MINIFY ? false : true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+writeFileSync(
+  join(root, 'dist', 'viewer-assets.json'),
+  JSON.stringify({ js: page.outputFiles[0].text, chartSvg: readFileSync(join(root, 'docs', 'chart.svg'), 'utf8') }),
+);
 if (!process.env.RAFTCHART_QUIET_BUILD) {
-  console.error(`built dist/ (${Object.keys(entries).join(', ')}) in ${Date.now() - start} ms`);
+  console.error(`built dist/ (${Object.keys(entries).join(', ')}, viewer-assets.json) in ${Date.now() - start} ms`);
 }

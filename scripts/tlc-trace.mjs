@@ -192,7 +192,9 @@ export function specVars(v, node, prev, servers, base, names) {
   if (!same('votesGranted', sortedSet)) o.votesGranted = v.votesGranted.map(server);
   if (!same('nextIndex', peerView)) o.nextIndex = Object.fromEntries(peers.map((p) => [p, int(v.nextIndex[p], 'nextIndex')]));
   if (!same('matchIndex', peerView)) o.matchIndex = Object.fromEntries(peers.map((p) => [p, int(v.matchIndex[p], 'matchIndex')]));
-  if (!same('pending')) o.pending = v.pending.map(([index, term]) => ({ index: int(index, 'index'), term: int(term, 'term') }));
+  if (Array.isArray(v.pending) && !same('pending')) {
+    o.pending = v.pending.map(([index, term]) => ({ index: int(index, 'index'), term: int(term, 'term') }));
+  }
   const leads = v.state === 'leader';
   const rel = (seq) => relative(base, node, v.currentTerm, seq);
   if (!same('reads')) o.reads = v.reads.map(([seq, readIndex]) => ({ seq: int(leads ? rel(seq) : seq, 'seq'), readIndex: int(readIndex, 'readIndex') }));

@@ -11,12 +11,14 @@
 //
 // A write is one of:
 //  - a context field the action assigns (`term`, `votedFor`, ...);
-//  - `log`, `sm`, `pending`: the mutable stores it changes in place (the
-//    Raft log, the state machine, the table of client requests to answer);
+//  - `log`: the Raft log, the one store actions change in place;
 //  - `send`: a message to another server (a send, or a reply to a Raft
 //    request);
-//  - `answer`: a reply to a client that carries a result (read_ok, write_ok,
-//    an error such as 20 or 22 that the state machine decided);
+//  - `apply`: the runtime applies committed entries to the state machine and
+//    answers the clients it tracks for them;
+//  - `track`: the runtime is to answer a client once its entry is applied;
+//  - `read`: the runtime answers a confirmed read from the state machine;
+//  - `answer`: a reply to a client that carries a result;
 //  - `refuse`: a reply to a client with error 11 (nothing happened);
 //  - `proxy`: a client request forwarded to the leader.
 // Log lines for stderr are not writes.
@@ -28,8 +30,6 @@ export type Write =
   | 'log'
   | 'commitIndex'
   | 'lastApplied'
-  | 'sm'
-  | 'pending'
   | 'preVotes'
   | 'votesGranted'
   | 'nextIndex'
@@ -43,6 +43,9 @@ export type Write =
   | 'rng'
   | 'electionTimeoutMs'
   | 'send'
+  | 'apply'
+  | 'track'
+  | 'read'
   | 'answer'
   | 'refuse'
   | 'proxy';
@@ -52,7 +55,7 @@ export const actionWrites: Readonly<Record<string, readonly Write[]>> = {
   rejectAppendEntries: ['send'],
   rejectVote: ['send'],
   grantVote: ['votedFor', 'send'],
-  applyCommitted: ['lastApplied', 'sm', 'pending', 'answer'],
+  applyCommitted: ['lastApplied', 'apply'],
   refuseUnavailable: ['refuse'],
   grantPreVote: ['send'],
   rejectPreVote: ['send'],
@@ -69,10 +72,10 @@ export const actionWrites: Readonly<Record<string, readonly Write[]>> = {
   sendHeartbeats: ['inflight', 'heartbeatSeq', 'send'],
   confirmLeadership: ['heartbeatSeq', 'send'],
   queueRead: ['reads'],
-  answerReads: ['reads', 'answer'],
+  answerReads: ['reads', 'read'],
   abandonReads: ['reads', 'refuse'],
   replicateLog: ['inflight', 'send'],
-  appendClientEntry: ['log', 'pending'],
+  appendClientEntry: ['log', 'track'],
   handleAppendEntriesResponse: ['heard', 'inflight', 'acked', 'matchIndex', 'nextIndex'],
   advanceCommitIndex: ['commitIndex'],
   stepDown: ['leader'],

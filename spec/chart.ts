@@ -274,10 +274,9 @@ export const transitions: readonly TransitionSpec[] = [
     name: 'clientRequest',
     source: 'leader',
     on: ['client_request'],
-    guard: 'hasPendingCapacity',
     actions: ['appendClientEntry', 'replicateLog'],
     description:
-      'A client request (direct or proxied) at the leader: append it to the log in the current term and send it to every follower with no AppendEntries in flight.',
+      'A client request (direct or proxied) at the leader: append it to the log in the current term, have the runtime track its client, and send it to every follower with no AppendEntries in flight.',
   },
   {
     name: 'handleAppendEntriesResponse',

@@ -65,11 +65,7 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
   yieldToLeader: { tla: 'HandleAppendEntriesRequest', branch: 'AcceptAppendEntries' },
   readIndex: { tla: 'ReadIndex' },
   answerReads: { tla: 'AnswerReads' },
-  clientRequest: {
-    tla: 'ClientRequest',
-    sendsVia: 'AppendEntries',
-    guardNotModelled: 'hasPendingCapacity bounds the table of requests to answer; the spec bounds the log instead',
-  },
+  clientRequest: { tla: 'ClientRequest', sendsVia: 'AppendEntries' },
   handleAppendEntriesResponse: { tla: 'HandleAppendEntriesResponse', sendsVia: 'AppendEntries' },
   advanceCommitIndex: { tla: 'AdvanceCommitIndex' },
   checkQuorum: {
@@ -90,20 +86,21 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
 export const environmentActions: readonly string[] = ['DropMessage', 'DuplicateMessage', 'Restart'];
 
 /**
- * The TLA+ variable each write of spec/action-writes.ts changes; null when
+ * The TLA+ variables each write of spec/action-writes.ts changes; null when
  * the spec does not model it (timing and flow-control bookkeeping that only
  * holds sends back or decides when a timer fires, which the spec leaves to
- * nondeterminism).
+ * nondeterminism). The runtime's effects name what they change in the spec:
+ * applying entries changes what was applied, which writes are waiting and
+ * which are answered; tracking a client adds a waiting write; answering a
+ * read adds an answer.
  */
-export const tlaVariables: Readonly<Record<string, string | null>> = {
+export const tlaVariables: Readonly<Record<string, string | readonly string[] | null>> = {
   term: 'currentTerm',
   votedFor: 'votedFor',
   leader: 'leader',
   log: 'log',
   commitIndex: 'commitIndex',
   lastApplied: 'lastApplied',
-  sm: 'appliedLog',
-  pending: 'pending',
   preVotes: 'preVotes',
   votesGranted: 'votesGranted',
   nextIndex: 'nextIndex',
@@ -112,6 +109,9 @@ export const tlaVariables: Readonly<Record<string, string | null>> = {
   acked: 'acked',
   reads: 'reads',
   send: 'msgs',
+  apply: ['appliedLog', 'pending', 'answered'],
+  track: 'pending',
+  read: 'answered',
   answer: 'answered',
   inflight: null,
   heard: null,

@@ -85,9 +85,12 @@ VARIABLES
     heartbeatSeq,  \* heartbeatSeq[i]: number of the leader's latest AppendEntries
                    \* broadcast in its term (1 after BecomeLeader)
     acked,         \* acked[i][j]: highest broadcast number j answered in i's term
-    reads,         \* reads[i]: reads waiting at the leader i, oldest first:
+    reads          \* reads[i]: reads waiting at the leader i, oldest first:
                    \* [seq, readIndex, mustSee] (mustSee is history, see below)
-    pending        \* pending[i]: writes i must answer once applied: [index, term]
+
+(* Kept by the node's runtime beside the chart (the `track` and `apply`
+   effects): the writes i must answer once applied, as [index, term]. *)
+VARIABLE pending
 
 (* The network: a bag (multiset) of messages. *)
 VARIABLE msgs

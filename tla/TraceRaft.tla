@@ -69,7 +69,8 @@ TraceInit ==
    records only the variables that changed since the node's previous line
    (or since Init): an absent one must be unchanged in the spec too.  The
    broadcast numbers (heartbeatSeq, acked) mean something only while the
-   node leads: lines record them then, and only then are they compared. *)
+   node leads: lines record them then, and only then are they compared;
+   pending is compared where a trace records it. *)
 
 Has(f) == f \in DOMAIN Rec
 ToSet(s) == {s[x] : x \in DOMAIN s}   \* the trace writes sets as arrays
@@ -103,7 +104,9 @@ NodeMatches(i) ==
        ELSE \A j \in Peers(i) : nextIndex'[i][j] = nextIndex[i][j]
     /\ IF Has("matchIndex") THEN \A j \in Peers(i) : matchIndex'[i][j] = Rec.matchIndex[j]
        ELSE \A j \in Peers(i) : matchIndex'[i][j] = matchIndex[i][j]
-    /\ IF Has("pending") THEN pending'[i] = ToSet(Rec.pending) ELSE pending'[i] = pending[i]
+    \* the writes waiting for their answer live in the runtime, not in the
+    \* chart's context: a trace may leave them out
+    /\ Has("pending") => pending'[i] = ToSet(Rec.pending)
     /\ ReadsMatch(i)
     /\ Has("heartbeatSeq") => heartbeatSeq'[i] = Rec.heartbeatSeq
     /\ Has("acked") => \A j \in Peers(i) : acked'[i][j] = Rec.acked[j]

@@ -1,16 +1,58 @@
 // The Raft log: 1-based, entries carry the term they were created in.
 //
-// Appends are amortised O(1); nothing copies the whole log. Index 0 is a
-// sentinel of term 0, so `prevLogIndex = 0` always matches and no caller ever
-// indexes below the start (the seed's "append at 0" bug).
+// Appends are amortised O(1); nothing copies the whole log per event. Index 0
+// is a sentinel of term 0, so `prevLogIndex = 0` always matches and no caller
+// ever indexes below the start (the seed's "append at 0" bug).
+//
+// The log is the one store the chart's actions change in place (copying it
+// per event would make every append O(n)). Two things keep that safe:
+//   - transactions: machines/raft.ts runs every action between `begin` and
+//     `commit`, and `rollback` puts the log back exactly as it was if the
+//     action throws, so a failing action never leaves it half-changed;
+//   - trackers: whoever mirrors the log elsewhere (durable storage, the
+//     simulator's invariant checker, traces) asks a tracker for the lowest
+//     index changed since it last looked, instead of diffing the log.
 
 export interface Entry<Op = unknown> {
   readonly term: number;
   readonly op: Op;
 }
 
+/** Bytes an entry takes in a message, near enough: its JSON length. */
+export function entryBytes(entry: Entry<unknown>): number {
+  return (JSON.stringify(entry.op)?.length ?? 4) + 20;
+}
+
+/** The lowest log index changed since the tracker was last asked. */
+export class LogTracker {
+  private dirty = Infinity;
+
+  /** @internal called by the log. */
+  touch(index: number): void {
+    if (index < this.dirty) this.dirty = index;
+  }
+
+  /** The lowest index changed (appended, overwritten or removed) since the last call; Infinity if none. */
+  take(): number {
+    const d = this.dirty;
+    this.dirty = Infinity;
+    return d;
+  }
+}
+
+interface Tx<Op> {
+  readonly length: number;
+  /** The arrays as they were, saved by the first destructive change of the transaction. */
+  saved?: { entries: Entry<Op>[]; sizes: number[] };
+  lowest: number;
+}
+
 export class RaftLog<Op = unknown> {
-  private readonly entries: Entry<Op>[] = [];
+  private entries: Entry<Op>[] = [];
+  /** entryBytes of each entry, so a batch can be bounded in bytes without serialising it. */
+  private sizes: number[] = [];
+  private readonly trackers: LogTracker[] = [];
+  private tx: Tx<Op> | undefined;
 
   /** Index of the last entry (0 when empty). */
   get lastIndex(): number {
@@ -36,10 +78,75 @@ export class RaftLog<Op = unknown> {
     return this.entries[index - 1]!;
   }
 
+  /** A tracker of changes from now on (see LogTracker). */
+  track(): LogTracker {
+    const t = new LogTracker();
+    this.trackers.push(t);
+    return t;
+  }
+
+  private touch(index: number): void {
+    for (const t of this.trackers) t.touch(index);
+    if (this.tx && index < this.tx.lowest) this.tx.lowest = index;
+  }
+
+  /** Before a change that removes entries: inside a transaction, keep the arrays as they were. */
+  private beforeDestructive(): void {
+    if (this.tx && !this.tx.saved) {
+      this.tx.saved = { entries: this.entries, sizes: this.sizes };
+      this.entries = this.entries.slice();
+      this.sizes = this.sizes.slice();
+    }
+  }
+
+  // ---- transactions ---------------------------------------------------------
+
+  /** Starts recording changes so that `rollback` can undo them. */
+  begin(): void {
+    this.tx = { length: this.entries.length, lowest: Infinity };
+  }
+
+  /** Keeps the changes made since `begin`. */
+  commit(): void {
+    this.tx = undefined;
+  }
+
+  /** Undoes every change made since `begin`. */
+  rollback(): void {
+    const tx = this.tx;
+    if (!tx) return;
+    this.tx = undefined;
+    if (tx.saved) {
+      this.entries = tx.saved.entries;
+      this.sizes = tx.saved.sizes;
+    }
+    this.entries.length = tx.length;
+    this.sizes.length = tx.length;
+    if (tx.lowest !== Infinity) for (const t of this.trackers) t.touch(tx.lowest);
+  }
+
+  // ---- changes ----------------------------------------------------------------
+
   /** Appends one entry at lastIndex + 1 and returns its index. */
   append(entry: Entry<Op>): number {
+    this.touch(this.entries.length + 1);
     this.entries.push(entry);
+    this.sizes.push(entryBytes(entry));
     return this.entries.length;
+  }
+
+  /**
+   * The first index at which `incoming` (entries following prevIndex)
+   * conflicts with ours (same index, other term), or undefined when none
+   * does. Changes nothing.
+   */
+  firstConflict(prevIndex: number, incoming: readonly Entry<Op>[]): number | undefined {
+    for (let k = 0; k < incoming.length; k++) {
+      const existing = this.termAt(prevIndex + 1 + k);
+      if (existing === undefined) return undefined;
+      if (existing !== incoming[k]!.term) return prevIndex + 1 + k;
+    }
+    return undefined;
   }
 
   /** Does our log contain an entry at prevIndex with prevTerm (Figure 2, rule 2)? */
@@ -65,29 +172,49 @@ export class RaftLog<Op = unknown> {
       const index = prevIndex + 1 + k;
       const existing = this.termAt(index);
       if (existing === undefined) {
-        for (let j = k; j < incoming.length; j++) this.entries.push(incoming[j]!);
+        for (let j = k; j < incoming.length; j++) this.append(incoming[j]!);
         break;
       }
       if (existing !== incoming[k]!.term) {
-        this.entries.length = index - 1;
+        this.truncateFrom(index);
         truncatedFrom = index;
-        for (let j = k; j < incoming.length; j++) this.entries.push(incoming[j]!);
+        for (let j = k; j < incoming.length; j++) this.append(incoming[j]!);
         break;
       }
     }
     return { lastNew: prevIndex + incoming.length, truncatedFrom };
   }
 
-  /** Deletes every entry from `index` on. Only for test-only bug variants and conflict handling. */
+  /** Deletes every entry from `index` on. Only for conflict handling (and test-only bug variants). */
   truncateFrom(index: number): void {
     if (index < 1) throw new RangeError(`cannot truncate from ${index}`);
-    if (index <= this.entries.length) this.entries.length = index - 1;
+    if (index > this.entries.length) return;
+    this.beforeDestructive();
+    this.touch(index);
+    this.entries.length = index - 1;
+    this.sizes.length = index - 1;
   }
 
-  /** Up to `max` entries starting at `from` (inclusive); a fresh small array. */
-  slice(from: number, max: number): Entry<Op>[] {
+  // ---- reading ----------------------------------------------------------------
+
+  /**
+   * Entries starting at `from` (inclusive): at most `max` of them and, past
+   * the first, at most `maxBytes` in all; a fresh small array.
+   */
+  slice(from: number, max: number, maxBytes = Infinity): Entry<Op>[] {
     const start = Math.max(from, 1) - 1;
-    return this.entries.slice(start, Math.min(this.entries.length, start + max));
+    let end = Math.min(this.entries.length, start + max);
+    if (maxBytes !== Infinity) {
+      let bytes = 0;
+      for (let i = start; i < end; i++) {
+        bytes += this.sizes[i]!;
+        if (bytes > maxBytes && i > start) {
+          end = i;
+          break;
+        }
+      }
+    }
+    return this.entries.slice(start, end);
   }
 
   /**

@@ -1,8 +1,14 @@
 // The one seeded PRNG of the project (sfc32): the bench's choices (op mix,
-// values, nemesis timing) and every choice of a simulation (network delays,
-// losses, faults, client ops, the nodes' election-timeout seeds) are drawn
-// from it, so a seed replays a run. Independent streams come from `fork`.
-// No Math.random in the bench's or the simulator's choices.
+// values, nemesis timing), every choice of a simulation (network delays,
+// losses, faults, client ops, the nodes' election-timeout seeds) and the
+// chart's own election-timeout draws come from it, so a seed replays a run.
+// Independent streams come from `fork`. No Math.random anywhere that matters.
+// The chart keeps its generator as a value in its context (`state()`, and
+// `Rng.fromState` to go on from it), so its actions stay functions of the
+// context.
+
+/** A generator's whole state, as a value. */
+export type RngState = readonly [number, number, number, number];
 
 export class Rng {
   private a: number;
@@ -16,6 +22,18 @@ export class Rng {
     this.c = 0xb7e15162 ^ Math.imul(stream, 0x85ebca6b);
     this.d = seed | 0;
     for (let i = 0; i < 15; i++) this.u32();
+  }
+
+  /** A generator that goes on from a saved state. */
+  static fromState(state: RngState): Rng {
+    const r = Object.create(Rng.prototype) as Rng;
+    [r.a, r.b, r.c, r.d] = state;
+    return r;
+  }
+
+  /** The whole state, as a value (the generator goes on from it with `fromState`). */
+  state(): RngState {
+    return [this.a, this.b, this.c, this.d];
   }
 
   /** Uniform 32-bit unsigned integer. */

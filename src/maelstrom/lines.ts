@@ -1,15 +1,21 @@
 // Splits a byte stream into lines, with a bound on line length so one huge
-// line cannot exhaust memory.
+// line cannot exhaust memory. A line over the bound is dropped as it streams
+// in; only its first bytes are kept, so that its sender can still be told.
+
+/** How much of an oversize line is kept for finding its sender. */
+export const OVERSIZE_HEAD_BYTES = 64 * 1024;
 
 export class LineSplitter {
   private parts: Buffer[] = [];
   private size = 0;
   private dropping = false;
+  private head: Buffer | undefined;
 
   constructor(
     private readonly onLine: (line: string) => void,
-    private readonly onOversize: (bytes: number) => void = () => {},
-    private readonly maxLine = 64 * 1024 * 1024,
+    /** Called once per line over the bound, with its length and its first bytes. */
+    private readonly onOversize: (bytes: number, head: string) => void = () => {},
+    private readonly maxLine = 1024 * 1024,
   ) {}
 
   push(chunk: Buffer): void {
@@ -29,13 +35,12 @@ export class LineSplitter {
   }
 
   private take(part: Buffer): void {
-    if (this.dropping) {
-      this.size += part.length;
-      return;
-    }
     this.size += part.length;
+    if (this.dropping) return;
     if (this.size > this.maxLine) {
       this.dropping = true;
+      const all = Buffer.concat([...this.parts, part]);
+      this.head = Buffer.from(all.subarray(0, OVERSIZE_HEAD_BYTES));
       this.parts = [];
       return;
     }
@@ -44,13 +49,15 @@ export class LineSplitter {
 
   private finish(): void {
     if (this.dropping) {
-      this.onOversize(this.size);
+      this.onOversize(this.size, this.head?.toString('utf8') ?? '');
     } else if (this.parts.length > 0) {
       const line = this.parts.length === 1 ? this.parts[0]!.toString('utf8') : Buffer.concat(this.parts).toString('utf8');
-      this.onLine(line);
+      // CRLF line endings: the CR is not part of the message.
+      this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
     }
     this.parts = [];
     this.size = 0;
     this.dropping = false;
+    this.head = undefined;
   }
 }

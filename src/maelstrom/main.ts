@@ -2,19 +2,37 @@
 // and stdout; leveled logs on stderr. Nothing but messages reaches stdout.
 //
 // Environment:
-//   RAFT_LOG            error | warn | info (default) | debug
+//   RAFT_LOG            error | warn | info (default) | debug | trace (debug, and
+//                       for the step-through viewer a JSON line per chart
+//                       transition and per Raft message: src/runtime/trace.ts NodeTraceLog)
 //   RAFT_HEARTBEAT_MS   leader heartbeat period (default 50)
 //   RAFT_ELECTION_MS    election timeout range "min-max" (default 300-600)
+//   RAFT_MAX_LINE_BYTES longest input line accepted (default 1048576)
+//   RAFT_MAX_DEPTH      deepest nesting of a message (default 64)
+//   RAFT_MAX_ENTRY_BYTES largest client request that may enter the log (default 262144)
 
 import { defaultConfig, type RaftConfig } from '../../machines/context.js';
 import { realClock } from '../runtime/clock.js';
-import { LOG_LEVELS, RaftNode, type LogLevel, type Message } from '../runtime/node.js';
+import { LOG_LEVELS, RaftNode, type LogLevel, type Message } from './node.js';
+import { NodeTraceLog } from '../runtime/trace.js';
 import { LineSplitter } from './lines.js';
+import { decodeLine, defaultLimits, type InputLimits } from './codec.js';
 
-function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; level: LogLevel; problems: string[] } {
+function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; limits: InputLimits; level: LogLevel; problems: string[] } {
   const problems: string[] = [];
+  const limits: { -readonly [K in keyof InputLimits]: InputLimits[K] } = { ...defaultLimits };
+  const positive = (name: string, key: keyof InputLimits, min: number): void => {
+    const raw = env[name];
+    if (raw === undefined) return;
+    const n = Number(raw);
+    if (Number.isSafeInteger(n) && n >= min) limits[key] = n;
+    else problems.push(`${name} must be an integer >= ${min}; using ${defaultLimits[key]}`);
+  };
+  positive('RAFT_MAX_LINE_BYTES', 'maxLineBytes', 1024);
+  positive('RAFT_MAX_DEPTH', 'maxDepth', 8);
+  positive('RAFT_MAX_ENTRY_BYTES', 'maxEntryBytes', 64);
   const config: { -readonly [K in keyof RaftConfig]?: RaftConfig[K] } = {};
-  const level = (env.RAFT_LOG ?? 'info') as LogLevel;
+  const level = (env.RAFT_LOG === 'trace' ? 'debug' : (env.RAFT_LOG ?? 'info')) as LogLevel;
   if (!LOG_LEVELS.includes(level)) problems.push(`RAFT_LOG must be one of ${LOG_LEVELS.join(', ')}; using info`);
   if (env.RAFT_HEARTBEAT_MS !== undefined) {
     const n = Number(env.RAFT_HEARTBEAT_MS);
@@ -30,10 +48,10 @@ function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; l
       problems.push(`RAFT_ELECTION_MS must look like 300-600; using ${defaultConfig.electionMinMs}-${defaultConfig.electionMaxMs}`);
     }
   }
-  return { config, level: LOG_LEVELS.includes(level) ? level : 'info', problems };
+  return { config, limits, level: LOG_LEVELS.includes(level) ? level : 'info', problems };
 }
 
-const { config, level, problems } = configFromEnv(process.env);
+const { config, limits, level, problems } = configFromEnv(process.env);
 const stderr = (text: string): void => {
   process.stderr.write(`${text}\n`);
 };
@@ -56,17 +74,22 @@ const send = (msg: Message): void => {
   }
 };
 
-const node = new RaftNode({
-  output: send,
+const trace = process.env.RAFT_LOG === 'trace' ? new NodeTraceLog(stderr, () => node, (line) => decodeLine(line, limits)) : undefined;
+const node: RaftNode = new RaftNode({
+  output: trace ? (msg) => (trace.sent(msg), send(msg)) : send,
+  ...(trace ? { onTransition: trace.onTransition } : {}),
   clock: realClock,
   logLevel: level,
   log: (lvl, text) => stderr(`${new Date().toISOString()} ${lvl} ${text}`),
   config,
+  limits,
   seed: (process.pid * 2654435761) | 0,
 });
 
-const lines = new LineSplitter((line) => node.handleLine(line), (len) =>
-  stderr(`warn dropped an input line of ${len} bytes (over the limit)`),
+const lines = new LineSplitter(
+  trace ? (line) => (trace.received(line), node.handleLine(line)) : (line) => node.handleLine(line),
+  (bytes, head) => node.handleOversizeLine(bytes, head),
+  limits.maxLineBytes,
 );
 process.stdin.on('data', (chunk: Buffer) => lines.push(chunk));
 process.stdin.on('end', () => {

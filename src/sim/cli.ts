@@ -4,7 +4,9 @@
 // Wall-clock figures (seeds per minute, simulated seconds per wall second)
 // go to standard error, on a line starting with "figures:".
 
-import { openSync, writeSync, closeSync } from 'node:fs';
+import { openSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { renderViewerHtml } from '../viz/viewer/html.js';
+import { TraceCollector } from '../viz/viewer/trace-file.js';
 import { BUG_NAMES, type BugName } from './bugs.js';
 import { FAULTS, type FaultName } from './network.js';
 import { defaultSimOptions, runSimulation, type SimOptions, type SimResult } from './simulation.js';
@@ -31,7 +33,9 @@ options:
   --max-batch N       most entries per AppendEntries (node config, default 256)
   --heartbeat MS      leader heartbeat period (node config, default 50)
   --bug NAME          TEST-ONLY bug variant: ${BUG_NAMES.join(', ')}
-  --trace FILE        write an NDJSON trace of chart transitions with the TLA+ variables (one seed)
+  --trace FILE        write an NDJSON trace of chart transitions with the TLA+ variables (one seed),
+                      and the messages, client operations and nemesis actions beside them
+  --html FILE         write a step-through viewer of the run (one seed): a self-contained page
   --stop-on-fail      stop at the first failing seed
   --verbose           one line per seed, not only failing ones
   --steps K           steps shown before a failure (default ${defaultSimOptions.recentSteps})
@@ -44,6 +48,7 @@ export interface ParsedSimArgs {
   readonly seed: number;
   readonly seeds: number | undefined;
   readonly tracePath?: string;
+  readonly htmlPath?: string;
   readonly stopOnFail: boolean;
   readonly verbose: boolean;
 }
@@ -53,6 +58,7 @@ export function parseSimArgs(args: readonly string[]): ParsedSimArgs | string {
   let seed = 1;
   let seeds: number | undefined;
   let tracePath: string | undefined;
+  let htmlPath: string | undefined;
   let stopOnFail = false;
   let verbose = false;
   let concurrencySpec: string | undefined;
@@ -133,6 +139,9 @@ export function parseSimArgs(args: readonly string[]): ParsedSimArgs | string {
         case '--trace':
           tracePath = value();
           break;
+        case '--html':
+          htmlPath = value();
+          break;
         case '--no-linearizability':
           o.checkLinearizability = false;
           break;
@@ -155,7 +164,8 @@ export function parseSimArgs(args: readonly string[]): ParsedSimArgs | string {
     o.concurrency = Number(m[1]) * (m[2] ? o.nodes : 1);
   }
   if (tracePath !== undefined && seeds !== undefined && seeds > 1) return '--trace writes one run: use it with --seed, not --seeds';
-  return { options: o, seed, seeds, ...(tracePath !== undefined ? { tracePath } : {}), stopOnFail, verbose };
+  if (htmlPath !== undefined && seeds !== undefined && seeds > 1) return '--html shows one run: use it with --seed, not --seeds';
+  return { options: o, seed, seeds, ...(tracePath !== undefined ? { tracePath } : {}), ...(htmlPath !== undefined ? { htmlPath } : {}), stopOnFail, verbose };
 }
 
 /** The one-line command that replays a seed with these options. */
@@ -223,7 +233,7 @@ export async function runSimCli(args: string[]): Promise<number> {
     process.stderr.write(`raftchart sim: ${parsed}\n${USAGE}`);
     return 2;
   }
-  const { options, seed, seeds, tracePath, stopOnFail, verbose } = parsed;
+  const { options, seed, seeds, tracePath, htmlPath, stopOnFail, verbose } = parsed;
   const out = (s: string): void => {
     process.stdout.write(`${s}\n`);
   };
@@ -240,11 +250,18 @@ export async function runSimCli(args: string[]): Promise<number> {
   try {
     for (let k = 0; k < count; k++) {
       const s = seed + k;
+      const viewer = htmlPath !== undefined ? new TraceCollector(`sim seed ${s}${options.bug ? ` (bug ${options.bug})` : ''}`, [reproCommand(s, options)]) : undefined;
+      const trace = (line: string): void => {
+        if (fd !== undefined) writeSync(fd, `${line}\n`);
+        viewer?.line(line);
+      };
       const r = runSimulation({
         ...options,
         seed: s,
-        ...(fd !== undefined ? { trace: (line: string) => void writeSync(fd!, `${line}\n`) } : {}),
+        ...(fd !== undefined || viewer ? { trace, traceEvents: true } : {}),
       });
+      if (fd !== undefined || viewer) trace(JSON.stringify({ kind: 'end', t: Math.round(r.simSeconds * 1e6) / 1000, result: describeResult(r) }));
+      if (viewer) writeFileSync(htmlPath!, renderViewerHtml(viewer.model()));
       ran++;
       simSeconds += r.simSeconds;
       steps += r.steps;

@@ -9,13 +9,13 @@
 //   StateMachineSafety  no two servers apply different entries at an index
 //
 // Every check is incremental, so a step costs O(what changed), not O(log):
-// logs are watched (their mutators are wrapped to record the lowest index
-// they touched), and each log keeps a prefix hash per index, so "agree on
+// logs are watched (each log's trackers say the lowest index changed since
+// the last look), and each log keeps a prefix hash per index, so "agree on
 // every entry up to n" is one comparison. `committed` is recorded as in the
 // spec: when a leader's commit index rises, the entries it covers are
 // committed in the leader's current term.
 
-import type { RaftLog, Entry } from '../core/log.js';
+import type { RaftLog, Entry, LogTracker } from '../core/log.js';
 import type { RaftContext } from '../../machines/index.js';
 
 export const INVARIANTS = ['ElectionSafety', 'LogMatching', 'LeaderCompleteness', 'StateMachineSafety'] as const;
@@ -61,52 +61,25 @@ function mix(prefix: number, h: number): number {
 // ---- watching a log --------------------------------------------------------
 
 /**
- * Records the lowest index a log's mutators touched since the last `take`.
- * Wraps the instance's append/appendFrom/truncateFrom (the only mutators of
- * RaftLog); `verify` compares the whole log with a shadow as a safety net
- * against a mutator added later.
+ * The lowest index of a log changed since the last `take` (and, on its own
+ * cursor, since the trace writer last looked): two of the log's own trackers.
+ * `verify` compares the whole log with a shadow as a safety net.
  */
 export class LogWatch {
-  private dirty = Infinity;
-  private traceDirty = Infinity;
+  private readonly checks: LogTracker;
+  /** The trace writer's cursor. */
+  readonly traces: LogTracker;
 
   constructor(readonly log: RaftLog<unknown>) {
-    const l = log as unknown as Record<string, (...args: unknown[]) => unknown>;
-    const append = l.append!.bind(log);
-    const appendFrom = l.appendFrom!.bind(log);
-    const truncateFrom = l.truncateFrom!.bind(log);
-    l.append = (e: unknown) => {
-      this.mark(log.lastIndex + 1);
-      return append(e);
-    };
-    l.appendFrom = (prev: unknown, entries: unknown) => {
-      this.mark((prev as number) + 1);
-      return appendFrom(prev, entries);
-    };
-    l.truncateFrom = (index: unknown) => {
-      this.mark(index as number);
-      return truncateFrom(index);
-    };
-  }
-
-  private mark(i: number): void {
-    if (i < this.dirty) this.dirty = i;
-    if (i < this.traceDirty) this.traceDirty = i;
+    this.checks = log.track();
+    this.traces = log.track();
   }
 
   /** Lowest index touched since the last call (Infinity: none), and reset. */
   take(): number {
-    const d = this.dirty;
-    this.dirty = Infinity;
-    return d;
+    return this.checks.take();
   }
 
-  /** The same, for the trace writer (its own cursor). */
-  takeForTrace(): number {
-    const d = this.traceDirty;
-    this.traceDirty = Infinity;
-    return d;
-  }
 }
 
 // ---- the checker -----------------------------------------------------------

@@ -13,7 +13,7 @@
 // Client links are never lossy nor partitioned (as in Maelstrom), only delayed.
 
 import type { Clock, VirtualClock } from '../runtime/clock.js';
-import type { Message } from '../runtime/node.js';
+import type { Message } from '../maelstrom/node.js';
 import type { Rng } from '../core/random.js';
 
 export const FAULTS = ['partition', 'loss', 'duplicate', 'reorder', 'delay', 'pause'] as const;
@@ -141,6 +141,11 @@ export class SimNetwork {
 
   heal(): void {
     this.blocked = new Set();
+  }
+
+  /** The blocked server links, as "src>dest" (read by traces). */
+  get blockedLinks(): ReadonlySet<string> {
+    return this.blocked;
   }
 
   get partitioned(): boolean {

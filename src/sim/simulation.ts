@@ -8,14 +8,15 @@
 // decides everything, so a run replays byte for byte.
 
 import { VirtualClock } from '../runtime/clock.js';
-import { RaftNode, type Message, type TransitionStep } from '../runtime/node.js';
+import { RaftNode, type Message, type TransitionStep } from '../maelstrom/node.js';
 import { checkLinearizable } from '../bench/checker/linearizable.js';
 import { defaultConfig, type Effect, type RaftConfig } from '../../machines/index.js';
 import { BUGS, type BugName } from './bugs.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import { NodeClock, SimNetwork, type FaultName, type StepLabel } from './network.js';
 import { Rng } from '../core/random.js';
-import { recordingOverrides, TraceWriter } from './trace.js';
+import { recordingOverrides, TraceWriter } from '../runtime/trace.js';
+import { TraceEvents } from './trace-events.js';
 import { LinKvClients } from './workload.js';
 
 export interface SimOptions {
@@ -53,6 +54,8 @@ export interface SimOptions {
   readonly explain?: boolean;
   /** Write an NDJSON trace of chart transitions (slower). */
   readonly trace?: (line: string) => void;
+  /** With `trace`: also the viewer's lines (messages, client operations, nemesis, verdicts; src/runtime/trace.ts). */
+  readonly traceEvents?: boolean;
 }
 
 export const defaultSimOptions: Omit<SimOptions, 'seed'> = {
@@ -134,6 +137,8 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
   // trace line can list the messages its transition sent.
   const effectsOf = new Map<string, Effect[]>();
 
+  const events = tracer && o.traceEvents ? new TraceEvents(tracer, net, () => clock.now(), ids) : undefined;
+
   const onTransition =
     tracer || o.explain
       ? (node: RaftNode, step: TransitionStep) => {
@@ -141,7 +146,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
           if (tracer) {
             const sent = effectsOf.get(node.id!) ?? [];
             effectsOf.set(node.id!, []);
-            tracer.transition(clock.now(), node.id!, step, checker.watchOf(node as never), sent);
+            tracer.transition(clock.now(), node.id!, step, checker.watchOf(node as never)?.traces, sent);
           }
         }
       : undefined;
@@ -158,7 +163,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       : bug;
     const node = new RaftNode({
       clock: nc,
-      output: (msg: Message) => net.send(msg),
+      output: events ? (msg: Message) => events.send(msg, () => net.send(msg)) : (msg: Message) => net.send(msg),
       logLevel: 'error',
       seed: nodeSeedRng.u32() | 1,
       ...(o.config ? { config: o.config } : {}),
@@ -166,7 +171,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       ...(onTransition ? { onTransition } : {}),
     });
     nodes.set(id, node);
-    net.addNode(id, { deliver: (msg) => node.handle(msg) }, nc);
+    net.addNode(id, { deliver: events ? (msg) => (events.deliver(msg), node.handle(msg)) : (msg) => node.handle(msg) }, nc);
   }
   const nodeList = [...nodes.values()];
   for (const id of ids) {
@@ -337,8 +342,10 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
         r.after = [];
       }
     }
+    events?.afterStep(sim.label, clients.history);
     if (v) {
       violation = { ...v, time: clock.now(), step: steps };
+      events?.violation(violation, touched);
       break;
     }
     if ((steps & 1023) === 0 && steps > budget * (1 + clock.now() / 1000)) {
@@ -349,12 +356,14 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
 
   const simSeconds = clock.now() / 1000;
   clients.finish();
+  events?.history(clients.history);
   let linearizable: boolean | 'unknown' | undefined;
   const problems: string[] = [];
   if (storm) problems.push(storm);
   if (!violation && !storm && o.checkLinearizability) {
     const r = checkLinearizable(clients.history, { timeLimit: 60 });
     linearizable = r.valid;
+    events?.checker(r);
     for (const f of r.failures) problems.push(`key ${f.key}: ${f.culprit}`, ...f.explanation.map((l) => `  ${l}`));
     if (r.unknownKeys.length > 0) problems.push(`linearizability unknown for keys ${r.unknownKeys.join(', ')} (search budget)`);
   }

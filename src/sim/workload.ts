@@ -8,13 +8,13 @@
 // HistoryEvent shape, so the bench's linearizability checker reads it.
 
 import type { VirtualClock } from '../runtime/clock.js';
-import type { Message } from '../runtime/node.js';
+import type { Message } from '../maelstrom/node.js';
 import type { HistoryEvent } from '../bench/types.js';
 import type { SimNetwork, StepLabel } from './network.js';
 import type { Rng } from '../core/random.js';
+import { isDefinite } from '../core/errors.js';
 
 /** Maelstrom error codes that say the operation certainly did not happen. */
-const DEFINITE = new Set([1, 10, 11, 12, 14, 20, 21, 22, 30]);
 
 export interface WorkloadOptions {
   readonly concurrency: number;
@@ -154,7 +154,7 @@ export class LinKvClients {
     const b = msg.body;
     if (b.type === 'error') {
       const code = typeof b.code === 'number' ? b.code : -1;
-      const definite = DEFINITE.has(code) || o.f === 'read';
+      const definite = isDefinite(code) || o.f === 'read';
       this.complete(th, definite ? 'fail' : 'info', o.value, [code, typeof b.text === 'string' ? b.text : null]);
     } else if (b.type === `${o.f}_ok`) {
       this.complete(th, 'ok', o.f === 'read' ? (b.value ?? null) : o.value);

@@ -5,7 +5,7 @@
 //   results.json  the verdict, stats, partitions, checker result (src/bench/types.ts BenchResults)
 //   history       invocations and completions (JSON array or JSON lines)
 //   node logs     stderr of each node; raftchart nodes log `<iso> info n1 role=leader term=3`
-//                 on every role or term change (src/runtime/node.ts `observe`), which
+//                 on every role or term change (src/runtime/runtime.ts `observe`), which
 //                 gives each node's role lane; other binaries get no lane.
 //
 // The bench calls `writeRunReport(dir)` at the end of each run. The shapes
@@ -766,6 +766,7 @@ export function renderReport(input: ReportInput): string {
 <header>
 <h1>raftchart run report: ${esc(r.workload ?? '?')} <span class="verdict verdict-${verdictClass}" id="verdict">${esc(verdict)}</span></h1>
 ${r.fixture ? `<div class="fixture-banner" id="fixture-banner">${esc(r.fixture)}</div>` : ''}
+${input.links?.['viewer.html'] ? `<p id="viewer-link"><a href="${esc(input.links['viewer.html'])}">Step through this run on the chart (viewer.html)</a></p>` : ''}
 ${r.reasons?.length ? `<ul class="reasons" id="reasons">${r.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 ${input.readProblems?.length ? `<ul class="read-problems">${input.readProblems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 </header>
@@ -908,6 +909,13 @@ export function readRunDir(dir: string): ReportInput {
  * incomplete run: the page says what was missing.
  */
 export async function writeRunReport(dir: string): Promise<void> {
+  // The step-through viewer first, so the report links to it; failing to write it loses nothing else.
+  try {
+    const { writeRunViewer } = await import('./viewer/bench.js');
+    await writeRunViewer(dir);
+  } catch (err) {
+    process.stderr.write(`raftchart: could not write the run viewer: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
   const html = renderReport(readRunDir(dir));
   await writeFile(join(dir, 'index.html'), html);
 }

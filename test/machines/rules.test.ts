@@ -78,6 +78,21 @@ describe('AppendEntries receiver', () => {
     expect(r.effects).toContainEqual(expect.objectContaining({ body: expect.objectContaining({ success: true, match_index: 2 }) }));
   });
 
+  it('refuses a (forged) request that would cut the log below its commit index, and says so at error level', () => {
+    const ctx = ctxWith({ term: 3, commitIndex: 3 }, [1, 1, 2, 2]);
+    // prev (1, term 1) matches; the entry at index 2 would conflict (term 3 vs 1), and index 2 is committed.
+    const r = actions.handleAppendEntries(ctx, ae(1, 1, [3, 3]));
+    expect(ctx.log.lastIndex).toBe(4);
+    expect(ctx.log.termAt(2)).toBe(1);
+    expect(r.assign).toBeUndefined();
+    expect(r.effects).toContainEqual(expect.objectContaining({ kind: 'log', level: 'error' }));
+    expect(r.effects?.some((e) => e.kind === 'reply')).toBe(false);
+    // A conflict above the commit index is Raft's normal truncation.
+    const ok = actions.handleAppendEntries(ctx, ae(3, 2, [3]));
+    expect(ctx.log.termAt(4)).toBe(3);
+    expect(ok.effects).toContainEqual(expect.objectContaining({ body: expect.objectContaining({ success: true, match_index: 4 }) }));
+  });
+
   it('the leader backs off to the hint but never below match + 1', () => {
     const ctx = ctxWith({ term: 3, nextIndex: { n1: 10, n2: 10 }, matchIndex: { n1: 4, n2: 0 }, inflight: {} }, [3]);
     const fail = (hint: number) => ev('append_entries_res', 'n1', { term: 3, success: false, hint });

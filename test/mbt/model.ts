@@ -17,7 +17,7 @@
 import { createMachine, assign } from 'xstate';
 import { roles, transitions, type Role, type TransitionSpec } from '../../spec/chart.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
-import { RaftNode, type Message } from '../../src/runtime/node.js';
+import { RaftNode, type Message } from '../../src/maelstrom/node.js';
 
 // ---- the harness: one real node, its clock, what it sends, what it takes ----
 
@@ -312,7 +312,7 @@ export const abstractEvents: readonly AbstractEvent[] = [
     observe: (h, _r, _m, t0) => {
       const res = aeRes(h);
       check(res.length === 1 && res[0]!.success === true && res[0]!.term === t0, `accepted: ${JSON.stringify(res)}`);
-      check(h.ctx.lastApplied === h.ctx.log.lastIndex && h.ctx.sm.peek('k').value === 7, 'applied the committed entry');
+      check(h.ctx.lastApplied === h.ctx.log.lastIndex && h.node.stateMachine!.peek('k').value === 7, 'applied the committed entry');
     },
   },
   {

@@ -127,8 +127,19 @@ describe('bin/raft as a single-node cluster', () => {
     // Nothing but messages on stdout.
     expect(p.nonJson).toEqual([]);
     for (const l of p.lines) expect(Object.keys(l).sort()).toEqual(['body', 'dest', 'src']);
+    // The repro cases of hostile input: a line of 20,000 nested brackets, a
+    // write whose value nests 10,000 deep, a transaction on a scalar.
+    p.write(`${'['.repeat(20_000)}${']'.repeat(20_000)}`);
+    p.write(`{"src":"c1","dest":"n0","body":{"type":"write","msg_id":40,"key":"d","value":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`);
+    expect(await p.reply(40)).toMatchObject({ type: 'error', code: 12 });
+    expect(await p.call({ type: 'write', key: 's', value: 5 }, 41)).toEqual({ type: 'write_ok', in_reply_to: 41 });
+    expect(await p.call({ type: 'txn', txn: [['append', 's', 1]] }, 42)).toMatchObject({ type: 'error', code: 22 });
+    // ... after which the node still applies and answers.
+    expect(await p.call({ type: 'txn', txn: [['append', 't', 1], ['r', 't', null]] }, 43)).toEqual({ type: 'txn_ok', txn: [['append', 't', 1], ['r', 't', [1]]], in_reply_to: 43 });
+    expect(await p.call({ type: 'read', key: 's' }, 44)).toEqual({ type: 'read_ok', value: 5, in_reply_to: 44 });
+    expect(p.child.exitCode).toBeNull();
     // Every bad line was reported on stderr, in one line each (no crash traces).
-    expect(p.stderr).toMatch(/malformed JSON ignored/);
+    expect(p.stderr).toMatch(/malformed JSON; no src and msg_id to answer/);
     expect(p.stderr).not.toMatch(/internal error|TypeError|stopped/);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LocalCluster } from '../../src/runtime/local-cluster.js';
+import { LocalCluster } from '../support/local-cluster.js';
+import { actions } from '../../machines/index.js';
 
 function leaderOf(c: LocalCluster): string {
   const leaders = c.leaders();
@@ -37,7 +38,7 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     expect(c.inbox.get('c2')?.map((m) => m.body)).toEqual([{ type: 'read_ok', value: 42, in_reply_to: 7 }]);
     // Every node applied the write.
     c.run(200);
-    for (const n of c.nodes.values()) expect(n.context!.sm.peek('k')).toEqual({ found: true, value: 42 });
+    for (const n of c.nodes.values()) expect(n.stateMachine!.peek('k')).toEqual({ found: true, value: 42 });
   });
 
   it('re-elects after the leader is cut off, and the old leader steps down', () => {
@@ -59,7 +60,7 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     expect(c.inbox.get('c1')?.[0]?.body.type).toBe('write_ok');
     c.heal();
     c.run(2000);
-    expect(c.nodes.get(old)!.context!.sm.peek(1)).toEqual({ found: true, value: 'x' });
+    expect(c.nodes.get(old)!.stateMachine!.peek(1)).toEqual({ found: true, value: 'x' });
     expect(c.leaders()).toHaveLength(1);
   });
 
@@ -67,6 +68,7 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     const c = new LocalCluster({ nodeCount: 3 });
     // Before any election nobody knows a leader.
     c.request('c1', 'n0', { type: 'read', msg_id: 1, key: 1 });
+    c.run(5);
     expect(c.inbox.get('c1')?.[0]?.body).toMatchObject({ type: 'error', code: 11 });
     c.run(2000);
     const leader = leaderOf(c);
@@ -74,7 +76,7 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     c.request('c2', leader, { type: 'write', msg_id: 5, key: 1, value: 1 });
     c.run(100);
     // The entry cannot commit; the client gets no answer yet (it will time out: indefinite).
-    expect(c.inbox.get('c2')).toBeUndefined();
+    expect(c.inbox.get('c2')).toEqual([]);
   });
 
   it('serves reads by ReadIndex without growing the log', () => {
@@ -151,5 +153,87 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     c.run(1000);
     expect(c.leaders()).toEqual([{ id: leader, term }]);
     expect(c.nodes.get(loner)!.role).toBe('follower');
+  });
+
+  it('replicas agree after catch-up: write [1], then append 2, read as [1, 2] by a new leader (no value shared with the log)', () => {
+    const c = new LocalCluster({ nodeCount: 3 });
+    c.run(2000);
+    const leader = leaderOf(c);
+    const [f1, f2] = c.ids.filter((n) => n !== leader) as [string, string];
+    c.request('c1', leader, { type: 'write', msg_id: 1, key: 'k', value: [1] });
+    c.run(200);
+    // f2 misses the append and catches up later, from the same log entries.
+    c.partition([f2], [leader, f1]);
+    c.request('c1', leader, { type: 'txn', msg_id: 2, txn: [['append', 'k', 2]] });
+    c.run(200);
+    expect(c.inbox.get('c1')?.map((m) => m.body.type)).toEqual(['write_ok', 'txn_ok']);
+    c.heal();
+    c.run(1000);
+    // Now depose the leader; the new one must read [1, 2].
+    c.partition([leader], [f1, f2]);
+    c.run(3000);
+    const fresh = c.leaders().filter((l) => l.id !== leader);
+    expect(fresh).toHaveLength(1);
+    c.request('c2', fresh[0]!.id, { type: 'txn', msg_id: 3, txn: [['r', 'k', null]] });
+    c.run(300);
+    expect(c.inbox.get('c2')?.map((m) => m.body)).toEqual([{ type: 'txn_ok', txn: [['r', 'k', [1, 2]]], in_reply_to: 3 }]);
+    for (const n of c.nodes.values()) expect(n.stateMachine!.peek('k')).toEqual({ found: true, value: [1, 2] });
+  });
+
+  it('a value nested too deep is refused at the door (12) and never reaches the log', () => {
+    const c = new LocalCluster({ nodeCount: 3 });
+    c.run(2000);
+    const leader = leaderOf(c);
+    const before = c.nodes.get(leader)!.context!.log.lastIndex;
+    let v: unknown = 1;
+    for (let i = 0; i < 10_000; i++) v = [v];
+    c.request('c1', leader, { type: 'write', msg_id: 1, key: 'deep', value: v });
+    c.run(200);
+    expect(c.inbox.get('c1')?.[0]?.body).toMatchObject({ type: 'error', code: 12, text: expect.stringMatching(/RAFT_MAX_DEPTH/) });
+    expect(c.nodes.get(leader)!.context!.log.lastIndex).toBe(before);
+    // And the cluster goes on serving.
+    c.request('c1', leader, { type: 'write', msg_id: 2, key: 'ok', value: [[[1]]] });
+    c.run(200);
+    expect(c.inbox.get('c1')?.[1]?.body.type).toBe('write_ok');
+  });
+
+  it('an action that throws after changing the log leaves the log and the context as they were, and the node goes on', () => {
+    const errors: string[] = [];
+    let armed = true;
+    const c = new LocalCluster({
+      nodeCount: 3,
+      nodeOptions: {
+        log: (level, text) => {
+          if (level === 'error') errors.push(text);
+        },
+        overrides: {
+          actions: {
+            // A buggy appendClientEntry: appends, then throws (once).
+            appendClientEntry: (ctx, ev) => {
+              ctx.log.append({ term: ctx.term, op: { f: 'noop' } });
+              if (armed) {
+                armed = false;
+                throw new Error('boom');
+              }
+              return actions.appendClientEntry(ctx, ev);
+            },
+          },
+        },
+      },
+    });
+    c.run(2000);
+    const leader = leaderOf(c);
+    const n = c.nodes.get(leader)!;
+    const before = n.context!.log.lastIndex;
+    c.request('c1', leader, { type: 'write', msg_id: 1, key: 'k', value: 1 });
+    c.run(100);
+    expect(errors.some((e) => /action appendClientEntry failed/.test(e))).toBe(true);
+    expect(n.context!.log.lastIndex).toBe(before);
+    expect(c.inbox.get('c1')).toEqual([]);
+    // The next request goes through (with the variant's extra no-op before it).
+    c.request('c1', leader, { type: 'write', msg_id: 2, key: 'k', value: 2 });
+    c.run(100);
+    expect(c.inbox.get('c1')?.map((m) => m.body.type)).toEqual(['write_ok']);
+    expect(n.stateMachine!.peek('k')).toEqual({ found: true, value: 2 });
   });
 });

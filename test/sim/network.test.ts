@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/runtime/clock.js';
-import type { Message } from '../../src/runtime/node.js';
+import type { Message } from '../../src/maelstrom/node.js';
 import { NodeClock, SimNetwork, type FaultName, type StepLabel } from '../../src/sim/network.js';
 import { Rng } from '../../src/core/random.js';
 

@@ -89,10 +89,9 @@ describe('deterministic simulation', () => {
 /**
  * Each test-only bug variant must be caught within a stated number of seeds
  * (1..within). The bounds leave headroom over the first failing seed found
- * when they were set, with Pre-Vote in the chart: two-votes 26,
- * apply-before-commit 1, truncate-without-conflict 2 (seed 1 ends in a
- * message storm, also caught, but not a safety violation),
- * commit-earlier-term 82 (11 since followers keep their drawn election timeout).
+ * when they were last set (election timeouts drawn from src/core/random.ts):
+ * two-votes 12 (1 of 60 seeds), apply-before-commit 1 (58 of 60),
+ * truncate-without-conflict 1 (20 of 20), commit-earlier-term 72 (1 of 100).
  */
 const hunts: Record<BugName, { within: number; options: Partial<SimOptions>; expect: string[] }> = {
   'two-votes': { within: 60, options: { faults: [...FAULTS] }, expect: ['ElectionSafety'] },
@@ -144,7 +143,7 @@ describe('traces and command line', () => {
     expect(header).toMatchObject({ header: true, servers: ['n0', 'n1', 'n2'], seed: 9 });
     const names = new Set(transitions.map((t) => t.name));
     const seen = new Set<string>();
-    const vars = ['currentTerm', 'state', 'votedFor', 'leader', 'log', 'commitIndex', 'lastApplied', 'preVotes', 'votesGranted', 'nextIndex', 'matchIndex', 'heartbeatSeq', 'acked', 'reads', 'pending'];
+    const vars = ['currentTerm', 'state', 'votedFor', 'leader', 'log', 'commitIndex', 'lastApplied', 'preVotes', 'votesGranted', 'nextIndex', 'matchIndex', 'heartbeatSeq', 'acked', 'reads'];
     // Rebuild each node's log from the deltas and check it against the trace's own lengths.
     const logs = new Map<string, unknown[]>();
     for (const l of lines.slice(1)) {

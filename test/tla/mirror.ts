@@ -276,7 +276,7 @@ export interface MirrorInputs {
   readonly mapping: Readonly<Record<string, MirrorEntryLike>>;
   readonly environmentActions: readonly string[];
   readonly actionWrites: Readonly<Record<string, readonly string[]>>;
-  readonly tlaVariables: Readonly<Record<string, string | null>>;
+  readonly tlaVariables: Readonly<Record<string, string | readonly string[] | null>>;
   readonly roleVariable: string;
   readonly networkVariable: string;
   readonly historyVariables: readonly string[];
@@ -306,10 +306,12 @@ export function chartVariables(t: ChartTransition, inputs: MirrorInputs): { vars
         problems.push(`write ${w} of ${a} has no entry in tlaVariables (spec/tla-mapping.ts)`);
         continue;
       }
-      const v = inputs.tlaVariables[w];
-      if (v === null || v === undefined) continue;
-      if (v === inputs.networkVariable && entry?.sendsVia && w === 'send') continue;
-      vars.add(v);
+      const mapped = inputs.tlaVariables[w];
+      if (mapped === null || mapped === undefined) continue;
+      for (const v of typeof mapped === 'string' ? [mapped] : mapped) {
+        if (v === inputs.networkVariable && entry?.sendsVia && w === 'send') continue;
+        vars.add(v);
+      }
     }
   }
   if (t.target) vars.add(inputs.roleVariable);
@@ -331,8 +333,9 @@ export function checkMirror(inputs: MirrorInputs): string[] {
   for (const action of tla.nextActions) {
     if (!tla.operators.has(action)) problems.push(`Next names ${action}, which tla/Raft.tla does not define`);
   }
-  for (const v of [...Object.values(inputs.tlaVariables), inputs.roleVariable, inputs.networkVariable, ...inputs.historyVariables]) {
-    if (v !== null && !tla.variables.has(v)) problems.push(`the mapping names the TLA+ variable ${v}, which tla/Raft.tla does not declare`);
+  const named = Object.values(inputs.tlaVariables).flatMap((v) => (v === null ? [] : typeof v === 'string' ? [v] : [...v]));
+  for (const v of [...named, inputs.roleVariable, inputs.networkVariable, ...inputs.historyVariables]) {
+    if (!tla.variables.has(v)) problems.push(`the mapping names the TLA+ variable ${v}, which tla/Raft.tla does not declare`);
   }
 
   for (const name of transitionNames) {

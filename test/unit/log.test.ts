@@ -76,4 +76,46 @@ describe('RaftLog', () => {
     expect(log.slice(5, 10).map((x) => x.term)).toEqual([3]);
     expect(log.slice(6, 10)).toEqual([]);
   });
+
+  it('bounds a batch in bytes as well as in entries, one entry always going', () => {
+    const log = new RaftLog<unknown>();
+    for (let i = 0; i < 10; i++) log.append({ term: 1, op: { f: 'write', key: i, value: 'x'.repeat(1000) } });
+    expect(log.slice(1, 100)).toHaveLength(10);
+    expect(log.slice(1, 100, 3500)).toHaveLength(3);
+    expect(log.slice(1, 2, 1_000_000)).toHaveLength(2);
+    expect(log.slice(5, 100, 10)).toHaveLength(1);
+  });
+
+  it('finds the first conflicting index without changing anything', () => {
+    const log = new RaftLog<unknown>();
+    for (const t of [1, 1, 2]) log.append({ term: t, op: null });
+    expect(log.firstConflict(0, [{ term: 1, op: null }, { term: 1, op: null }])).toBeUndefined();
+    expect(log.firstConflict(1, [{ term: 1, op: null }, { term: 3, op: null }])).toBe(3);
+    expect(log.firstConflict(2, [{ term: 2, op: null }, { term: 2, op: null }])).toBeUndefined();
+    expect(log.lastIndex).toBe(3);
+  });
+
+  it('rolls a transaction back exactly: appends, truncations and appends after them', () => {
+    const log = new RaftLog<unknown>();
+    for (const t of [1, 1, 2, 2]) log.append({ term: t, op: t });
+    const before = log.slice(1, 100);
+    const tracker = log.track();
+    log.begin();
+    log.append({ term: 3, op: 'a' });
+    log.appendFrom(1, [{ term: 3, op: 'b' }, { term: 3, op: 'c' }]);
+    expect(log.lastIndex).toBe(3);
+    log.rollback();
+    expect(log.slice(1, 100)).toEqual(before);
+    expect(log.slice(1, 100)[1]).toBe(before[1]);
+    // The tracker saw that something from index 2 on changed (and was put back).
+    expect(tracker.take()).toBe(2);
+    expect(tracker.take()).toBe(Infinity);
+    // A committed transaction keeps its changes.
+    log.begin();
+    log.appendFrom(2, [{ term: 3, op: 'x' }]);
+    log.commit();
+    expect(log.lastIndex).toBe(3);
+    expect(log.termAt(3)).toBe(3);
+    expect(tracker.take()).toBe(3);
+  });
 });

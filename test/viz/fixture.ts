@@ -201,7 +201,7 @@ export function writeHandmadeRun(dir: string, opts: { invalid: boolean }): { fla
     files: { history: 'history.json', 'n0 log': 'node-logs/n0.log', 'n1 log': 'node-logs/n1.log', 'n2 log': 'node-logs/n2.log' },
   };
 
-  // Node logs in the form src/runtime/node.ts writes them, with other lines mixed in.
+  // Node logs in the form src/runtime/runtime.ts writes them, with other lines mixed in.
   const logs: Record<string, [number, string][]> = {
     n0: [
       [0.05, 'initialised as n0 of n0,n1,n2'],

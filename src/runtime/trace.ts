@@ -16,19 +16,28 @@
 // ([term, value] pairs; value is the op, "Noop" for a new leader's no-op).
 // The first line of a file is a header naming the servers and the run.
 //
-// Added for trace validation (tla/TraceRaft.tla, `npm run tlc:trace`):
-// `sends` lists the messages to other servers that the transition itself
-// sent (in the spec's field names, as `event`), `vars` also carries the
-// ReadIndex and client bookkeeping the spec models (heartbeatSeq, acked,
-// reads as [seq, readIndex] pairs, pending as [index, term] pairs), AppendEntries
-// requests and answers carry their broadcast number as `mseq`, and the header
-// gives `maxBatch`.
+// For the step-through viewer (src/viz/viewer/), a trace may also carry lines
+// of other kinds beside the transitions, each with a `kind` and a time `t`
+// and no `transition` (a validator skips them): `send`, `deliver`, `drop`,
+// `duplicate` (server-to-server messages; `id` ties their lines together),
+// `op` (a client history event, as the bench's history has them), `nemesis`
+// (what the nemesis did, with the blocked links and paused nodes after it),
+// `violation`, `checker` and `end`. src/sim/trace-events.ts writes them in
+// the simulator (`--trace`, `--html`); the node binary at RAFT_LOG=trace
+// (NodeTraceLog below) writes its transitions, `send` and `deliver`.
+//
+// For trace validation (tla/TraceRaft.tla, `npm run tlc:trace`), a
+// transition line also lists in `sends` the messages to other servers that
+// the transition itself sent (in the spec's field names, as `event`), `vars`
+// carries the ReadIndex bookkeeping the spec models (heartbeatSeq, acked,
+// reads as [seq, readIndex] pairs), AppendEntries requests and answers carry
+// their broadcast number as `mseq`, and the simulator's header gives `maxBatch`.
 
 import { tlaMapping } from '../../spec/tla-mapping.js';
 import { actions as chartActions, type Effect, type RaftContext } from '../../machines/index.js';
 import type { MachineOverrides } from '../../machines/raft.js';
-import type { TransitionStep } from '../runtime/node.js';
-import type { LogWatch } from './invariants.js';
+import type { TransitionStep } from './runtime.js';
+import type { LogTracker, RaftLog } from '../core/log.js';
 
 const NIL = null;
 
@@ -76,14 +85,14 @@ export function tlaMessage(ev: TransitionStep['event'], self: string): Record<st
 
 const seqOf = (b: Record<string, unknown>): { mseq?: unknown } => (b.seq === undefined ? {} : { mseq: b.seq });
 
-/** The spec's message record for a message a node sends to another server (undefined for client replies). */
+const RAFT_TYPES = new Set(['pre_vote', 'pre_vote_res', 'request_vote', 'request_vote_res', 'append_entries', 'append_entries_res']);
+
+/** The spec's message record for a message a node sends to another server (undefined for anything else). */
 export function tlaSend(self: string, e: Effect): Record<string, unknown> | undefined {
   if (e.kind !== 'send' && e.kind !== 'reply') return undefined;
   if (!RAFT_TYPES.has(e.body.type)) return undefined;
-  const m = tlaMessage({ type: e.body.type, src: self, body: e.body as TransitionStep['event']['body'] }, e.to);
-  return m;
+  return tlaMessage({ type: e.body.type, src: self, body: e.body as TransitionStep['event']['body'] }, e.to);
 }
-const RAFT_TYPES = new Set(['pre_vote', 'pre_vote_res', 'request_vote', 'request_vote_res', 'append_entries', 'append_entries_res']);
 
 /**
  * Machine overrides that report every chart action's effects to `sink`
@@ -93,13 +102,13 @@ const RAFT_TYPES = new Set(['pre_vote', 'pre_vote_res', 'request_vote', 'request
  * so what `sink` collected between two transitions belongs to the second.
  */
 export function recordingOverrides(base: MachineOverrides | undefined, sink: (effects: readonly Effect[]) => void): MachineOverrides {
-  const wrapped: Record<string, (ctx: RaftContext, ev: never) => ReturnType<(typeof chartActions)[keyof typeof chartActions]>> = {};
   const impls = { ...chartActions, ...base?.actions } as Record<string, (ctx: RaftContext, ev: never) => { effects?: readonly Effect[] }>;
+  const wrapped: Record<string, (ctx: RaftContext, ev: never) => { effects?: readonly Effect[] }> = {};
   for (const [name, impl] of Object.entries(impls)) {
     wrapped[name] = (ctx, ev) => {
       const r = impl(ctx, ev);
       if (r.effects && r.effects.length > 0) sink(r.effects);
-      return r as never;
+      return r;
     };
   }
   return { ...(base?.guards ? { guards: base.guards } : {}), actions: wrapped as MachineOverrides['actions'] };
@@ -109,13 +118,22 @@ export class TraceWriter {
   private i = 0;
   constructor(private readonly write: (line: string) => void) {}
 
+  /** A line of another kind than a transition (see the top of this file). */
+  event(kind: string, time: number, fields: Record<string, unknown>): void {
+    this.write(JSON.stringify({ kind, t: Math.round(time * 1000) / 1000, ...fields }));
+  }
+
   header(info: Record<string, unknown>): void {
     this.write(JSON.stringify({ header: true, ...info }));
   }
 
-  transition(time: number, node: string, step: TransitionStep, watch: LogWatch | undefined, effects: readonly Effect[] = []): void {
+  /**
+   * One chart transition. `changes` tells the lowest log index changed since
+   * the previous line of this node (undefined: write the whole log).
+   */
+  transition(time: number, node: string, step: TransitionStep, changes: LogTracker | undefined, effects: readonly Effect[] = []): void {
     const ctx = step.context;
-    const from = watch ? watch.takeForTrace() : 1;
+    const from = changes ? changes.take() : 1;
     const line = {
       i: ++this.i,
       t: Math.round(time * 1000) / 1000,
@@ -166,6 +184,91 @@ export function varsOf(role: string, ctx: RaftContext, logFrom = Infinity): Reco
     heartbeatSeq: ctx.heartbeatSeq,
     acked: Object.fromEntries(ctx.peers.map((p) => [p, ctx.acked[p] ?? 0])),
     reads: ctx.reads.map((r) => [r.seq, r.readIndex]),
-    pending: [...ctx.pending.entries()].map(([index, p]) => [index, p.term]).sort((a, b) => a[0]! - b[0]!),
   };
+}
+
+/**
+ * A message for a `send` line: who sent it to whom and the body's scalar
+ * fields (type, msg_id or in_reply_to, term, indexes, ...); entries become
+ * their count and the terms of the first and last, so a line stays small.
+ */
+export function messageFields(msg: { src: string; dest: string; body: Record<string, unknown> }): Record<string, unknown> {
+  const out: Record<string, unknown> = { src: msg.src, dest: msg.dest };
+  for (const [k, v] of Object.entries(msg.body)) {
+    if (k === 'entries' && Array.isArray(v)) {
+      out.entries = v.length;
+      const first = v[0] as { term?: unknown } | undefined;
+      const last = v[v.length - 1] as { term?: unknown } | undefined;
+      if (first && last) out.entryTerms = [first.term, last.term];
+    } else if (v === null || typeof v !== 'object') {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/**
+ * The node binary's trace log (RAFT_LOG=trace), for the viewer of bench runs
+ * (src/viz/viewer/bench.ts): a header naming the node once it is
+ * initialised, then one line per chart transition (as TraceWriter writes them,
+ * times in Unix milliseconds with microseconds) and one per Raft message
+ * received from or sent to another server. The first transition after a
+ * node's log object appears carries the whole log; later ones what changed.
+ */
+export class NodeTraceLog {
+  private readonly tracer: TraceWriter;
+  private headerWritten = false;
+  private log: RaftLog<unknown> | undefined;
+  private changes: LogTracker | undefined;
+
+  constructor(
+    write: (line: string) => void,
+    private readonly node: () => { readonly id: string | undefined; readonly context: RaftContext | undefined },
+    /** The node's own decoder (src/maelstrom/codec.ts decodeLine): input is untrusted and bounded before it is parsed. */
+    private readonly decode: (line: string) => { readonly ok: boolean; readonly message?: unknown },
+  ) {
+    this.tracer = new TraceWriter(write);
+  }
+
+  private now(): number {
+    return performance.timeOrigin + performance.now();
+  }
+
+  private isServer(id: unknown): boolean {
+    return this.node().context?.nodes.includes(id as string) === true;
+  }
+
+  private writer(): TraceWriter {
+    const n = this.node();
+    if (!this.headerWritten && n.id !== undefined) {
+      this.headerWritten = true;
+      this.tracer.header({ node: n.id, servers: n.context?.nodes ?? [], clock: 'unix-ms' });
+    }
+    return this.tracer;
+  }
+
+  /** For NodeOptions.onTransition. */
+  readonly onTransition = (n: { readonly id: string | undefined }, step: TransitionStep): void => {
+    const fresh = this.log !== step.context.log;
+    if (fresh) {
+      this.log = step.context.log as RaftLog<unknown>;
+      this.changes = this.log.track();
+    }
+    this.writer().transition(this.now(), n.id ?? '?', step, fresh ? undefined : this.changes);
+  };
+
+  /** A message the node sends (before it goes). */
+  sent(msg: { src: string; dest: string; body: Record<string, unknown> }): void {
+    if (this.isServer(msg.dest)) this.writer().event('send', this.now(), messageFields(msg));
+  }
+
+  /** An input line (before the node handles it): a message from another server gets a `deliver` line. */
+  received(line: string): void {
+    const d = this.decode(line);
+    if (!d.ok) return; // the node reports bad input itself
+    const m = d.message as { src?: unknown; dest?: unknown; body?: Record<string, unknown> } | null;
+    const b = m?.body;
+    if (!m || !b || typeof b !== 'object' || !this.isServer(m.src)) return;
+    this.writer().event('deliver', this.now(), { src: m.src, dest: m.dest, type: b.type, msg_id: b.msg_id, in_reply_to: b.in_reply_to });
+  }
 }

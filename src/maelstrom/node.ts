@@ -1,15 +1,25 @@
-// The runtime: one XState actor per node, fed by Maelstrom messages and by
-// timer expiries from an injected clock; it carries out the effects the chart
-// emits. It knows nothing of stdin/stdout: the binary, the simulator and the
-// model-based tests wire it to their own transport and clock.
+// A Maelstrom node running Raft: the protocol layer around the runtime. It
+// takes lines or parsed messages, bounds and validates them (codec.ts,
+// validate.ts), answers init, drops duplicated requests, admits client
+// requests while there is room, proxies them to the leader and relays the
+// answers, assigns msg_ids, and hands everything else to the runtime
+// (src/runtime/runtime.ts) as chart events. It knows nothing of stdin/stdout:
+// the binary, the simulator and the tests wire it to their own transport and
+// clock.
 
-import { createActor, type Actor, type InspectionEvent } from 'xstate';
-import { clientRequests, validateBody } from '../../spec/messages.js';
+import { clientRequests } from '../../spec/messages.js';
 import { events as chartEvents, type Role } from '../../spec/chart.js';
 import { ErrorCode } from '../core/errors.js';
-import type { Effect, EffectsEmitted, MessageEvent, RaftConfig, RaftContext } from '../../machines/index.js';
-import { createRaftMachine, type MachineOverrides, type RaftMachine } from '../../machines/raft.js';
-import type { Clock } from './clock.js';
+import type { KvStateMachine, ReplyBody } from '../core/state-machine.js';
+import type { MessageEvent, RaftConfig, RaftContext } from '../../machines/index.js';
+import { defaultConfig } from '../../machines/context.js';
+import type { MachineOverrides } from '../../machines/raft.js';
+import type { Clock } from '../runtime/clock.js';
+import { LOG_LEVELS, RaftRuntime, type LogLevel, type TransitionStep } from '../runtime/runtime.js';
+import { CLIENT_DEPTH_MARGIN, decodeLine, defaultLimits, envelopeOf, excerpt, valueDepth, type Envelope, type InputLimits } from './codec.js';
+import { validateBody } from './validate.js';
+
+export { LOG_LEVELS, type LogLevel, type TransitionStep };
 
 /** A Maelstrom message. */
 export interface Message {
@@ -17,9 +27,6 @@ export interface Message {
   dest: string;
   body: { type: string; msg_id?: number; in_reply_to?: number; [field: string]: unknown };
 }
-
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
-export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
 export interface NodeOptions {
   /** The transport: called with every outgoing message, in order. */
@@ -33,8 +40,6 @@ export interface NodeOptions {
   readonly seed?: number;
   /** Test-only machine variants (the simulator's bug hunts). */
   readonly overrides?: MachineOverrides;
-  /** Called after every event the actor processed (simulator invariants, traces). */
-  readonly onStep?: (node: RaftNode, cause: string) => void;
   /**
    * Called for every chart transition taken (its `meta.name` from
    * spec/chart.ts), with the event that selected it and the role and context
@@ -46,16 +51,8 @@ export interface NodeOptions {
   readonly maxProxied?: number;
   /** A proxied request whose leader has not answered in this long is forgotten (ms). */
   readonly proxyTimeoutMs?: number;
-}
-
-/** One chart transition taken, as reported to `onTransition`. */
-export interface TransitionStep {
-  /** The transition's name in spec/chart.ts. */
-  readonly name: string;
-  /** The event that selected it (a message event, a timer's `xstate.after.*`, or the message re-raised). */
-  readonly event: { readonly type: string; readonly src?: string; readonly body?: MessageEvent['body'] };
-  readonly role: Role;
-  readonly context: RaftContext;
+  /** Bounds on input (line length, nesting depth, entry size). */
+  readonly limits?: Partial<InputLimits>;
 }
 
 interface Proxied {
@@ -69,22 +66,22 @@ const RAFT_EVENTS = new Set<string>(chartEvents.filter((e) => e !== 'client_requ
 const CLIENT_EVENTS = new Set<string>(clientRequests);
 
 export class RaftNode {
-  private actor: Actor<RaftMachine> | undefined;
+  private runtime: RaftRuntime | undefined;
   private nodeId: string | undefined;
   private nextMsgId = 0;
   private readonly proxied = new Map<number, Proxied>();
   private sweepTimer: unknown;
-  private lastRole: Role | undefined;
-  private lastTerm = -1;
   private readonly levelRank: number;
-  private readonly machine: RaftMachine;
   /** Counters a benchmark or test may read. */
   readonly stats = { received: 0, sent: 0, malformed: 0, ignoredReplies: 0, proxied: 0, proxyExpired: 0, duplicates: 0 };
   private readonly recent = new RecentKeys(16_384);
+  readonly limits: InputLimits;
+  /** Before init: the dest of the message being handled, used as our src when answering it. */
+  private addressedAs: string | undefined;
 
   constructor(private readonly opts: NodeOptions) {
     this.levelRank = LOG_LEVELS.indexOf(opts.logLevel ?? 'info');
-    this.machine = createRaftMachine(opts.overrides);
+    this.limits = { ...defaultLimits, ...opts.limits };
   }
 
   get id(): string | undefined {
@@ -93,52 +90,106 @@ export class RaftNode {
 
   /** The chart's current role and context (undefined before init). */
   get role(): Role | undefined {
-    return this.actor?.getSnapshot().value as Role | undefined;
+    return this.runtime?.role;
   }
 
   get context(): RaftContext | undefined {
-    return this.actor?.getSnapshot().context.raft;
+    return this.runtime?.context;
+  }
+
+  /** The state machine the runtime applies entries to (undefined before init). */
+  get stateMachine(): KvStateMachine | undefined {
+    return this.runtime?.stateMachine;
   }
 
   /** Handles one line of input (a JSON message). Never throws. */
   handleLine(line: string): void {
     if (line.trim() === '') return;
-    let parsed: unknown;
+    this.stats.received++;
     try {
-      parsed = JSON.parse(line);
-    } catch {
-      this.log('warn', `malformed JSON ignored: ${truncate(line)}`);
-      this.stats.malformed++;
-      return;
+      if (Buffer.byteLength(line, 'utf8') > this.limits.maxLineBytes) {
+        this.refuseLine(`line of ${Buffer.byteLength(line, 'utf8')} bytes exceeds RAFT_MAX_LINE_BYTES=${this.limits.maxLineBytes}`, envelopeOf(line), line);
+        return;
+      }
+      const d = decodeLine(line, this.limits);
+      if (!d.ok) {
+        this.refuseLine(d.text, d.envelope, line);
+        return;
+      }
+      this.dispatch(d.message, d.depth, line);
+    } catch (err) {
+      this.internalError(err, line);
     }
-    this.handle(parsed);
+  }
+
+  /**
+   * A line over the length limit, dropped while it streamed in: answer its
+   * sender if its first bytes say who that is.
+   */
+  handleOversizeLine(bytes: number, head: string): void {
+    this.stats.received++;
+    try {
+      this.refuseLine(`line of ${bytes} bytes exceeds RAFT_MAX_LINE_BYTES=${this.limits.maxLineBytes}`, envelopeOf(head), head);
+    } catch (err) {
+      this.internalError(err, head);
+    }
   }
 
   /** Handles one parsed message. Never throws. */
   handle(raw: unknown): void {
     this.stats.received++;
     try {
-      this.dispatch(raw);
+      // Not from a line: bound its depth here, as the codec would have.
+      const depth = valueDepth(raw, this.limits.maxDepth);
+      if (depth > this.limits.maxDepth) {
+        const m = raw as { src?: unknown; body?: { msg_id?: unknown } };
+        const env: Envelope = {
+          ...(typeof m.src === 'string' ? { src: m.src } : {}),
+          ...(typeof (m as { dest?: unknown }).dest === 'string' ? { dest: (m as { dest: string }).dest } : {}),
+          ...(Number.isSafeInteger(m.body?.msg_id) ? { msgId: m.body!.msg_id as number } : {}),
+        };
+        this.refuseLine(`message nests deeper than RAFT_MAX_DEPTH=${this.limits.maxDepth}`, env, undefined);
+        return;
+      }
+      this.dispatch(raw, depth, undefined);
     } catch (err) {
-      // The chart never throws (actions are guarded); this is a runtime bug.
-      this.log('error', `internal error handling ${truncate(JSON.stringify(raw) ?? String(raw))}: ${err instanceof Error ? err.stack : String(err)}`);
+      this.internalError(err, undefined);
     }
+  }
+
+  /** A line we cannot take: error 12 to its sender when we know who and which request, else one stderr line. */
+  private refuseLine(text: string, env: Envelope, line: string | undefined): void {
+    this.stats.malformed++;
+    this.addressedAs = this.nodeId === undefined ? plausibleId(env.dest) : undefined;
+    if (env.src !== undefined && env.src !== '' && env.msgId !== undefined) {
+      this.reply(env.src, env.msgId, { type: 'error', code: ErrorCode.MalformedRequest, text });
+    } else {
+      this.log('warn', `${text}; no src and msg_id to answer${line === undefined ? '' : `: ${excerpt(line, 80)}`}`);
+    }
+  }
+
+  private internalError(err: unknown, line: string | undefined): void {
+    // The chart never throws (actions are guarded); this is a runtime bug.
+    const where = err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 4).join(' | ') : String(err);
+    this.log('error', `internal error handling ${line === undefined ? 'a message' : excerpt(line, 80)}: ${where}`);
   }
 
   /** Stops timers; the node handles nothing afterwards. */
   stop(): void {
-    this.actor?.stop();
+    this.runtime?.stop();
     if (this.sweepTimer !== undefined) this.opts.clock.clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
   }
 
-  private dispatch(raw: unknown): void {
+  private dispatch(raw: unknown, depth: number, line: string | undefined): void {
+    this.addressedAs = undefined;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       this.stats.malformed++;
-      this.log('warn', `message is not a JSON object: ${truncate(JSON.stringify(raw) ?? String(raw))}`);
+      this.log('warn', `message is not a JSON object: ${excerpt(line ?? typeof raw, 80)}`);
       return;
     }
     const msg = raw as Partial<Message>;
+    if (this.nodeId === undefined) this.addressedAs = plausibleId(msg.dest);
     const body = msg.body;
     const canReply =
       typeof msg.src === 'string' &&
@@ -149,7 +200,7 @@ export class RaftNode {
       (body.msg_id as number) >= 0;
     if (typeof msg.src !== 'string' || msg.src === '' || typeof body !== 'object' || body === null || Array.isArray(body)) {
       this.stats.malformed++;
-      this.log('warn', `message lacks a src or a body object: ${truncate(JSON.stringify(raw))}`);
+      this.log('warn', `message lacks a src or a body object: ${excerpt(line ?? Object.keys(raw).join(','), 80)}`);
       return;
     }
     if (this.nodeId !== undefined && typeof msg.dest === 'string' && msg.dest !== this.nodeId) {
@@ -180,7 +231,21 @@ export class RaftNode {
       this.init(msg.src, body as Message['body']);
       return;
     }
-    if (!this.actor) {
+    if (CLIENT_EVENTS.has(type)) {
+      const tooBig = this.entryProblem(body, depth);
+      if (tooBig !== undefined) {
+        this.stats.malformed++;
+        if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.MalformedRequest, text: tooBig });
+        else this.log('warn', `${tooBig} (from ${msg.src}, no msg_id to reply to)`);
+        return;
+      }
+    }
+    if (!this.runtime) {
+      // A peer initialised before us: its Raft messages are dropped (it retries).
+      if (RAFT_EVENTS.has(type)) {
+        this.log('debug', `${type} from ${msg.src} before init; dropped`);
+        return;
+      }
       if (canReply) {
         this.reply(msg.src, body.msg_id as number, {
           type: 'error',
@@ -205,6 +270,11 @@ export class RaftNode {
         this.log('debug', `duplicate request ${body.msg_id} from ${msg.src} ignored`);
         return;
       }
+      // Admission: the runtime tracks a bounded number of clients awaiting their entries.
+      if (this.runtime.waitingCount >= (this.opts.config?.maxPending ?? defaultConfig.maxPending)) {
+        if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.TemporarilyUnavailable, text: 'too many requests pending; try again' });
+        return;
+      }
       this.deliver('client_request', msg.src, body);
     } else {
       if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.NotSupported, text: `unsupported message type ${type}` });
@@ -212,20 +282,28 @@ export class RaftNode {
   }
 
   /** Delivers a validated message to the chart as an event. */
-  private deliver(type: string, src: string, body: object): void {
-    const event = { type, src, body } as MessageEvent;
-    this.actor!.send(event);
-    const snap = this.actor!.getSnapshot();
-    if (snap.status !== 'active') {
-      this.log('error', `the chart actor stopped (${snap.status}): ${String(snap.error)}`);
+  /**
+   * Why a client request may not become a log entry, if it may not: too deep
+   * to travel inside Raft's messages, or too large.
+   */
+  private entryProblem(body: object, depth: number): string | undefined {
+    const maxClientDepth = this.limits.maxDepth - CLIENT_DEPTH_MARGIN;
+    if (depth > maxClientDepth) {
+      return `request nests ${depth} deep; at most RAFT_MAX_DEPTH - ${CLIENT_DEPTH_MARGIN} = ${maxClientDepth} (Raft's messages add ${CLIENT_DEPTH_MARGIN} levels around a value)`;
     }
-    this.opts.onStep?.(this, type);
+    const bytes = Buffer.byteLength(JSON.stringify(body), 'utf8');
+    if (bytes > this.limits.maxEntryBytes) return `request of ${bytes} bytes exceeds RAFT_MAX_ENTRY_BYTES=${this.limits.maxEntryBytes}`;
+    return undefined;
+  }
+
+  private deliver(type: string, src: string, body: object): void {
+    this.runtime!.deliver({ type, src, body } as MessageEvent);
   }
 
   private init(src: string, body: Message['body']): void {
     const nodeId = body.node_id as string;
     const nodeIds = body.node_ids as string[];
-    if (this.actor) {
+    if (this.runtime) {
       // Maelstrom sends init once; a repeat with the same identity is answered, anything else refused.
       if (nodeId === this.nodeId) {
         if (body.msg_id !== undefined) this.reply(src, body.msg_id, { type: 'init_ok' });
@@ -241,69 +319,27 @@ export class RaftNode {
       return;
     }
     this.nodeId = nodeId;
-    const actor = createActor(this.machine, {
-      input: { self: nodeId, nodes: nodeIds, config: this.opts.config, seed: this.opts.seed },
+    this.runtime = new RaftRuntime({
+      self: nodeId,
+      nodes: nodeIds,
+      config: this.opts.config,
+      seed: this.opts.seed,
       clock: this.opts.clock,
-      ...(this.opts.onTransition ? { inspect: (ev: InspectionEvent) => this.inspected(ev) } : {}),
+      overrides: this.opts.overrides,
+      host: {
+        send: (to, b) => this.emit(to, { ...b, msg_id: ++this.nextMsgId }),
+        reply: (to, inReplyTo, b) => this.reply(to, inReplyTo, b),
+        proxy: (leader, client, inReplyTo, b) => this.proxy(leader, client, inReplyTo, b),
+        log: (level, text) => this.log(level, text),
+      },
+      ...(this.opts.onTransition ? { onTransition: (step: TransitionStep) => this.opts.onTransition!(this, step) } : {}),
     });
-    actor.on('effects', (e: EffectsEmitted) => this.perform(e.effects));
-    actor.subscribe({
-      next: () => this.observe('timer'),
-      error: (err) => this.log('error', `chart actor error: ${String(err)}`),
-    });
-    this.actor = actor;
-    actor.start();
-    this.observe('init');
     this.log('info', `initialised as ${nodeId} of ${nodeIds.join(',')}`);
     if (body.msg_id !== undefined) this.reply(src, body.msg_id, { type: 'init_ok' });
     this.scheduleSweep();
   }
 
-  private inspected(ev: InspectionEvent): void {
-    if (ev.type !== '@xstate.microstep') return;
-    const micro = ev as InspectionEvent & {
-      event: TransitionStep['event'];
-      snapshot: { value: unknown; context: { raft: RaftContext } };
-      _transitions?: readonly { meta?: { name?: string } }[];
-    };
-    for (const t of micro._transitions ?? []) {
-      const name = t.meta?.name;
-      if (name === undefined) continue;
-      this.opts.onTransition!(this, { name, event: micro.event, role: micro.snapshot.value as Role, context: micro.snapshot.context.raft });
-    }
-  }
-
-  /** Logs role and term changes in a fixed, parseable form: `role=leader term=3`. */
-  private observe(_cause: string): void {
-    const role = this.role;
-    const term = this.context?.term ?? 0;
-    if (role !== this.lastRole || term !== this.lastTerm) {
-      this.lastRole = role;
-      this.lastTerm = term;
-      this.log('info', `role=${role} term=${term}`);
-    }
-  }
-
-  private perform(effects: readonly Effect[]): void {
-    for (const e of effects) {
-      switch (e.kind) {
-        case 'send':
-          this.emit(e.to, { ...e.body, msg_id: ++this.nextMsgId });
-          break;
-        case 'reply':
-          this.reply(e.to, e.inReplyTo, e.body);
-          break;
-        case 'proxy':
-          this.proxy(e.to, e.client, e.inReplyTo, e.body);
-          break;
-        case 'log':
-          this.log(e.level, e.text);
-          break;
-      }
-    }
-  }
-
-  private proxy(leader: string, client: string, inReplyTo: number | undefined, body: { type: string; [k: string]: unknown }): void {
+  private proxy(leader: string, client: string, inReplyTo: number | undefined, body: ReplyBody): void {
     const max = this.opts.maxProxied ?? 4096;
     if (this.proxied.size >= max) {
       this.sweep();
@@ -363,14 +399,26 @@ export class RaftNode {
   }
 
   private emit(dest: string, body: Message['body']): void {
+    // Before init we have no id of our own: answer as whom the message was
+    // addressed to, or not at all (a message must never carry an empty src).
+    const src = this.nodeId ?? this.addressedAs;
+    if (src === undefined) {
+      this.log('warn', `cannot answer ${dest} before init: no node id yet`);
+      return;
+    }
     this.stats.sent++;
-    this.opts.output({ src: this.nodeId ?? '', dest, body });
+    this.opts.output({ src, dest, body });
   }
 
   private log(level: LogLevel, text: string): void {
     if (LOG_LEVELS.indexOf(level) > this.levelRank) return;
     this.opts.log?.(level, this.nodeId ? `${this.nodeId} ${text}` : text);
   }
+}
+
+/** A string that may serve as a node id (to answer as, before init). */
+function plausibleId(v: unknown): string | undefined {
+  return typeof v === 'string' && /^[A-Za-z0-9][\w.-]{0,63}$/.test(v) ? v : undefined;
 }
 
 /** A bounded set of the most recent keys: `seen` records a key and says whether it was already there. */
@@ -392,8 +440,4 @@ export class RecentKeys {
     this.keys.add(key);
     return false;
   }
-}
-
-function truncate(s: string, max = 200): string {
-  return s.length > max ? `${s.slice(0, max)}... (${s.length} chars)` : s;
 }
