@@ -8,7 +8,8 @@
 // definitions and the disjuncts of its `Next`. From the syntax tree it
 // computes, for any operator, the variables it changes (primed, following
 // the operators it applies, minus those it only leaves UNCHANGED), its
-// top-level conjuncts and the operators it refers to. `checkMirror` compares
+// top-level conjuncts and the operators it refers to. The THEN branch of an
+// `IF Bug(...)` is a bug model's deliberate mistake and does not count. `checkMirror` compares
 // all that with the chart and the mapping and returns every problem it finds
 // (an empty list means they line up). Both are pure apart from loading the
 // grammar, so a test can edit one side in memory and expect a complaint.
@@ -111,6 +112,13 @@ export async function parseTlaModule(text: string): Promise<TlaModuleInfo> {
     const walk = (n: SyntaxNode, d: number): void => {
       if (d > 2000) throw new Error(`${opName}: expression nested too deeply`);
       if (n.type === 'bound_prefix_op' && n.childForFieldName('symbol')?.type === 'unchanged') return;
+      // `IF Bug("...") THEN A ELSE B`: A is a deliberate mistake of a bug
+      // model, not the protocol; only B counts.
+      if (n.type === 'if_then_else' && operatorName(n.childForFieldName('if') ?? n) === 'Bug') {
+        const alt = n.childForFieldName('else');
+        if (alt) walk(alt, d + 1);
+        return;
+      }
       if (n.type === 'bound_postfix_op' && n.childForFieldName('symbol')?.type === 'prime') {
         const lhs = n.childForFieldName('lhs');
         if (lhs?.type === 'identifier_ref' && variables.has(lhs.text)) out.add(lhs.text);
