@@ -11,7 +11,7 @@
 (*    is lost or duplicated, no server restarts, a leader hears from its   *)
 (*    followers (no CheckQuorum step-down), and election timers behave as  *)
 (*    randomised timeouts do: a server times out only when it hears from   *)
-(*    no live leader, a follower only when no election is under way, and   *)
+(*    no live leader, a follower only when no server is a candidate, and   *)
 (*    of the servers whose elections are under way only the first (the    *)
 (*    most up-to-date log, ties by a fixed order) times out again, so that *)
 (*    split votes end;                                                      *)
@@ -49,7 +49,7 @@ StableTimeout(i) ==
     /\ Timeout(i)
     /\ ~LiveLeaderFor(i)
     /\ IF state[i] = Follower
-       THEN Electing = {}
+       THEN \A j \in Server : state[j] /= Candidate
        ELSE i = FirstOf(Electing)
 
 (* The chart ignores a message no transition takes: it is consumed. *)
