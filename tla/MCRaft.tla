@@ -84,11 +84,13 @@ View ==
    shortest history where two different entries sit at the same index (two
    leaders that never heard of each other, then the first again); and a
    leader re-elected in term 3 whose follower still holds entries of term 1
-   past its own term-2 entry. *)
+   past its own term-2 entry; two leaders, one after the other (the reads'
+   bug models). *)
 ServerOrder == CHOOSE f \in [1..Cardinality(Server) -> Server] :
                    \A a, b \in DOMAIN f : f[a] = f[b] => a = b
 Figure8Plan == <<ServerOrder[1], ServerOrder[2], ServerOrder[1], ServerOrder[2]>>
 DivergentLogsPlan == <<ServerOrder[1], ServerOrder[2], ServerOrder[1]>>
 ReturningLeaderPlan == <<ServerOrder[1], ServerOrder[2], ServerOrder[2]>>
+TwoLeadersPlan == <<ServerOrder[1], ServerOrder[2]>>
 NoPlan == << >>
 =============================================================================
