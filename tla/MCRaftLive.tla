@@ -102,12 +102,15 @@ LiveNext ==
     \/ Stabilize
     \/ stable /\ StableNext /\ UNCHANGED stable
 
+(* A step of the stable phase. *)
+S(A) == stable /\ A /\ UNCHANGED stable
+
 Fairness ==
-    /\ \A i \in Server : WF_liveVars(stable /\ Eventless(i))
-    /\ \A i \in Server : WF_liveVars(stable /\ StableTimeout(i))
-    /\ \A i \in Server : WF_liveVars(stable /\ ClientArrives(i))
-    /\ \A i, j \in Server : WF_liveVars(stable /\ StableAppendEntries(i, j))
-    /\ \A i, j \in Server : SF_liveVars(stable /\ \E m \in DOMAIN msgs : m.msource = i /\ m.mdest = j /\ Receive(m))
+    /\ \A i \in Server : WF_liveVars(S(Eventless(i)))
+    /\ \A i \in Server : WF_liveVars(S(StableTimeout(i)))
+    /\ \A i \in Server : WF_liveVars(S(ClientArrives(i)))
+    /\ \A i, j \in Server : WF_liveVars(S(StableAppendEntries(i, j)))
+    /\ \A i, j \in Server : SF_liveVars(S(\E m \in DOMAIN msgs : m.msource = i /\ m.mdest = j /\ Receive(m)))
 
 LiveSpec == LiveInit /\ [][LiveNext]_liveVars /\ Fairness
 
