@@ -39,10 +39,27 @@ export function opOfRequest(body: MessageEvent['body']): Op {
   }
 }
 
-/** AppendEntries to one peer from its next index (`withEntries` false: an empty heartbeat). */
+/** Does this peer need entries we have compacted away (so our snapshot)? */
+function needsSnapshot(ctx: RaftContext, peer: string): boolean {
+  return (ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1) <= ctx.log.snapshotIndex;
+}
+
+/** Is it time to send our snapshot to this peer (never sent, or unanswered for a while)? */
+function snapshotDue(ctx: RaftContext, peer: string): boolean {
+  const sent = ctx.snapshotSent[peer];
+  return sent === undefined || ctx.heartbeatSeq - sent >= ctx.config.snapshotRetryTicks;
+}
+
+/**
+ * AppendEntries to one peer from its next index (`withEntries` false: an
+ * empty heartbeat). To a peer that needs our snapshot: an empty one from the
+ * snapshot index (the snapshot goes separately).
+ */
 function appendEntriesTo(ctx: RaftContext, peer: string, withEntries = true): Effect & { kind: 'send' } {
-  const next = ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1;
+  const snapshot = needsSnapshot(ctx, peer);
+  const next = snapshot ? ctx.log.snapshotIndex + 1 : (ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1);
   const prev = next - 1;
+  if (snapshot) withEntries = false;
   return {
     kind: 'send',
     to: peer,
@@ -59,6 +76,15 @@ function appendEntriesTo(ctx: RaftContext, peer: string, withEntries = true): Ef
   };
 }
 
+/** A vote (or pre-vote) request for `term` to every peer, with our log's last entry. */
+function askForVotes(ctx: RaftContext, type: 'pre_vote' | 'request_vote', term: number): Effect[] {
+  return ctx.peers.map((to) => ({
+    kind: 'send',
+    to,
+    body: { type, term, candidate_id: ctx.self, last_log_index: ctx.log.lastIndex, last_log_term: ctx.log.lastTerm },
+  }));
+}
+
 /** The last log index an AppendEntries carries (0 when it carries none). */
 function lastIndexCarried(e: Effect & { kind: 'send' }): number {
   const entries = e.body.entries as unknown[];
@@ -66,6 +92,12 @@ function lastIndexCarried(e: Effect & { kind: 'send' }): number {
 }
 
 export const actions = {
+  /** A restart from durable state: only term, vote and log survived; the rest starts over. */
+  recover: (ctx) => ({
+    assign: { restarting: false },
+    effects: [info(`restarted from durable state: term ${ctx.term}, voted for ${ctx.votedFor ?? 'nobody'}, ${ctx.log.lastIndex} log entries`)],
+  }),
+
   updateTerm: (ctx, ev) => ({
     assign: { term: ev.body.term as number, votedFor: null, leader: null, votesGranted: [] },
     effects: [info(`term ${ev.body.term} seen from ${ev.src}: following (was term ${ctx.term})`)],
@@ -122,21 +154,7 @@ export const actions = {
     effects: [{ kind: 'log', level: 'debug', text: `asking for pre-votes for term ${ctx.term + 1}` }],
   }),
 
-  requestPreVotes: (ctx) => ({
-    effects: ctx.peers.map(
-      (to): Effect => ({
-        kind: 'send',
-        to,
-        body: {
-          type: 'pre_vote',
-          term: ctx.term + 1,
-          candidate_id: ctx.self,
-          last_log_index: ctx.log.lastIndex,
-          last_log_term: ctx.log.lastTerm,
-        },
-      }),
-    ),
-  }),
+  requestPreVotes: (ctx) => ({ effects: askForVotes(ctx, 'pre_vote', ctx.term + 1) }),
 
   recordPreVote: (ctx, ev) =>
     ctx.preVotes.includes(ev.src) ? {} : { assign: { preVotes: [...ctx.preVotes, ev.src] } },
@@ -146,21 +164,7 @@ export const actions = {
     effects: [info(`became candidate for term ${ctx.term + 1}`)],
   }),
 
-  requestVotes: (ctx) => ({
-    effects: ctx.peers.map(
-      (to): Effect => ({
-        kind: 'send',
-        to,
-        body: {
-          type: 'request_vote',
-          term: ctx.term,
-          candidate_id: ctx.self,
-          last_log_index: ctx.log.lastIndex,
-          last_log_term: ctx.log.lastTerm,
-        },
-      }),
-    ),
-  }),
+  requestVotes: (ctx) => ({ effects: askForVotes(ctx, 'request_vote', ctx.term) }),
 
   recordLeader: (ctx, ev) =>
     ctx.leader === ev.body.leader_id
@@ -246,22 +250,32 @@ export const actions = {
       inflight[p] = 0;
     }
     return {
-      assign: { leader: null, nextIndex, matchIndex, inflight, heard: [], leaseTick: 0, acked: {}, reads: [] },
+      assign: { leader: null, nextIndex, matchIndex, inflight, heard: [], leaseTick: 0, acked: {}, reads: [], snapshotSent: {} },
       effects: [info(`became leader for term ${ctx.term}`)],
     };
   },
 
-  /** Every peer gets AppendEntries from its next index: heartbeat and retransmission. */
+  /**
+   * Every peer gets AppendEntries from its next index: heartbeat and
+   * retransmission; a peer that needs entries we compacted away also gets our
+   * snapshot, when it is due.
+   */
   sendHeartbeats: (ctx) => {
     const inflight: Record<string, number> = {};
     const effects: Effect[] = [];
     const sending = { ...ctx, heartbeatSeq: ctx.heartbeatSeq + 1 };
+    let snapshotSent: Record<string, number> | undefined;
     for (const p of ctx.peers) {
       const e = appendEntriesTo(sending, p);
       effects.push(e);
       inflight[p] = lastIndexCarried(e);
+      if (needsSnapshot(ctx, p) && snapshotDue(sending, p)) {
+        effects.push({ kind: 'sendSnapshot', to: p });
+        (snapshotSent ??= { ...ctx.snapshotSent })[p] = sending.heartbeatSeq;
+        inflight[p] = ctx.log.snapshotIndex;
+      }
     }
-    return { assign: { inflight, heartbeatSeq: sending.heartbeatSeq }, effects };
+    return { assign: { inflight, heartbeatSeq: sending.heartbeatSeq, ...(snapshotSent ? { snapshotSent } : {}) }, effects };
   },
 
   /**
@@ -323,18 +337,76 @@ export const actions = {
           ),
         },
 
-  /** Peers with nothing in flight and entries they lack get them now. */
+  /** Peers with nothing in flight and entries they lack get them now (or our snapshot, when due). */
   replicateLog: (ctx) => {
     let inflight: Record<string, number> | undefined;
+    let snapshotSent: Record<string, number> | undefined;
     const effects: Effect[] = [];
     for (const p of ctx.peers) {
       if ((ctx.inflight[p] ?? 0) > 0 || (ctx.nextIndex[p] ?? 0) > ctx.log.lastIndex) continue;
+      if (needsSnapshot(ctx, p)) {
+        if (!snapshotDue(ctx, p)) continue;
+        effects.push({ kind: 'sendSnapshot', to: p });
+        (snapshotSent ??= { ...ctx.snapshotSent })[p] = ctx.heartbeatSeq;
+        (inflight ??= { ...ctx.inflight })[p] = ctx.log.snapshotIndex;
+        continue;
+      }
       const e = appendEntriesTo(ctx, p);
       effects.push(e);
       inflight ??= { ...ctx.inflight };
       inflight[p] = lastIndexCarried(e);
     }
-    return inflight ? { assign: { inflight }, effects } : {};
+    return inflight ? { assign: { inflight, ...(snapshotSent ? { snapshotSent } : {}) }, effects } : {};
+  },
+
+  /** A follower installed our snapshot: it holds everything up to the snapshot's index. */
+  handleInstallSnapshotResponse: (ctx, ev) => {
+    const peer = ev.src;
+    if (!ctx.peers.includes(peer) || ev.body.success !== true) return {};
+    const match = ctx.matchIndex[peer] ?? 0;
+    const newMatch = Math.max(match, Math.min(ev.body.match_index as number, ctx.log.lastIndex));
+    const { [peer]: _answered, ...snapshotSent } = ctx.snapshotSent;
+    return {
+      assign: {
+        heard: ctx.heard.includes(peer) ? ctx.heard : [...ctx.heard, peer],
+        inflight: { ...ctx.inflight, [peer]: 0 },
+        snapshotSent,
+        matchIndex: newMatch === match ? ctx.matchIndex : { ...ctx.matchIndex, [peer]: newMatch },
+        nextIndex: { ...ctx.nextIndex, [peer]: Math.max(ctx.nextIndex[peer] ?? 1, newMatch + 1) },
+      },
+    };
+  },
+
+  rejectSnapshot: (ctx, ev) => ({
+    effects: reply(ev, { type: 'install_snapshot_res', term: ctx.term, success: false, match_index: 0 }),
+  }),
+
+  /**
+   * Raft §7, InstallSnapshot receiver: a snapshot that covers no more than
+   * we know committed changes nothing; otherwise the log gives way to it
+   * (keeping what follows if we hold its last entry), the runtime restores
+   * the state machine from it, and commit and applied indexes move to it.
+   */
+  installSnapshot: (ctx, ev) => {
+    const b = ev.body as unknown as { last_included_index: number; last_included_term: number; data: string };
+    const ok = reply(ev, { type: 'install_snapshot_res', term: ctx.term, success: true, match_index: b.last_included_index });
+    if (b.last_included_index <= ctx.commitIndex) return { effects: ok };
+    ctx.log.installSnapshot(b.last_included_index, b.last_included_term);
+    return {
+      assign: { commitIndex: b.last_included_index, lastApplied: b.last_included_index },
+      effects: [
+        info(`installed a snapshot up to index ${b.last_included_index} (term ${b.last_included_term}) from ${ev.src}`),
+        { kind: 'restore', index: b.last_included_index, term: b.last_included_term, data: b.data },
+        ...ok,
+      ],
+    };
+  },
+
+  /** The runtime made a snapshot durable: the log entries it covers go. */
+  compactLog: (ctx, ev) => {
+    const index = ev.body.index as number;
+    ctx.log.compactTo(index);
+    return { effects: [{ kind: 'log', level: 'debug', text: `log compacted up to index ${index}` }] };
   },
 
   appendClientEntry: (ctx, ev) => {

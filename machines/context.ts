@@ -9,6 +9,7 @@
 
 import { RaftLog } from '../src/core/log.js';
 import { Rng, type RngState } from '../src/core/random.js';
+import type { EventName } from '../spec/chart.js';
 import type { Key, Op, ReplyBody } from '../src/core/state-machine.js';
 
 export interface RaftConfig {
@@ -27,6 +28,12 @@ export interface RaftConfig {
   readonly maxPending: number;
   /** Serve reads by ReadIndex (no log entry) instead of through the log. */
   readonly readIndex: boolean;
+  /** Take a snapshot (and compact the log) once this many applied entries are not in one. */
+  readonly snapshotEntries: number;
+  /** Send a snapshot again to a follower that has not answered it after this many heartbeats. */
+  readonly snapshotRetryTicks: number;
+  /** Most bytes of snapshot data in one InstallSnapshot message. */
+  readonly snapshotChunkBytes: number;
 }
 
 export const defaultConfig: RaftConfig = {
@@ -38,6 +45,9 @@ export const defaultConfig: RaftConfig = {
   maxBatchBytes: 512 * 1024,
   maxPending: 4096,
   readIndex: true,
+  snapshotEntries: 10_000,
+  snapshotRetryTicks: 10,
+  snapshotChunkBytes: 256 * 1024,
 };
 
 /** A read waiting for the leader to confirm its leadership (ReadIndex). */
@@ -86,9 +96,13 @@ export interface RaftContext {
   readonly acked: Readonly<Record<string, number>>;
   /** Reads waiting for confirmation and application, oldest first. */
   readonly reads: readonly PendingRead[];
+  /** Per peer, the broadcast number at which our snapshot was last sent to it (unanswered). */
+  readonly snapshotSent: Readonly<Record<string, number>>;
 
   /** The seeded generator's state (src/core/random.ts): election timeouts are drawn from it. */
   readonly rng: RngState;
+  /** Started from durable state and the chart's `restart` not yet taken. */
+  readonly restarting: boolean;
   readonly electionTimeoutMs: number;
 }
 
@@ -96,25 +110,35 @@ export interface RaftInput {
   self: string;
   nodes: readonly string[];
   config?: Partial<RaftConfig>;
-  /** Seed for the election-timeout draws (any integer; 0 is replaced). */
+  /** Seed for the election-timeout draws. */
   seed?: number;
+  /** Term, vote and log found in durable storage at start (a restart). */
+  recovered?: {
+    readonly hardState: { readonly term: number; readonly votedFor: string | null };
+    /** The log starts after this snapshot (its entries are applied: the runtime restored them). */
+    readonly snapshot?: { readonly index: number; readonly term: number };
+    readonly entries: readonly { readonly term: number; readonly op: Op }[];
+  };
 }
 
 export function initialContext(input: RaftInput): RaftContext {
   const config = { ...defaultConfig, ...input.config };
   // The first draw, so that nodes do not all time out together at start.
   const first = drawTimeout(new Rng((input.seed ?? hashString(input.self)) | 0, ELECTION_STREAM).state(), config);
+  const snap = input.recovered?.snapshot;
+  const log = RaftLog.after<Op>(snap?.index ?? 0, snap?.term ?? 0, input.recovered?.entries ?? []);
   return {
     self: input.self,
     nodes: [...input.nodes],
     peers: input.nodes.filter((n) => n !== input.self),
     config,
-    term: 0,
-    votedFor: null,
+    term: input.recovered?.hardState.term ?? 0,
+    votedFor: input.recovered?.hardState.votedFor ?? null,
     leader: null,
-    log: new RaftLog<Op>(),
-    commitIndex: 0,
-    lastApplied: 0,
+    log,
+    // What a snapshot covers is committed and applied.
+    commitIndex: snap?.index ?? 0,
+    lastApplied: snap?.index ?? 0,
     preVotes: [],
     votesGranted: [],
     nextIndex: {},
@@ -125,8 +149,10 @@ export function initialContext(input: RaftInput): RaftContext {
     heartbeatSeq: 0,
     acked: {},
     reads: [],
+    snapshotSent: {},
     rng: first.rng,
     electionTimeoutMs: first.ms,
+    restarting: input.recovered !== undefined,
   };
 }
 
@@ -148,14 +174,8 @@ export function drawTimeout(rng: RngState, config: RaftConfig): { ms: number; rn
 
 /** A message delivered to the chart: the Maelstrom envelope's src and body. */
 export interface MessageEvent {
-  readonly type:
-    | 'pre_vote'
-    | 'pre_vote_res'
-    | 'request_vote'
-    | 'request_vote_res'
-    | 'append_entries'
-    | 'append_entries_res'
-    | 'client_request';
+  /** A chart event (spec/chart.ts `events`). */
+  readonly type: EventName;
   readonly src: string;
   readonly body: { readonly type: string; readonly msg_id?: number; readonly [field: string]: unknown };
 }
@@ -181,6 +201,10 @@ export type Effect =
   | { readonly kind: 'apply'; readonly upTo: number; readonly log: RaftLog<Op> }
   /** Answer this client once the entry at `index` is applied, if it is still of `term`. */
   | { readonly kind: 'track'; readonly index: number; readonly term: number; readonly to: string; readonly inReplyTo: number }
+  /** Send our latest snapshot to a follower that needs entries we have compacted away (in chunks). */
+  | { readonly kind: 'sendSnapshot'; readonly to: string }
+  /** Replace the state machine with a snapshot the leader sent: everything up to (index, term) is applied. */
+  | { readonly kind: 'restore'; readonly index: number; readonly term: number; readonly data: string }
   /** Answer a confirmed read from the state machine as it stands after the applies before it. */
   | { readonly kind: 'read'; readonly key: Key; readonly to: string; readonly inReplyTo: number }
   /** A line for the node's log (stderr), at a level. */

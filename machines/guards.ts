@@ -51,6 +51,15 @@ export const guards = {
 
   hasCommittedUnapplied: (ctx) => ctx.commitIndex > ctx.lastApplied,
 
+  /** The runtime made a snapshot the log does not know yet, of an applied index it still holds. */
+  isNewSnapshot: (ctx, ev) => {
+    const i = ev.body.index as number;
+    return i > ctx.log.snapshotIndex && i <= ctx.lastApplied && ctx.log.has(i);
+  },
+
+  /** The node started from durable state and has not yet taken the chart's restart. */
+  isRestarting: (ctx) => ctx.restarting,
+
   /** Only the current term's entries are committed by counting replicas (§5.4.2, Figure 8). */
   canAdvanceCommitIndex: (ctx) => {
     const n = majorityMatchIndex(ctx);

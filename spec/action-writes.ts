@@ -18,6 +18,8 @@
 //    answers the clients it tracks for them;
 //  - `track`: the runtime is to answer a client once its entry is applied;
 //  - `read`: the runtime answers a confirmed read from the state machine;
+//  - `sendSnapshot`: the runtime sends a follower our snapshot (InstallSnapshot);
+//  - `restore`: the runtime replaces the state machine with a snapshot;
 //  - `answer`: a reply to a client that carries a result;
 //  - `refuse`: a reply to a client with error 11 (nothing happened);
 //  - `proxy`: a client request forwarded to the leader.
@@ -42,15 +44,20 @@ export type Write =
   | 'reads'
   | 'rng'
   | 'electionTimeoutMs'
+  | 'snapshotSent'
+  | 'restarting'
   | 'send'
   | 'apply'
   | 'track'
   | 'read'
+  | 'sendSnapshot'
+  | 'restore'
   | 'answer'
   | 'refuse'
   | 'proxy';
 
 export const actionWrites: Readonly<Record<string, readonly Write[]>> = {
+  recover: ['restarting'],
   updateTerm: ['term', 'votedFor', 'leader', 'votesGranted'],
   rejectAppendEntries: ['send'],
   rejectVote: ['send'],
@@ -68,13 +75,17 @@ export const actionWrites: Readonly<Record<string, readonly Write[]>> = {
   handleAppendEntries: ['log', 'commitIndex', 'send'],
   proxyToLeader: ['proxy'],
   recordVote: ['votesGranted'],
-  becomeLeader: ['log', 'leader', 'nextIndex', 'matchIndex', 'inflight', 'heard', 'leaseTick', 'acked', 'reads'],
-  sendHeartbeats: ['inflight', 'heartbeatSeq', 'send'],
+  becomeLeader: ['log', 'leader', 'nextIndex', 'matchIndex', 'inflight', 'heard', 'leaseTick', 'acked', 'reads', 'snapshotSent'],
+  sendHeartbeats: ['inflight', 'heartbeatSeq', 'send', 'snapshotSent', 'sendSnapshot'],
   confirmLeadership: ['heartbeatSeq', 'send'],
   queueRead: ['reads'],
   answerReads: ['reads', 'read'],
   abandonReads: ['reads', 'refuse'],
-  replicateLog: ['inflight', 'send'],
+  replicateLog: ['inflight', 'send', 'snapshotSent', 'sendSnapshot'],
+  handleInstallSnapshotResponse: ['heard', 'inflight', 'snapshotSent', 'matchIndex', 'nextIndex'],
+  rejectSnapshot: ['send'],
+  installSnapshot: ['log', 'commitIndex', 'lastApplied', 'restore', 'send'],
+  compactLog: ['log'],
   appendClientEntry: ['log', 'track'],
   handleAppendEntriesResponse: ['heard', 'inflight', 'acked', 'matchIndex', 'nextIndex'],
   advanceCommitIndex: ['commitIndex'],

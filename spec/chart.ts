@@ -38,6 +38,9 @@ export const events = [
   'request_vote_res',
   'append_entries',
   'append_entries_res',
+  'install_snapshot',
+  'install_snapshot_res',
+  'snapshot_taken',
   'client_request',
 ] as const;
 export type EventName = (typeof events)[number];
@@ -68,9 +71,18 @@ export interface TransitionSpec {
 export const transitions: readonly TransitionSpec[] = [
   // ---- any role -----------------------------------------------------------
   {
+    name: 'restart',
+    source: 'raft',
+    on: ['always'],
+    guard: 'isRestarting',
+    actions: ['recover'],
+    description:
+      'The node started from durable state after a crash: its term, vote and log are as it last made them durable; it is a follower that knows no leader, with nothing known committed and nothing applied (the state machine is rebuilt from the log as entries commit).',
+  },
+  {
     name: 'updateTerm',
     source: 'raft',
-    on: ['request_vote', 'request_vote_res', 'append_entries', 'append_entries_res', 'pre_vote_res'],
+    on: ['request_vote', 'request_vote_res', 'append_entries', 'append_entries_res', 'install_snapshot', 'install_snapshot_res', 'pre_vote_res'],
     guard: 'isHigherTerm',
     target: 'follower',
     actions: ['abandonReads', 'updateTerm', 'reprocessEvent'],
@@ -85,6 +97,34 @@ export const transitions: readonly TransitionSpec[] = [
     guard: 'isStaleTerm',
     actions: ['rejectAppendEntries'],
     description: 'AppendEntries from an older term: answer failure with our term so the sender steps down.',
+  },
+  {
+    name: 'rejectStaleSnapshot',
+    source: 'raft',
+    on: ['install_snapshot'],
+    guard: 'isStaleTerm',
+    actions: ['rejectSnapshot'],
+    description: 'InstallSnapshot from an older term: answer failure with our term so the sender steps down.',
+  },
+  {
+    name: 'installSnapshot',
+    source: 'raft',
+    on: ['install_snapshot'],
+    guard: 'isCurrentTerm',
+    target: 'follower',
+    reenter: true,
+    actions: ['recordLeader', 'installSnapshot'],
+    description:
+      "InstallSnapshot from the current term's leader (Raft §7), whatever our role: follow it, restart the election timer; unless we already hold everything it covers, replace the state machine with it, keep the log after it only if we hold its last entry, and set the commit and applied indexes to its index.",
+  },
+  {
+    name: 'takeSnapshot',
+    source: 'raft',
+    on: ['snapshot_taken'],
+    guard: 'isNewSnapshot',
+    actions: ['compactLog'],
+    description:
+      'The runtime made a snapshot of the state machine at an applied index durable: discard the log entries it covers (log compaction).',
   },
   {
     name: 'rejectVote',
@@ -288,6 +328,15 @@ export const transitions: readonly TransitionSpec[] = [
       'A follower answered AppendEntries of our term: on success raise its match/next index; on mismatch back its next index off (using its hint); send what it still lacks.',
   },
   {
+    name: 'handleInstallSnapshotResponse',
+    source: 'leader',
+    on: ['install_snapshot_res'],
+    guard: 'isCurrentTerm',
+    actions: ['handleInstallSnapshotResponse', 'replicateLog'],
+    description:
+      'A follower installed our snapshot: it now holds everything up to its index; raise its match and next indexes and send what follows.',
+  },
+  {
     name: 'advanceCommitIndex',
     source: 'leader',
     on: ['always'],
@@ -314,7 +363,7 @@ export const transitions: readonly TransitionSpec[] = [
     reenter: true,
     actions: ['tickLeaderLease', 'sendHeartbeats'],
     description:
-      'Heartbeat tick: count a tick of the lease window, then send every follower AppendEntries from its next index (empty when it is up to date; a retransmission when a request was lost).',
+      'Heartbeat tick: count a tick of the lease window, then send every follower AppendEntries from its next index (empty when it is up to date; a retransmission when a request was lost), or our snapshot to a follower that needs entries we have compacted away (again only after a few ticks without an answer).',
   },
 ];
 

@@ -13,7 +13,8 @@ export type FieldType =
   | 'any' // any JSON value, but it must be present
   | 'nodeIds' // non-empty array of distinct strings
   | 'entries' // array of { term: nat, op: Op }
-  | 'txn'; // array of ["r"|"append", key, value]
+  | 'txn' // array of ["r"|"append", key, value]
+  | 'text'; // a string, possibly empty
 
 export interface BodySchema {
   readonly fields: Readonly<Record<string, FieldType>>;
@@ -69,6 +70,25 @@ export const schemas: Readonly<Record<string, BodySchema>> = {
     when: { field: 'success', is: { true: ['match_index'], false: ['hint'] } },
     description:
       'AppendEntries response. On success match_index is the last index the request covered; on failure hint is the back-off hint: the follower has nothing useful at or after it.',
+  },
+  install_snapshot: {
+    from: 'peer',
+    fields: {
+      term: 'nat',
+      leader_id: 'string',
+      last_included_index: 'nat',
+      last_included_term: 'nat',
+      offset: 'nat',
+      data: 'text',
+      done: 'bool',
+    },
+    description:
+      "InstallSnapshot RPC, in chunks: `data` from byte `offset` of the snapshot of the leader's state machine up to last_included_index; `done` on the last chunk. The node hands the chart the whole snapshot once every chunk has arrived in order.",
+  },
+  install_snapshot_res: {
+    from: 'peer',
+    fields: { term: 'nat', success: 'bool', match_index: 'nat' },
+    description: 'InstallSnapshot response: on success the follower holds everything up to match_index (the snapshot index).',
   },
 };
 

@@ -4,6 +4,11 @@
 // is a sentinel of term 0, so `prevLogIndex = 0` always matches and no caller
 // ever indexes below the start (the seed's "append at 0" bug).
 //
+// Log compaction (Raft §7): entries up to a snapshot index may be discarded
+// once a snapshot of the state machine covers them. The log then starts
+// after `snapshotIndex`; the entry there is known only by its term
+// (`snapshotTerm`), which is all the consistency check needs.
+//
 // The log is the one store the chart's actions change in place (copying it
 // per event would make every append O(n)). Two things keep that safe:
 //   - transactions: machines/raft.ts runs every action between `begin` and
@@ -42,40 +47,89 @@ export class LogTracker {
 
 interface Tx<Op> {
   readonly length: number;
+  readonly base: number;
+  readonly baseTerm: number;
   /** The arrays as they were, saved by the first destructive change of the transaction. */
   saved?: { entries: Entry<Op>[]; sizes: number[] };
   lowest: number;
 }
 
 export class RaftLog<Op = unknown> {
+  /** entries[k] is the entry at index base + 1 + k. */
   private entries: Entry<Op>[] = [];
   /** entryBytes of each entry, so a batch can be bounded in bytes without serialising it. */
   private sizes: number[] = [];
+  /** The snapshot index: entries up to it are compacted away. */
+  private base = 0;
+  private baseTerm = 0;
   private readonly trackers: LogTracker[] = [];
   private tx: Tx<Op> | undefined;
 
-  /** Index of the last entry (0 when empty). */
+  /** A log that starts after a snapshot of (index, term), holding `entries` from index + 1 on. */
+  static after<Op>(snapshotIndex: number, snapshotTerm: number, entries: readonly Entry<Op>[] = []): RaftLog<Op> {
+    const log = new RaftLog<Op>();
+    log.base = snapshotIndex;
+    log.baseTerm = snapshotTerm;
+    for (const e of entries) {
+      log.entries.push(e);
+      log.sizes.push(entryBytes(e));
+    }
+    return log;
+  }
+
+  /** The last index covered by a snapshot (0: none); the log holds entries after it. */
+  get snapshotIndex(): number {
+    return this.base;
+  }
+
+  get snapshotTerm(): number {
+    return this.baseTerm;
+  }
+
+  /** Index of the last entry (the snapshot index when the log holds none). */
   get lastIndex(): number {
-    return this.entries.length;
+    return this.base + this.entries.length;
   }
 
   /** Term of the last entry (0 when empty). */
   get lastTerm(): number {
-    return this.termAt(this.entries.length) ?? 0;
+    return this.entries.length === 0 ? this.baseTerm : this.entries[this.entries.length - 1]!.term;
   }
 
-  /** Term of the entry at `index`; 0 for index 0; undefined past the end. */
+  /** Number of entries held (not compacted). */
+  get length(): number {
+    return this.entries.length;
+  }
+
+  /** Bytes of the entries held, near enough (see entryBytes). */
+  get bytes(): number {
+    let n = 0;
+    for (const s of this.sizes) n += s;
+    return n;
+  }
+
+  /**
+   * Term of the entry at `index`: 0 for index 0, the snapshot term at the
+   * snapshot index; undefined past the end, and below the snapshot index
+   * (compacted: known to be committed, term no longer known).
+   */
   termAt(index: number): number | undefined {
     if (index === 0) return 0;
-    if (!Number.isInteger(index) || index < 0 || index > this.entries.length) return undefined;
-    return this.entries[index - 1]!.term;
+    if (index === this.base) return this.baseTerm;
+    if (!Number.isInteger(index) || index < this.base || index > this.lastIndex) return undefined;
+    return this.entries[index - this.base - 1]!.term;
+  }
+
+  /** Whether the entry at `index` is held (not compacted, not past the end). */
+  has(index: number): boolean {
+    return Number.isInteger(index) && index > this.base && index <= this.lastIndex;
   }
 
   entry(index: number): Entry<Op> {
-    if (!Number.isInteger(index) || index < 1 || index > this.entries.length) {
-      throw new RangeError(`log index ${index} out of range 1..${this.entries.length}`);
+    if (!this.has(index)) {
+      throw new RangeError(`log index ${index} out of range ${this.base + 1}..${this.lastIndex}`);
     }
-    return this.entries[index - 1]!;
+    return this.entries[index - this.base - 1]!;
   }
 
   /** A tracker of changes from now on (see LogTracker). */
@@ -103,7 +157,7 @@ export class RaftLog<Op = unknown> {
 
   /** Starts recording changes so that `rollback` can undo them. */
   begin(): void {
-    this.tx = { length: this.entries.length, lowest: Infinity };
+    this.tx = { length: this.entries.length, base: this.base, baseTerm: this.baseTerm, lowest: Infinity };
   }
 
   /** Keeps the changes made since `begin`. */
@@ -120,6 +174,8 @@ export class RaftLog<Op = unknown> {
       this.entries = tx.saved.entries;
       this.sizes = tx.saved.sizes;
     }
+    this.base = tx.base;
+    this.baseTerm = tx.baseTerm;
     this.entries.length = tx.length;
     this.sizes.length = tx.length;
     if (tx.lowest !== Infinity) for (const t of this.trackers) t.touch(tx.lowest);
@@ -129,19 +185,20 @@ export class RaftLog<Op = unknown> {
 
   /** Appends one entry at lastIndex + 1 and returns its index. */
   append(entry: Entry<Op>): number {
-    this.touch(this.entries.length + 1);
+    this.touch(this.lastIndex + 1);
     this.entries.push(entry);
     this.sizes.push(entryBytes(entry));
-    return this.entries.length;
+    return this.lastIndex;
   }
 
   /**
    * The first index at which `incoming` (entries following prevIndex)
    * conflicts with ours (same index, other term), or undefined when none
-   * does. Changes nothing.
+   * does. Entries at or below the snapshot index never conflict (they are
+   * committed, so every leader has them). Changes nothing.
    */
   firstConflict(prevIndex: number, incoming: readonly Entry<Op>[]): number | undefined {
-    for (let k = 0; k < incoming.length; k++) {
+    for (let k = Math.max(0, this.base - prevIndex); k < incoming.length; k++) {
       const existing = this.termAt(prevIndex + 1 + k);
       if (existing === undefined) return undefined;
       if (existing !== incoming[k]!.term) return prevIndex + 1 + k;
@@ -149,8 +206,14 @@ export class RaftLog<Op = unknown> {
     return undefined;
   }
 
-  /** Does our log contain an entry at prevIndex with prevTerm (Figure 2, rule 2)? */
+  /**
+   * Does our log contain an entry at prevIndex with prevTerm (Figure 2,
+   * rule 2)? Below the snapshot index the answer is yes: those entries are
+   * committed, so they match every leader's.
+   */
   matches(prevIndex: number, prevTerm: number): boolean {
+    if (!Number.isInteger(prevIndex) || prevIndex < 0) return false;
+    if (prevIndex < this.base) return true;
     return this.termAt(prevIndex) === prevTerm;
   }
 
@@ -159,16 +222,17 @@ export class RaftLog<Op = unknown> {
    * prevIndex, if an existing entry conflicts (same index, different term)
    * delete it and all that follow; append entries not already in the log.
    * Entries that already match are left alone, so a delayed duplicate never
-   * erases anything. Returns the index of the last entry the request covered
-   * (prevIndex + entries.length) and the index truncated from, if any.
-   * The caller must have checked `matches(prevIndex, prevTerm)`.
+   * erases anything; entries a snapshot covers are skipped. Returns the index
+   * of the last entry the request covered (prevIndex + entries.length) and
+   * the index truncated from, if any. The caller must have checked
+   * `matches(prevIndex, prevTerm)`.
    */
   appendFrom(prevIndex: number, incoming: readonly Entry<Op>[]): { lastNew: number; truncatedFrom?: number } {
-    if (!Number.isInteger(prevIndex) || prevIndex < 0 || prevIndex > this.entries.length) {
-      throw new RangeError(`prevIndex ${prevIndex} out of range 0..${this.entries.length}`);
+    if (!Number.isInteger(prevIndex) || prevIndex < 0 || prevIndex > this.lastIndex) {
+      throw new RangeError(`prevIndex ${prevIndex} out of range 0..${this.lastIndex}`);
     }
     let truncatedFrom: number | undefined;
-    for (let k = 0; k < incoming.length; k++) {
+    for (let k = Math.max(0, this.base - prevIndex); k < incoming.length; k++) {
       const index = prevIndex + 1 + k;
       const existing = this.termAt(index);
       if (existing === undefined) {
@@ -187,22 +251,58 @@ export class RaftLog<Op = unknown> {
 
   /** Deletes every entry from `index` on. Only for conflict handling (and test-only bug variants). */
   truncateFrom(index: number): void {
-    if (index < 1) throw new RangeError(`cannot truncate from ${index}`);
-    if (index > this.entries.length) return;
+    if (index <= this.base) throw new RangeError(`cannot truncate from ${index}: the snapshot covers up to ${this.base}`);
+    if (index > this.lastIndex) return;
     this.beforeDestructive();
     this.touch(index);
-    this.entries.length = index - 1;
-    this.sizes.length = index - 1;
+    this.entries.length = index - this.base - 1;
+    this.sizes.length = index - this.base - 1;
+  }
+
+  /**
+   * Discards the entries up to `index` (held, and covered by a snapshot the
+   * caller has made durable): the log starts after it.
+   */
+  compactTo(index: number): void {
+    if (index <= this.base) return;
+    if (index > this.lastIndex) throw new RangeError(`cannot compact to ${index}: the log ends at ${this.lastIndex}`);
+    this.beforeDestructive();
+    const term = this.termAt(index)!;
+    const drop = index - this.base;
+    this.entries = this.entries.slice(drop);
+    this.sizes = this.sizes.slice(drop);
+    this.base = index;
+    this.baseTerm = term;
+  }
+
+  /**
+   * A snapshot of (index, term) from the leader replaces what it covers
+   * (Raft §7): if we hold an entry of that index and term, the entries after
+   * it stay; otherwise the whole log is discarded. The log starts after it.
+   */
+  installSnapshot(index: number, term: number): void {
+    if (index <= this.base) return;
+    if (this.termAt(index) === term) {
+      this.compactTo(index);
+      return;
+    }
+    this.beforeDestructive();
+    this.touch(this.base + 1);
+    this.entries = [];
+    this.sizes = [];
+    this.base = index;
+    this.baseTerm = term;
   }
 
   // ---- reading ----------------------------------------------------------------
 
   /**
-   * Entries starting at `from` (inclusive): at most `max` of them and, past
-   * the first, at most `maxBytes` in all; a fresh small array.
+   * Entries starting at `from` (inclusive, held: past the snapshot index):
+   * at most `max` of them and, past the first, at most `maxBytes` in all; a
+   * fresh small array.
    */
   slice(from: number, max: number, maxBytes = Infinity): Entry<Op>[] {
-    const start = Math.max(from, 1) - 1;
+    const start = Math.max(from - this.base, 1) - 1;
     let end = Math.min(this.entries.length, start + max);
     if (maxBytes !== Infinity) {
       let bytes = 0;
@@ -219,13 +319,14 @@ export class RaftLog<Op = unknown> {
 
   /**
    * The first index of the term of the entry at `index`, used as a back-off
-   * hint so a leader skips a whole conflicting term at once.
+   * hint so a leader skips a whole conflicting term at once (never below the
+   * first held index).
    */
   firstIndexOfTerm(index: number): number {
     const term = this.termAt(index);
-    if (term === undefined || index === 0) return index;
+    if (term === undefined || index === 0 || index <= this.base) return index;
     let i = index;
-    while (i > 1 && this.entries[i - 2]!.term === term) i--;
+    while (i > this.base + 1 && this.entries[i - this.base - 2]!.term === term) i--;
     return i;
   }
 

@@ -146,6 +146,39 @@ export class KvStateMachine {
     return { type: 'txn_ok', txn: out };
   }
 
+  /**
+   * The whole state as data (for a snapshot): [[key, value], ...] in JSON,
+   * keys in their stored form. Values are bounded in depth, so this is safe.
+   */
+  snapshot(): string {
+    return JSON.stringify([...this.data]);
+  }
+
+  /** Whether `data` is a snapshot `restore` accepts. */
+  static isSnapshot(data: string): boolean {
+    try {
+      return KvStateMachine.parseSnapshot(data) !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  private static parseSnapshot(data: string): [string, Value][] | undefined {
+    const parsed: unknown = JSON.parse(data);
+    if (!Array.isArray(parsed) || !parsed.every((kv) => Array.isArray(kv) && kv.length === 2 && typeof kv[0] === 'string' && /^[ns]/.test(kv[0]))) {
+      return undefined;
+    }
+    return parsed as [string, Value][];
+  }
+
+  /** Replaces the whole state with a snapshot's. Throws (changing nothing) if the data is not one. */
+  restore(data: string): void {
+    const parsed = KvStateMachine.parseSnapshot(data);
+    if (!parsed) throw new Error('not a state machine snapshot');
+    this.data.clear();
+    for (const [k, v] of parsed) this.data.set(k, v);
+  }
+
   /** Reads a key without going through the log (for fast reads and tests). */
   peek(key: Key): { found: boolean; value?: Value } {
     const k = keyOf(key);

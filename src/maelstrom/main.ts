@@ -10,6 +10,10 @@
 //   RAFT_MAX_LINE_BYTES longest input line accepted (default 1048576)
 //   RAFT_MAX_DEPTH      deepest nesting of a message (default 64)
 //   RAFT_MAX_ENTRY_BYTES largest client request that may enter the log (default 262144)
+//   RAFT_SNAPSHOT_ENTRIES  snapshot the state machine and compact the log every
+//                       this many applied entries (default 10000)
+//   RAFT_DATA_DIR       directory for this node's durable state (term, vote, log);
+//                       unset: memory only, and a restarted node comes back empty
 
 import { defaultConfig, type RaftConfig } from '../../machines/context.js';
 import { realClock } from '../runtime/clock.js';
@@ -17,6 +21,8 @@ import { LOG_LEVELS, RaftNode, type LogLevel, type Message } from './node.js';
 import { NodeTraceLog } from '../runtime/trace.js';
 import { LineSplitter } from './lines.js';
 import { decodeLine, defaultLimits, type InputLimits } from './codec.js';
+import { openNodeStorage } from '../core/storage.js';
+import { FileDisk } from '../runtime/file-disk.js';
 
 function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; limits: InputLimits; level: LogLevel; problems: string[] } {
   const problems: string[] = [];
@@ -38,6 +44,11 @@ function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; l
     const n = Number(env.RAFT_HEARTBEAT_MS);
     if (Number.isInteger(n) && n > 0) config.heartbeatMs = n;
     else problems.push(`RAFT_HEARTBEAT_MS must be a positive integer; using ${defaultConfig.heartbeatMs}`);
+  }
+  if (env.RAFT_SNAPSHOT_ENTRIES !== undefined) {
+    const n = Number(env.RAFT_SNAPSHOT_ENTRIES);
+    if (Number.isSafeInteger(n) && n > 0) config.snapshotEntries = n;
+    else problems.push(`RAFT_SNAPSHOT_ENTRIES must be a positive integer; using ${defaultConfig.snapshotEntries}`);
   }
   if (env.RAFT_ELECTION_MS !== undefined) {
     const m = /^(\d+)-(\d+)$/.exec(env.RAFT_ELECTION_MS);
@@ -74,6 +85,7 @@ const send = (msg: Message): void => {
   }
 };
 
+const dataDir = process.env.RAFT_DATA_DIR === undefined || process.env.RAFT_DATA_DIR === '' ? undefined : process.env.RAFT_DATA_DIR;
 const trace = process.env.RAFT_LOG === 'trace' ? new NodeTraceLog(stderr, () => node, (line) => decodeLine(line, limits)) : undefined;
 const node: RaftNode = new RaftNode({
   output: trace ? (msg) => (trace.sent(msg), send(msg)) : send,
@@ -84,6 +96,14 @@ const node: RaftNode = new RaftNode({
   config,
   limits,
   seed: (process.pid * 2654435761) | 0,
+  ...(dataDir ? { openStorage: (id: string, ids: readonly string[]) => openNodeStorage(new FileDisk(dataDir), id, ids) } : {}),
+  onFatal: (reason) => {
+    // Refuse to go on (a crash is safe for Raft; serving from lost or damaged state is not).
+    flush();
+    stderr(`FATAL ${reason}`);
+    process.exitCode = 1;
+    setImmediate(() => process.exit(1));
+  },
 });
 
 const lines = new LineSplitter(
@@ -91,7 +111,9 @@ const lines = new LineSplitter(
   (bytes, head) => node.handleOversizeLine(bytes, head),
   limits.maxLineBytes,
 );
-process.stdin.on('data', (chunk: Buffer) => lines.push(chunk));
+// A chunk of input is one batch: its lines' state changes are made durable
+// with one fsync, before any of their output goes out.
+process.stdin.on('data', (chunk: Buffer) => node.batch(() => lines.push(chunk)));
 process.stdin.on('end', () => {
   lines.end();
   flush();

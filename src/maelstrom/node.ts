@@ -10,7 +10,7 @@
 import { clientRequests } from '../../spec/messages.js';
 import { events as chartEvents, type Role } from '../../spec/chart.js';
 import { ErrorCode } from '../core/errors.js';
-import type { KvStateMachine, ReplyBody } from '../core/state-machine.js';
+import { KvStateMachine, type ReplyBody } from '../core/state-machine.js';
 import type { MessageEvent, RaftConfig, RaftContext } from '../../machines/index.js';
 import { defaultConfig } from '../../machines/context.js';
 import type { MachineOverrides } from '../../machines/raft.js';
@@ -18,6 +18,7 @@ import type { Clock } from '../runtime/clock.js';
 import { LOG_LEVELS, RaftRuntime, type LogLevel, type TransitionStep } from '../runtime/runtime.js';
 import { CLIENT_DEPTH_MARGIN, decodeLine, defaultLimits, envelopeOf, excerpt, valueDepth, type Envelope, type InputLimits } from './codec.js';
 import { validateBody } from './validate.js';
+import type { OpenedStorage } from '../core/storage.js';
 
 export { LOG_LEVELS, type LogLevel, type TransitionStep };
 
@@ -53,6 +54,16 @@ export interface NodeOptions {
   readonly proxyTimeoutMs?: number;
   /** Bounds on input (line length, nesting depth, entry size). */
   readonly limits?: Partial<InputLimits>;
+  /**
+   * Opens durable storage once init names the node (the binary: RAFT_DATA_DIR).
+   * Throwing refuses to start: init gets error 13 and `onFatal` is called.
+   * Without it the node keeps term, vote and log in memory only.
+   */
+  readonly openStorage?: (nodeId: string, nodeIds: readonly string[]) => OpenedStorage;
+  /** The node cannot go on (storage could not be opened, or failed): the process should exit. */
+  readonly onFatal?: (reason: string) => void;
+  /** Longest snapshot accepted from a leader, in characters (default 512 Mi). */
+  readonly maxSnapshotChars?: number;
 }
 
 interface Proxied {
@@ -78,6 +89,8 @@ export class RaftNode {
   readonly limits: InputLimits;
   /** Before init: the dest of the message being handled, used as our src when answering it. */
   private addressedAs: string | undefined;
+  /** The InstallSnapshot being received, chunk by chunk. */
+  private assembling: { src: string; term: number; index: number; snapTerm: number; parts: string[]; length: number } | undefined;
 
   constructor(private readonly opts: NodeOptions) {
     this.levelRank = LOG_LEVELS.indexOf(opts.logLevel ?? 'info');
@@ -95,6 +108,16 @@ export class RaftNode {
 
   get context(): RaftContext | undefined {
     return this.runtime?.context;
+  }
+
+  /** Takes a snapshot of the state machine now, compacting the log, if anything applied is not in one. */
+  snapshotNow(): void {
+    this.runtime?.snapshotNow();
+  }
+
+  /** The runtime's persistence and snapshot figures (undefined before init). */
+  get persistStats(): RaftRuntime['persistStats'] | undefined {
+    return this.runtime?.persistStats;
   }
 
   /** The state machine the runtime applies entries to (undefined before init). */
@@ -172,6 +195,15 @@ export class RaftNode {
     // The chart never throws (actions are guarded); this is a runtime bug.
     const where = err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 4).join(' | ') : String(err);
     this.log('error', `internal error handling ${line === undefined ? 'a message' : excerpt(line, 80)}: ${where}`);
+  }
+
+  /**
+   * Handles everything `fn` hands the node as one batch: what it must make
+   * durable is saved with one fsync at the end, before any of its output
+   * goes out (group commit). Before init there is nothing to batch.
+   */
+  batch<T>(fn: () => T): T {
+    return this.runtime ? this.runtime.batchOf(fn) : fn();
   }
 
   /** Stops timers; the node handles nothing afterwards. */
@@ -261,6 +293,10 @@ export class RaftNode {
         if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.MalformedRequest, text: `${msg.src} is not a cluster member` });
         return;
       }
+      if (type === 'install_snapshot') {
+        this.snapshotChunk(msg.src, body as Message['body']);
+        return;
+      }
       this.deliver(type, msg.src, body);
     } else if (CLIENT_EVENTS.has(type)) {
       // A duplicated request must not be appended twice, nor refused after
@@ -296,6 +332,40 @@ export class RaftNode {
     return undefined;
   }
 
+  /**
+   * InstallSnapshot arrives in chunks; the chart gets the whole snapshot once
+   * every chunk has come, in order (a chunk out of order starts nothing: the
+   * leader sends the snapshot again later). Memory is bounded: one snapshot
+   * assembles at a time, of at most maxSnapshotChars characters.
+   */
+  private snapshotChunk(src: string, body: Message['body']): void {
+    const b = body as Message['body'] & { term: number; last_included_index: number; last_included_term: number; offset: number; data: string; done: boolean };
+    const same = (a: NonNullable<typeof this.assembling>) => a.src === src && a.term === b.term && a.index === b.last_included_index && a.snapTerm === b.last_included_term;
+    if (b.offset === 0) {
+      this.assembling = { src, term: b.term, index: b.last_included_index, snapTerm: b.last_included_term, parts: [], length: 0 };
+    } else if (!this.assembling || !same(this.assembling) || this.assembling.length !== b.offset) {
+      this.log('debug', `snapshot chunk at ${b.offset} from ${src} out of order; dropped`);
+      return;
+    }
+    const a = this.assembling!;
+    a.parts.push(b.data);
+    a.length += b.data.length;
+    if (a.length > (this.opts.maxSnapshotChars ?? 512 * 1024 * 1024)) {
+      this.log('warn', `snapshot from ${src} longer than ${this.opts.maxSnapshotChars ?? 512 * 1024 * 1024} characters; dropped`);
+      this.assembling = undefined;
+      return;
+    }
+    if (!b.done) return;
+    this.assembling = undefined;
+    const data = a.parts.join('');
+    if (!KvStateMachine.isSnapshot(data)) {
+      this.log('error', `snapshot from ${src} up to ${a.index} is not a state machine snapshot; dropped`);
+      return;
+    }
+    const { offset: _o, done: _d, ...rest } = b;
+    this.deliver('install_snapshot', src, { ...rest, data });
+  }
+
   private deliver(type: string, src: string, body: object): void {
     this.runtime!.deliver({ type, src, body } as MessageEvent);
   }
@@ -318,6 +388,18 @@ export class RaftNode {
       }
       return;
     }
+    let opened: OpenedStorage | undefined;
+    if (this.opts.openStorage) {
+      try {
+        opened = this.opts.openStorage(nodeId, nodeIds);
+      } catch (err) {
+        const reason = `cannot start as ${nodeId}: durable storage: ${err instanceof Error ? err.message : String(err)}`;
+        this.log('error', reason);
+        if (body.msg_id !== undefined) this.reply(src, body.msg_id, { type: 'error', code: ErrorCode.Crash, text: reason });
+        this.opts.onFatal?.(reason);
+        return;
+      }
+    }
     this.nodeId = nodeId;
     this.runtime = new RaftRuntime({
       self: nodeId,
@@ -326,6 +408,8 @@ export class RaftNode {
       seed: this.opts.seed,
       clock: this.opts.clock,
       overrides: this.opts.overrides,
+      ...(opened ? { storage: opened.storage, recovered: opened.recovered } : {}),
+      onFatal: (err) => this.opts.onFatal?.(`storage failed: ${err instanceof Error ? err.message : String(err)}`),
       host: {
         send: (to, b) => this.emit(to, { ...b, msg_id: ++this.nextMsgId }),
         reply: (to, inReplyTo, b) => this.reply(to, inReplyTo, b),
@@ -334,6 +418,8 @@ export class RaftNode {
       },
       ...(this.opts.onTransition ? { onTransition: (step: TransitionStep) => this.opts.onTransition!(this, step) } : {}),
     });
+    for (const note of opened?.notes ?? []) this.log('warn', note);
+    if (!opened) this.log('info', 'no durable storage: term, vote and log are kept in memory only, so a restarted node comes back empty');
     this.log('info', `initialised as ${nodeId} of ${nodeIds.join(',')}`);
     if (body.msg_id !== undefined) this.reply(src, body.msg_id, { type: 'init_ok' });
     this.scheduleSweep();

@@ -75,6 +75,8 @@ function checkField(type: FieldType, v: unknown): string | null {
     }
     case 'txn':
       return checkTxn(v);
+    case 'text':
+      return typeof v === 'string' ? null : 'must be a string';
   }
 }
 

@@ -16,6 +16,8 @@ import { createRaftMachine, type MachineOverrides, type RaftMachine } from '../.
 import type { Op } from '../core/state-machine.js';
 import { errorBody, KvStateMachine, type ReplyBody } from '../core/state-machine.js';
 import { ErrorCode } from '../core/errors.js';
+import type { LogTracker } from '../core/log.js';
+import type { DurableState, HardState, Snapshot, Storage, StorageUpdate } from '../core/storage.js';
 import type { Clock } from './clock.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -54,7 +56,19 @@ export interface RuntimeOptions {
   readonly overrides?: MachineOverrides;
   /** Called for every chart transition taken; turns on XState inspection. */
   readonly onTransition?: (step: TransitionStep) => void;
+  /**
+   * Durable storage for term, vote and log. Without it the node keeps them in
+   * memory only (a restart comes back empty).
+   */
+  readonly storage?: Storage;
+  /** What the storage held when the node started (it starts from it, through the chart's `restart`). */
+  readonly recovered?: DurableState;
+  /** Called when the node cannot go on safely (storage failed): it has stopped and sent nothing more. */
+  readonly onFatal?: (err: unknown) => void;
 }
+
+/** Rewrite the write-ahead log whole once this much was appended (and at least its last whole size). */
+const REWRITE_AFTER_BYTES = 16 * 1024 * 1024;
 
 /** A client waiting for the entry it asked for to be applied. */
 interface Waiting {
@@ -71,14 +85,44 @@ export class RaftRuntime {
   private batch: Effect[] = [];
   private lastRole: Role | undefined;
   private lastTerm = -1;
+  /** Nested `hold` calls: while above 0, effects and persistence wait for the end of the batch. */
+  private holds = 0;
+  private failed = false;
+  private durable: HardState;
+  /** The snapshot index the storage's log starts after. */
+  private durableBase = 0;
+  private readonly logChanges: LogTracker;
+  /** The latest snapshot of the state machine (taken here, or installed from the leader). */
+  private snapshot: Snapshot | undefined;
+  /** Figures a benchmark or test may read. */
+  readonly persistStats = { saves: 0, rewrites: 0, snapshots: 0, snapshotsInstalled: 0, snapshotsSent: 0 };
 
   constructor(private readonly opts: RuntimeOptions) {
     const machine = createRaftMachine(opts.overrides);
+    const snap = opts.recovered?.snapshot;
+    if (snap) {
+      // Restarting from a snapshot: the state machine is as it was at its index.
+      this.stateMachine.restore(snap.data);
+      this.applied = snap.index;
+      this.snapshot = snap;
+      this.durableBase = snap.index;
+    }
     this.actor = createActor(machine, {
-      input: { self: opts.self, nodes: opts.nodes, config: opts.config, seed: opts.seed },
+      input: {
+        self: opts.self,
+        nodes: opts.nodes,
+        config: opts.config,
+        seed: opts.seed,
+        ...(opts.recovered
+          ? { recovered: { hardState: opts.recovered.hardState, entries: opts.recovered.entries, ...(snap ? { snapshot: { index: snap.index, term: snap.term } } : {}) } }
+          : {}),
+      },
       clock: opts.clock,
       ...(opts.onTransition ? { inspect: (ev: InspectionEvent) => this.inspected(ev) } : {}),
     });
+    this.durable = opts.recovered?.hardState ?? { term: 0, votedFor: null };
+    // Changes to the log from here on are what the storage has not seen.
+    this.logChanges = this.actor.getSnapshot().context.raft.log.track();
     // Effects are emitted at the end of a macrostep, then observers are told:
     // gather them, then carry them out as one batch.
     this.actor.on('effects', (e: EffectsEmitted) => {
@@ -111,6 +155,7 @@ export class RaftRuntime {
 
   /** Hands one event to the chart. */
   deliver(event: MessageEvent): void {
+    if (this.failed) return;
     this.actor.send(event);
     const snap = this.actor.getSnapshot();
     if (snap.status !== 'active') this.opts.host.log('error', `the chart actor stopped (${snap.status}): ${String(snap.error)}`);
@@ -120,14 +165,112 @@ export class RaftRuntime {
     this.actor.stop();
   }
 
+  /**
+   * Runs `fn` (which may hand the chart many events) as one batch: what must
+   * be persisted is saved once, with one fsync, at the end, then every effect
+   * is carried out in order (group commit).
+   */
+  batchOf<T>(fn: () => T): T {
+    this.holds++;
+    try {
+      return fn();
+    } finally {
+      if (--this.holds === 0) this.endOfStep();
+    }
+  }
+
+  /**
+   * After a macrostep (or a batch of them): first make durable what changed
+   * (term, vote, log entries), then carry out the effects in the order the
+   * chart emitted them. Nothing leaves the node before what it depends on is
+   * on disk: a vote granted, an AppendEntries acknowledged, a leader's own
+   * entry counted in a quorum and answered.
+   */
   private endOfStep(): void {
+    if (this.holds > 0 || this.failed) return;
+    try {
+      this.persist();
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
     const effects = this.batch;
     this.batch = [];
     for (const e of effects) this.perform(e);
     this.observe();
+    this.maybeSnapshot();
+  }
+
+  /**
+   * Once enough applied entries are not in a snapshot: snapshot the state
+   * machine at the applied index, make it durable (the storage then drops
+   * the log it covers), and tell the chart, which compacts its log.
+   */
+  private maybeSnapshot(force = false): void {
+    if (this.failed || this.holds > 0) return;
+    const ctx = this.context;
+    const index = this.applied;
+    if (index - ctx.log.snapshotIndex < (force ? 1 : ctx.config.snapshotEntries) || !ctx.log.has(index)) return;
+    const snap: Snapshot = { index, term: ctx.log.termAt(index)!, data: this.stateMachine.snapshot() };
+    try {
+      this.opts.storage?.saveSnapshot(snap, { term: ctx.term, votedFor: ctx.votedFor }, ctx.log.slice(index + 1, Infinity));
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.durable = { term: ctx.term, votedFor: ctx.votedFor };
+    this.durableBase = index;
+    this.logChanges.take();
+    this.snapshot = snap;
+    this.persistStats.snapshots++;
+    this.opts.host.log('info', `snapshot index=${index} term=${snap.term} bytes=${snap.data.length} entries=${index - ctx.log.snapshotIndex}`);
+    this.deliver({ type: 'snapshot_taken', src: this.opts.self, body: { type: 'snapshot_taken', index, term: snap.term } });
+  }
+
+  /** Takes a snapshot now if anything applied is not in one (tests; an operator's command). */
+  snapshotNow(): void {
+    this.maybeSnapshot(true);
+  }
+
+  private fail(err: unknown): void {
+    // Never send what depends on state that did not reach the disk.
+    this.failed = true;
+    this.batch = [];
+    this.opts.host.log('error', `storage failed, node stops: ${err instanceof Error ? err.message : String(err)}`);
+    this.actor.stop();
+    this.opts.onFatal?.(err);
+  }
+
+  /** Saves the hard state and the log from its lowest changed index, if anything changed. */
+  private persist(): void {
+    const storage = this.opts.storage;
+    if (!storage) return;
+    const ctx = this.context;
+    const hs: HardState = { term: ctx.term, votedFor: ctx.votedFor };
+    const hsChanged = hs.term !== this.durable.term || hs.votedFor !== this.durable.votedFor;
+    // A log that now starts after another snapshot (one the leader sent) is
+    // written whole by the `restore` effect; only the hard state goes now.
+    const rebased = ctx.log.snapshotIndex !== this.durableBase;
+    const from = rebased ? Infinity : this.logChanges.take();
+    if (!hsChanged && from === Infinity) return;
+    const update: { -readonly [K in keyof StorageUpdate]: StorageUpdate[K] } = {};
+    if (hsChanged) update.hardState = hs;
+    if (from !== Infinity) {
+      const f = Math.min(from, ctx.log.lastIndex + 1);
+      update.from = f;
+      update.entries = ctx.log.slice(f, Infinity);
+    }
+    storage.save(update);
+    this.durable = hs;
+    this.persistStats.saves++;
+    if (!rebased && storage.appendedBytes > Math.max(REWRITE_AFTER_BYTES, storage.rewrittenBytes)) {
+      storage.rewrite({ hardState: hs, ...(this.snapshot && this.snapshot.index === this.durableBase ? { snapshot: this.snapshot } : {}), entries: ctx.log.slice(ctx.log.snapshotIndex + 1, Infinity) });
+      this.persistStats.rewrites++;
+    }
   }
 
   private perform(e: Effect): void {
+    if (this.failed) return;
     const host = this.opts.host;
     switch (e.kind) {
       case 'send':
@@ -148,6 +291,12 @@ export class RaftRuntime {
       case 'apply':
         this.applyUpTo(e.upTo, e.log);
         break;
+      case 'sendSnapshot':
+        this.sendSnapshot(e.to);
+        break;
+      case 'restore':
+        this.restore({ index: e.index, term: e.term, data: e.data });
+        break;
       case 'read': {
         const found = this.stateMachine.peek(e.key);
         host.reply(
@@ -158,6 +307,61 @@ export class RaftRuntime {
         break;
       }
     }
+  }
+
+  /** Our latest snapshot to a follower, in chunks of at most snapshotChunkBytes characters of data each. */
+  private sendSnapshot(to: string): void {
+    const snap = this.snapshot;
+    const ctx = this.context;
+    if (!snap || snap.index !== ctx.log.snapshotIndex) {
+      this.opts.host.log('warn', `no snapshot at index ${ctx.log.snapshotIndex} to send to ${to}`);
+      return;
+    }
+    const size = Math.max(1, ctx.config.snapshotChunkBytes);
+    this.persistStats.snapshotsSent++;
+    for (let offset = 0; ; offset += size) {
+      const done = offset + size >= snap.data.length;
+      this.opts.host.send(to, {
+        type: 'install_snapshot',
+        term: ctx.term,
+        leader_id: ctx.self,
+        last_included_index: snap.index,
+        last_included_term: snap.term,
+        offset,
+        data: snap.data.slice(offset, offset + size),
+        done,
+      });
+      if (done) break;
+    }
+  }
+
+  /**
+   * A snapshot from the leader replaces the state machine; it becomes durable
+   * (the storage's log rewritten to start after it) before anything that
+   * follows it in the batch, its acknowledgement included, goes out.
+   */
+  private restore(snap: Snapshot): void {
+    try {
+      this.stateMachine.restore(snap.data);
+    } catch (err) {
+      // The protocol layer checked the data; if it still does not restore, going on would diverge.
+      this.fail(err);
+      return;
+    }
+    this.applied = snap.index;
+    for (const index of [...this.waiting.keys()]) if (index <= snap.index) this.waiting.delete(index);
+    this.snapshot = snap;
+    this.persistStats.snapshotsInstalled++;
+    const ctx = this.context;
+    try {
+      this.opts.storage?.saveSnapshot(snap, { term: ctx.term, votedFor: ctx.votedFor }, ctx.log.slice(snap.index + 1, Infinity));
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.durable = { term: ctx.term, votedFor: ctx.votedFor };
+    this.durableBase = snap.index;
+    this.logChanges.take();
   }
 
   /**

@@ -14,6 +14,8 @@
 // change: `log.len` is its length and, when it changed, `log.from` is the
 // first index that changed and `log.entries` the entries from there on
 // ([term, value] pairs; value is the op, "Noop" for a new leader's no-op).
+// After log compaction `log.snapshotIndex` and `log.snapshotTerm` say where
+// the log starts; entries are listed from the first index after it.
 // The first line of a file is a header naming the servers and the run.
 //
 // For the step-through viewer (src/viz/viewer/), a trace may also carry lines
@@ -163,8 +165,14 @@ export function varsOf(role: string, ctx: RaftContext, logFrom = Infinity): Reco
     matchIndex[p] = p === ctx.self ? ctx.log.lastIndex : (ctx.matchIndex[p] ?? 0);
   }
   const log: Record<string, unknown> = { len: ctx.log.lastIndex };
+  // After log compaction the log starts after a snapshot: entries up to
+  // snapshotIndex are known only as committed (snapshotTerm is the last one's term).
+  if (ctx.log.snapshotIndex > 0) {
+    log.snapshotIndex = ctx.log.snapshotIndex;
+    log.snapshotTerm = ctx.log.snapshotTerm;
+  }
   if (logFrom <= ctx.log.lastIndex || logFrom !== Infinity) {
-    const from = Math.max(1, Math.min(logFrom, ctx.log.lastIndex + 1));
+    const from = Math.max(ctx.log.snapshotIndex + 1, Math.min(logFrom, ctx.log.lastIndex + 1));
     log.from = from;
     log.entries = ctx.log.slice(from, Number.MAX_SAFE_INTEGER).map((e) => [e.term, tlaValue(e.op)]);
   }

@@ -6,6 +6,30 @@
 import { actions } from '../../machines/actions.js';
 import { majorityMatchIndex } from '../../machines/guards.js';
 import type { MachineOverrides } from '../../machines/raft.js';
+import type { Storage } from '../core/storage.js';
+
+/** A bug variant: machine overrides, and/or a wrapper of the node's durable storage. */
+export type BugVariant = MachineOverrides & { readonly storage?: (s: Storage) => Storage };
+
+/** Storage that leaves out part of every update (how a missed fsync or a forgotten field loses state). */
+function forgetting(drop: 'vote' | 'log'): (s: Storage) => Storage {
+  return (s) => ({
+    get appendedBytes() {
+      return s.appendedBytes;
+    },
+    get rewrittenBytes() {
+      return s.rewrittenBytes;
+    },
+    save: (u) =>
+      s.save(
+        drop === 'vote'
+          ? { ...u, ...(u.hardState ? { hardState: { term: u.hardState.term, votedFor: null } } : {}) }
+          : { ...(u.hardState ? { hardState: u.hardState } : {}) },
+      ),
+    rewrite: (st) => s.rewrite(drop === 'vote' ? { ...st, hardState: { ...st.hardState, votedFor: null } } : { ...st, entries: [] }),
+    saveSnapshot: (snap, hs, after) => s.saveSnapshot(snap, drop === 'vote' ? { ...hs, votedFor: null } : hs, drop === 'log' ? [] : after),
+  });
+}
 
 export const BUGS = {
   /** Figure 8: commit an entry of an earlier term by counting replicas. */
@@ -43,7 +67,11 @@ export const BUGS = {
       },
     },
   },
-} satisfies Record<string, MachineOverrides>;
+  /** Persist the term but never the vote: a restarted node may vote twice in a term. */
+  'forget-vote': { storage: forgetting('vote') },
+  /** Persist term and vote but never the log: a restarted node forgets what it acknowledged. */
+  'forget-log': { storage: forgetting('log') },
+} satisfies Record<string, BugVariant>;
 
 export type BugName = keyof typeof BUGS;
 export const BUG_NAMES = Object.keys(BUGS) as BugName[];

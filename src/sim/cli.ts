@@ -32,6 +32,9 @@ options:
   --nemesis-interval SECS  mean time between partitions/pauses (default ${defaultSimOptions.nemesisInterval})
   --max-batch N       most entries per AppendEntries (node config, default 256)
   --heartbeat MS      leader heartbeat period (node config, default 50)
+  --snapshot-entries N  snapshot and compact the log every N applied entries
+                      (node config; default ${defaultSimOptions.config?.snapshotEntries} here, so snapshots and
+                      InstallSnapshot happen in most runs; 10000 in the binary)
   --bug NAME          TEST-ONLY bug variant: ${BUG_NAMES.join(', ')}
   --trace FILE        write an NDJSON trace of chart transitions with the TLA+ variables (one seed),
                       and the messages, client operations and nemesis actions beside them
@@ -117,6 +120,9 @@ export function parseSimArgs(args: readonly string[]): ParsedSimArgs | string {
         case '--max-batch':
           o.config = { ...o.config, maxBatch: int(1) };
           break;
+        case '--snapshot-entries':
+          o.config = { ...o.config, snapshotEntries: int(1) };
+          break;
         case '--heartbeat':
           o.config = { ...o.config, heartbeatMs: int(1) };
           break;
@@ -181,6 +187,7 @@ export function reproCommand(seed: number, o: Omit<SimOptions, 'seed'>): string 
   if (o.recovery !== d.recovery) parts.push(`--recovery ${o.recovery}`);
   if (!o.checkLinearizability) parts.push('--no-linearizability');
   if (o.config?.maxBatch !== undefined) parts.push(`--max-batch ${o.config.maxBatch}`);
+  if (o.config?.snapshotEntries !== undefined && o.config.snapshotEntries !== defaultSimOptions.config?.snapshotEntries) parts.push(`--snapshot-entries ${o.config.snapshotEntries}`);
   if (o.config?.heartbeatMs !== undefined) parts.push(`--heartbeat ${o.config.heartbeatMs}`);
   if (o.bug) parts.push(`--bug ${o.bug}`);
   return parts.join(' ');
@@ -202,7 +209,7 @@ export function describeResult(r: SimResult): string {
     `seed ${r.seed} ${r.ok ? 'ok' : 'FAILED'}: ${r.simSeconds.toFixed(1)} sim s, ${r.steps} steps, ` +
     `${n.sent} msgs (${n.dropped} dropped, ${n.duplicated} duplicated), ` +
     `${ops.invoked} ops (${ops.ok} ok, ${ops.fail} fail, ${ops.info} info), ` +
-    `${r.elections} elections, max term ${r.maxTerm}, ${r.committed} committed, ${r.nemesis} nemesis; ${verdict}`
+    `${r.elections} elections, max term ${r.maxTerm}, ${r.committed} committed, ${r.snapshots} snapshots, ${r.installs} installed, ${r.nemesis} nemesis${r.crashes > 0 ? ` (${r.crashes} crashes, ${r.restarts} restarts, ${r.tornBytes} torn bytes)` : ''}; ${verdict}`
   );
 }
 

@@ -151,6 +151,18 @@ export class InvariantChecker {
     return s.watch;
   }
 
+  /**
+   * A node's process died: it holds no role until it restarts, and what it
+   * applied starts over (its state machine is rebuilt from its log).
+   */
+  crashed(id: string): void {
+    const s = this.shadows.get(id);
+    if (!s) return;
+    s.role = undefined;
+    s.commitIndex = 0;
+    s.lastApplied = 0;
+  }
+
   /** Checks one node after a step that may have changed it; returns the first violation. */
   check(n: Observed): Violation | undefined {
     const ctx = n.context;
@@ -258,25 +270,48 @@ export class InvariantChecker {
     return undefined;
   }
 
-  /** Re-reads a node's log from index `from` on, maintaining hashes and the LogMatching table. */
+  /**
+   * Re-reads a node's log from index `from` on, maintaining hashes and the
+   * LogMatching table. Entries a snapshot covers are no longer in the log
+   * (compaction changes nothing the shadow has read); where a snapshot
+   * replaced them, it must cover only committed entries, whose hashes the
+   * shadow takes.
+   */
   private resync(id: string, s: Shadow, from: number): Violation | undefined {
     const log = s.log!;
     const len = log.lastIndex;
+    const base = log.snapshotIndex;
     const start = Math.max(1, from);
+    let violation: Violation | undefined;
     // Forget the entries being replaced.
     for (let k = start; k < s.terms.length; k++) this.release(k, s.terms[k]!);
     s.terms.length = start;
     s.hashes.length = start;
     s.prefix.length = start;
-    let violation: Violation | undefined;
     for (let k = start; k <= len; k++) {
-      const e = log.entry(k);
-      const h = entryHash(e);
+      let term: number;
+      let h: number;
+      if (k <= base) {
+        const c = this.committed[k];
+        if (!c) {
+          // A snapshot is the state machine: it may only hold applied, committed entries.
+          violation ??= { invariant: 'StateMachineSafety', detail: `${id} holds a snapshot covering index ${k}, which no leader committed` };
+          term = k === base ? log.snapshotTerm : -1;
+          h = -k;
+        } else {
+          term = c.term;
+          h = c.hash;
+        }
+      } else {
+        const e = log.entry(k);
+        term = e.term;
+        h = entryHash(e);
+      }
       const p = mix(s.prefix[k - 1]!, h);
-      s.terms.push(e.term);
+      s.terms.push(term);
       s.hashes.push(h);
       s.prefix.push(p);
-      const key = k * 1048576 + e.term;
+      const key = k * 1048576 + term;
       const held = this.holders.get(key);
       if (held === undefined) {
         this.holders.set(key, [p, 1, id]);
@@ -285,7 +320,7 @@ export class InvariantChecker {
         if (held[0] !== p && violation === undefined) {
           violation = {
             invariant: 'LogMatching',
-            detail: `${id} and ${held[2]} both hold an entry of term ${e.term} at index ${k}, but their logs differ at or before it`,
+            detail: `${id} and ${held[2]} both hold an entry of term ${term} at index ${k}, but their logs differ at or before it`,
           };
         }
       }
@@ -306,7 +341,7 @@ export class InvariantChecker {
       const ctx = n.context;
       if (!s || !ctx || !s.log) continue;
       if (s.terms.length - 1 !== ctx.log.lastIndex) return `${n.id}: log length ${ctx.log.lastIndex}, shadow ${s.terms.length - 1}`;
-      for (let k = 1; k <= ctx.log.lastIndex; k++) {
+      for (let k = ctx.log.snapshotIndex + 1; k <= ctx.log.lastIndex; k++) {
         if (entryHash(ctx.log.entry(k)) !== s.hashes[k]) return `${n.id}: log changed at ${k} without a watched mutator`;
       }
     }

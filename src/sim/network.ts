@@ -10,13 +10,16 @@
 //   delay      now and then a message is held back for a long while
 //   partition  (nemesis) the servers are split; messages across are dropped
 //   pause      (nemesis) a node stops: its messages and timers queue until it resumes
+//   crash      (nemesis) a node's process dies (now, or in the middle of writing
+//              to its disk) and restarts later from what its disk kept
+//              (src/sim/disk.ts); messages to it while it is down are lost
 // Client links are never lossy nor partitioned (as in Maelstrom), only delayed.
 
 import type { Clock, VirtualClock } from '../runtime/clock.js';
 import type { Message } from '../maelstrom/node.js';
 import type { Rng } from '../core/random.js';
 
-export const FAULTS = ['partition', 'loss', 'duplicate', 'reorder', 'delay', 'pause'] as const;
+export const FAULTS = ['partition', 'loss', 'duplicate', 'reorder', 'delay', 'pause', 'crash'] as const;
 export type FaultName = (typeof FAULTS)[number];
 
 export interface NetworkOptions {
@@ -98,6 +101,16 @@ export class NodeClock implements Clock {
   }
 }
 
+/** Every link between two different groups, both ways, as "src>dest" (what a partition cuts). */
+export function linksBetween(groups: readonly (readonly string[])[]): Set<string> {
+  const out = new Set<string>();
+  for (const a of groups) for (const b of groups) {
+    if (a === b) continue;
+    for (const x of a) for (const y of b) out.add(`${x}>${y}`);
+  }
+  return out;
+}
+
 export interface Endpoint {
   deliver(msg: Message): void;
 }
@@ -109,6 +122,8 @@ export class SimNetwork {
   private blocked = new Set<string>();
   /** Last scheduled delivery time per link, for FIFO links. */
   private readonly lastAt = new Map<string, number>();
+  /** The last messages delivered to each server (for late duplicates the nemesis replays). */
+  private readonly recent = new Map<string, Message[]>();
   readonly stats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, delayed: 0, queued: 0 };
 
   constructor(
@@ -123,6 +138,11 @@ export class SimNetwork {
     this.nodeClocks.set(id, clock);
   }
 
+  /** A restarted node's clock (its old timers died with its process). */
+  replaceClock(id: string, clock: NodeClock): void {
+    this.nodeClocks.set(id, clock);
+  }
+
   addClient(id: string, endpoint: Endpoint): void {
     this.endpoints.set(id, endpoint);
   }
@@ -132,11 +152,7 @@ export class SimNetwork {
   }
 
   partition(groups: readonly (readonly string[])[]): void {
-    this.blocked = new Set();
-    for (const a of groups) for (const b of groups) {
-      if (a === b) continue;
-      for (const x of a) for (const y of b) this.blocked.add(`${x}>${y}`);
-    }
+    this.blocked = linksBetween(groups);
   }
 
   heal(): void {
@@ -180,6 +196,20 @@ export class SimNetwork {
 
   isPaused(node: string): boolean {
     return this.nodeClocks.get(node)?.paused ?? false;
+  }
+
+  /** Messages recently delivered to `dest` from other servers, oldest first. */
+  recentlyDelivered(dest: string): readonly Message[] {
+    return this.recent.get(dest) ?? [];
+  }
+
+  /**
+   * Delivers a copy of a message once more, a while after the original (a
+   * late duplicate, which any network may produce and Raft must tolerate).
+   */
+  redeliver(msg: Message): void {
+    this.stats.duplicated++;
+    this.schedule(msg, true);
   }
 
   /** A message leaves `msg.src`. */
@@ -244,6 +274,12 @@ export class SimNetwork {
       return;
     }
     this.stats.delivered++;
+    if (this.isServer(msg.dest) && this.isServer(msg.src)) {
+      let r = this.recent.get(msg.dest);
+      if (!r) this.recent.set(msg.dest, (r = []));
+      r.push(msg);
+      if (r.length > 64) r.shift();
+    }
     ep.deliver(msg);
   }
 }

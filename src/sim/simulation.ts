@@ -11,12 +11,14 @@ import { VirtualClock } from '../runtime/clock.js';
 import { RaftNode, type Message, type TransitionStep } from '../maelstrom/node.js';
 import { checkLinearizable } from '../bench/checker/linearizable.js';
 import { defaultConfig, type Effect, type RaftConfig } from '../../machines/index.js';
-import { BUGS, type BugName } from './bugs.js';
+import { BUGS, type BugName, type BugVariant } from './bugs.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import { NodeClock, SimNetwork, type FaultName, type StepLabel } from './network.js';
 import { Rng } from '../core/random.js';
 import { recordingOverrides, TraceWriter } from '../runtime/trace.js';
 import { TraceEvents } from './trace-events.js';
+import { SimDisk } from './disk.js';
+import { openNodeStorage } from '../core/storage.js';
 import { LinKvClients } from './workload.js';
 
 export interface SimOptions {
@@ -73,6 +75,8 @@ export const defaultSimOptions: Omit<SimOptions, 'seed'> = {
   checkLinearizability: true,
   stepBudget: 1000,
   recentSteps: 40,
+  // Low, so that snapshots, log compaction and InstallSnapshot happen in most runs.
+  config: { snapshotEntries: 40 },
 };
 
 export interface SimResult {
@@ -92,6 +96,13 @@ export interface SimResult {
   readonly maxTerm: number;
   readonly committed: number;
   readonly nemesis: number;
+  /** Snapshots taken (log compactions) and installed from a leader, over all nodes. */
+  readonly snapshots: number;
+  readonly installs: number;
+  /** Crash faults: processes that died, restarts, and unsynced bytes a crash left as a torn tail. */
+  readonly crashes: number;
+  readonly restarts: number;
+  readonly tornBytes: number;
 }
 
 interface Recent {
@@ -104,12 +115,13 @@ interface Recent {
 }
 
 export function runSimulation(options: Partial<SimOptions> & { seed: number }): SimResult {
-  const o: SimOptions = { ...defaultSimOptions, ...options };
+  const o: SimOptions = { ...defaultSimOptions, ...options, config: { ...defaultSimOptions.config, ...options.config } };
   const root = new Rng(o.seed);
   const netRng = root.fork(1);
   const clientRng = root.fork(2);
   const nemesisRng = root.fork(3);
   const nodeSeedRng = root.fork(4);
+  const diskRng = root.fork(5);
 
   const clock = new VirtualClock();
   const sim: { label: StepLabel | undefined; touched: string | undefined } = { label: undefined, touched: undefined };
@@ -133,12 +145,12 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       maxBatch: o.config?.maxBatch ?? defaultConfig.maxBatch,
     });
   }
-  // With a trace, each node's chart actions report their effects, so that a
-  // trace line can list the messages its transition sent.
-  const effectsOf = new Map<string, Effect[]>();
 
   const events = tracer && o.traceEvents ? new TraceEvents(tracer, net, () => clock.now(), ids) : undefined;
 
+  // With a trace, each node's chart actions report their effects, so that a
+  // trace line can list the messages its transition sent.
+  const effectsOf = new Map<string, Effect[]>();
   const onTransition =
     tracer || o.explain
       ? (node: RaftNode, step: TransitionStep) => {
@@ -151,9 +163,21 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
         }
       : undefined;
 
-  for (const id of ids) {
-    const nc = new NodeClock(clock, id, sim);
-    const bug = o.bug ? BUGS[o.bug] : undefined;
+  // With crashes, every node keeps its term, vote and log on a simulated disk
+  // (the same write-ahead log as the binary's RAFT_DATA_DIR); a crash loses
+  // what it had not synced, and a restarted node recovers from the rest.
+  const crashes = faults.has('crash');
+  const bug: BugVariant | undefined = o.bug ? BUGS[o.bug] : undefined;
+  const disks = new Map<string, SimDisk>();
+  const down = new Set<string>();
+  const clocks = new Map<string, NodeClock>();
+  const seeds = new Map<string, number>();
+  /** Server messages that reached a node while it was down. */
+  const missed = new Map<string, Message[]>();
+  let restarts = 0;
+  const makeNode = (id: string): RaftNode => {
+    const disk = disks.get(id);
+    effectsOf.set(id, []);
     const overrides = tracer
       ? recordingOverrides(bug, (effects) => {
           const list = effectsOf.get(id) ?? [];
@@ -161,23 +185,91 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
           effectsOf.set(id, list);
         })
       : bug;
-    const node = new RaftNode({
-      clock: nc,
-      output: events ? (msg: Message) => events.send(msg, () => net.send(msg)) : (msg: Message) => net.send(msg),
+    const node: RaftNode = new RaftNode({
+      clock: clocks.get(id)!,
+      // A process that died in the middle of a step sends nothing more.
+      output: (msg: Message) => {
+        if (disk?.dead || down.has(id)) return;
+        if (events) events.send(msg, () => net.send(msg));
+        else net.send(msg);
+      },
       logLevel: 'error',
-      seed: nodeSeedRng.u32() | 1,
+      seed: seeds.get(id)!,
       ...(o.config ? { config: o.config } : {}),
       ...(overrides ? { overrides } : {}),
       ...(onTransition ? { onTransition } : {}),
+      ...(disk
+        ? {
+            openStorage: (nid: string, nids: readonly string[]) => {
+              const opened = openNodeStorage(disk, nid, nids);
+              return bug?.storage ? { ...opened, storage: bug.storage(opened.storage) } : opened;
+            },
+          }
+        : {}),
     });
     nodes.set(id, node);
-    net.addNode(id, { deliver: events ? (msg) => (events.deliver(msg), node.handle(msg)) : (msg) => node.handle(msg) }, nc);
-  }
-  const nodeList = [...nodes.values()];
+    node.handle({ src: 'c-init', dest: id, body: { type: 'init', msg_id: 1, node_id: id, node_ids: ids } });
+    return node;
+  };
   for (const id of ids) {
-    nodes.get(id)!.handle({ src: 'c-init', dest: id, body: { type: 'init', msg_id: 1, node_id: id, node_ids: ids } });
+    const nc = new NodeClock(clock, id, sim);
+    clocks.set(id, nc);
+    seeds.set(id, nodeSeedRng.u32() | 1);
+    if (crashes) disks.set(id, new SimDisk(diskRng.fork(ids.indexOf(id))));
+    net.addNode(
+      id,
+      {
+        deliver: (msg) => {
+          if (down.has(id)) {
+            // Lost: the process is not running (kept a short while: the nemesis may replay it later).
+            const m = missed.get(id) ?? [];
+            m.push(msg);
+            if (m.length > 64) m.shift();
+            missed.set(id, m);
+            return;
+          }
+          if (events) events.deliver(msg);
+          nodes.get(id)!.handle(msg);
+        },
+      },
+      nc,
+    );
+  }
+  for (const id of ids) {
+    makeNode(id);
     checker.watchOf(nodes.get(id) as never);
   }
+  const liveNodes = (): RaftNode[] => ids.filter((id) => !down.has(id)).map((id) => nodes.get(id)!);
+
+  /** The process of `id` dies: its memory is gone, its disk keeps what was synced (and maybe a torn tail). */
+  const snapshotStats = { taken: 0, installed: 0 };
+  const countSnapshots = (n: RaftNode): void => {
+    const st = n.persistStats;
+    if (st) {
+      snapshotStats.taken += st.snapshots;
+      snapshotStats.installed += st.snapshotsInstalled;
+    }
+  };
+  const crash = (id: string): void => {
+    countSnapshots(nodes.get(id)!);
+    nodes.get(id)!.stop();
+    down.add(id);
+    disks.get(id)!.crash();
+    checker.crashed(id);
+    events?.crash(id);
+  };
+  /** A crashed node starts again from its disk, and is told init again (as Maelstrom would a new process). */
+  const restart = (id: string): void => {
+    if (!down.has(id)) return;
+    down.delete(id);
+    restarts++;
+    const nc = new NodeClock(clock, id, sim);
+    clocks.set(id, nc);
+    net.replaceClock(id, nc);
+    events?.restart(id);
+    makeNode(id);
+    sim.touched = id;
+  };
 
   const clients = new LinKvClients(
     clock,
@@ -195,7 +287,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
   let partitionEpoch = 0;
 
   // ---- the nemesis: partitions and pauses, healed before the recovery period.
-  const nemesisKinds = (['partition', 'pause'] as const).filter((k) => faults.has(k));
+  const nemesisKinds = (['partition', 'pause', 'crash'] as const).filter((k) => faults.has(k));
   const paused = new Set<string>();
   const heal = (): void => {
     if (net.partitioned) net.heal();
@@ -203,6 +295,8 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       net.resume(p);
       paused.delete(p);
     }
+    for (const d of disks.values()) d.disarm();
+    for (const id of [...down].sort()) restart(id);
   };
   const nemesis = (): void => {
     if (clock.now() >= loadEnd) return;
@@ -214,7 +308,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     let leader: string | undefined;
     let leaderTerm = -1;
     for (const [id, n] of nodes) {
-      if (n.role === 'leader' && !paused.has(id) && (n.context?.term ?? 0) > leaderTerm) {
+      if (n.role === 'leader' && !paused.has(id) && !down.has(id) && (n.context?.term ?? 0) > leaderTerm) {
         leader = id;
         leaderTerm = n.context!.term;
       }
@@ -236,6 +330,20 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       net.partition(groups);
       partitionEpoch++;
       text = `partition ${groups.map((g) => g.join(' ')).join(' | ')}`;
+    } else if (kind === 'crash') {
+      const target = atLeader ? leader! : nemesisRng.pick(ids);
+      if (down.has(target)) {
+        text = `crash ${target} (already down)`;
+      } else if (nemesisRng.chance(0.5)) {
+        // Die in the middle of one of its next disk writes: the write is torn
+        // or lost, and nothing after it reaches the disk or the network.
+        const n = 1 + nemesisRng.int(3);
+        disks.get(target)!.armCrash(n);
+        text = `crash ${target} during its disk operation #${n} from now`;
+      } else {
+        crash(target);
+        text = `crash ${target}`;
+      }
     } else {
       const target = atLeader ? leader! : nemesisRng.pick(ids);
       if (!paused.has(target)) {
@@ -246,13 +354,25 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     }
     sim.label = { kind: 'nemesis', text };
     sim.touched = undefined;
-    const dur = nemesisRng.range(0.5, 2.5) * o.nemesisInterval * 1000 * 0.5;
+    // A crashed process comes back after a while, or at once (a supervisor
+    // restarting it within an election round, with its peers' messages still
+    // in flight: where a forgotten vote or entry shows).
+    const dur =
+      kind === 'crash' && nemesisRng.chance(0.5)
+        ? nemesisRng.range(1, 10 * o.latencyMs)
+        : nemesisRng.range(0.5, 2.5) * o.nemesisInterval * 1000 * 0.5;
     const epoch = partitionEpoch;
     clock.setTimeout(() => {
       if (kind === 'partition') {
         if (epoch !== partitionEpoch) return; // a later partition replaced this one
         net.heal();
         sim.label = { kind: 'nemesis', text: 'heal partition' };
+      } else if (kind === 'crash') {
+        const t = [...down].sort();
+        for (const d of disks.values()) d.disarm();
+        for (const id of t) restart(id);
+        sim.label = { kind: 'nemesis', text: t.length > 0 ? `restart ${t.join(' ')}` : 'restart (nobody down)' };
+        return;
       } else {
         const t = [...paused].sort();
         for (const p of t) net.resume(p);
@@ -289,6 +409,40 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       }, Math.min(dur, Math.max(0, loadEnd - clock.now())));
     }, after);
   };
+  // With crashes, the nemesis also goes for votes: when a node has just voted
+  // while another candidate of the same term is still collecting votes, it
+  // sometimes crashes the voter and restarts it at once, so the other
+  // candidate's request finds it freshly restarted -- where a vote that was
+  // not made durable would be given twice.
+  const lastVote = new Map<string, string>();
+  const onVoted = (id: string): void => {
+    const ctx = nodes.get(id)!.context;
+    if (!ctx) return;
+    const vote = `${ctx.term}:${ctx.votedFor ?? ''}`;
+    if (lastVote.get(id) === vote) return;
+    lastVote.set(id, vote);
+    if (ctx.votedFor === null || clock.now() >= loadEnd) return;
+    const rival = ids.some((o2) => o2 !== id && o2 !== ctx.votedFor && !down.has(o2) && nodes.get(o2)!.role === 'candidate' && nodes.get(o2)!.context!.term === ctx.term);
+    if (!rival || !nemesisRng.chance(0.5)) return;
+    nemesisCount++;
+    crash(id);
+    sim.touched = undefined;
+    sim.label = { kind: 'nemesis', text: `crash ${id} just after it voted for ${ctx.votedFor} in term ${ctx.term}` };
+    // Vote requests of that term that the crash made it miss, or that it had
+    // already refused, come again after the restart (late duplicates, which
+    // any network may deliver and Raft must tolerate).
+    const term = ctx.term;
+    const votedFor = ctx.votedFor;
+    missed.delete(id);
+    clock.setTimeout(() => {
+      restart(id);
+      sim.label = { kind: 'nemesis', text: `restart ${id}` };
+      const again = [...net.recentlyDelivered(id), ...(missed.get(id) ?? [])].filter((m) => m.body.type === 'request_vote' && m.body.term === term && m.src !== votedFor);
+      missed.delete(id);
+      for (const m of again) net.redeliver(m);
+    }, nemesisRng.range(0.1, 2 * o.latencyMs));
+  };
+
   clock.setTimeout(() => {
     sim.label = { kind: 'nemesis', text: 'end of load: heal everything, clients stop' };
     sim.touched = undefined;
@@ -313,6 +467,16 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     if (o.explain) stepTransitions = [];
     clock.step(end);
     steps++;
+    // A process that died during this step (in the middle of a disk write) is down now.
+    if (crashes) {
+      for (const [id, d] of disks) {
+        if (d.dead && !down.has(id)) {
+          crash(id);
+          if (sim.touched === id) sim.touched = undefined;
+          sim.label = { kind: 'nemesis', text: `${id} crashed in the middle of a disk write` };
+        }
+      }
+    }
     let v: Violation | undefined;
     const touched = sim.touched;
     // Only the node a step touched can have changed (client and nemesis steps touch none);
@@ -320,12 +484,13 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     if (touched !== undefined) {
       v = checker.check(nodes.get(touched) as never);
     } else if ((steps & 1023) === 0) {
-      for (const n of nodeList) if ((v = checker.check(n as never))) break;
+      for (const n of liveNodes()) if ((v = checker.check(n as never))) break;
     }
-    if (touched !== undefined) {
+    if (touched !== undefined && !down.has(touched)) {
       const role = nodes.get(touched)!.role;
       if (role === 'leader' && lastRole.get(touched) !== 'leader') onElected(touched);
       lastRole.set(touched, role);
+      if (crashes) onVoted(touched);
     }
     if (record) {
       const n = touched !== undefined ? nodes.get(touched) : undefined;
@@ -368,7 +533,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     if (r.unknownKeys.length > 0) problems.push(`linearizability unknown for keys ${r.unknownKeys.join(', ')} (search budget)`);
   }
   if (!violation && !storm) {
-    const drift = checker.verifyShadows(nodeList as never);
+    const drift = checker.verifyShadows(liveNodes() as never);
     if (drift) problems.push(`simulator: ${drift}`);
   }
 
@@ -381,8 +546,9 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     }
   }
   let maxTerm = 0;
-  for (const n of nodeList) maxTerm = Math.max(maxTerm, n.context?.term ?? 0);
-  for (const n of nodeList) n.stop();
+  for (const n of nodes.values()) maxTerm = Math.max(maxTerm, n.context?.term ?? 0);
+  for (const n of liveNodes()) countSnapshots(n);
+  for (const n of liveNodes()) n.stop();
 
   return {
     seed: o.seed,
@@ -399,6 +565,11 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     maxTerm,
     committed: checker.stats.committed,
     nemesis: nemesisCount,
+    snapshots: snapshotStats.taken,
+    installs: snapshotStats.installed,
+    crashes: [...disks.values()].reduce((n, d) => n + d.stats.crashes, 0),
+    restarts,
+    tornBytes: [...disks.values()].reduce((n, d) => n + d.stats.tornBytes, 0),
   };
 }
 

@@ -79,6 +79,15 @@ export class TraceEvents {
     }
   }
 
+  /** A node's process died (crash fault), or started again from its disk. */
+  crash(node: string): void {
+    this.tracer.event('crash', this.now(), { node });
+  }
+
+  restart(node: string): void {
+    this.tracer.event('restart', this.now(), { node });
+  }
+
   violation(v: { invariant: string; detail: string; step: number }, node: string | undefined): void {
     this.tracer.event('violation', this.now(), { invariant: v.invariant, detail: v.detail, step: v.step, ...(node !== undefined ? { node } : {}) });
   }

@@ -6,9 +6,8 @@
 // acknowledged, and at the end every acknowledged value must read back
 // unchanged. Used by test/fuzz/fuzz.test.ts and `npm run fuzz`.
 
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
+import { ProcessCluster } from '../support/process-cluster.js';
 import { envelopeOf } from '../../src/maelstrom/codec.js';
 import { ACK_PREFIX, fuzzLines, type FuzzLine } from './lines.js';
 
@@ -50,171 +49,33 @@ export interface FuzzReport {
   stderrErrors: string[];
 }
 
-interface Waiter {
-  resolve: (body: Record<string, unknown>) => void;
-}
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-class Cluster {
-  readonly ids: string[];
-  readonly procs = new Map<string, ChildProcessWithoutNullStreams>();
-  readonly badOutput: string[] = [];
-  readonly exited: string[] = [];
-  readonly stderrErrors: string[] = [];
-  /** Called with every answer to a client nobody is waiting for, keyed `${dest} ${in_reply_to}`. */
-  onAnswer: (key: string, body: Record<string, unknown>) => void = () => {};
-  private readonly waiters = new Map<string, Waiter>();
-  peakRss = 0;
-
-  constructor(bin: string, n: number, env: Record<string, string>) {
-    this.ids = Array.from({ length: n }, (_, i) => `n${i}`);
-    for (const id of this.ids) {
-      const p = spawn(bin, [], { env: { ...process.env, RAFT_LOG: 'warn', ...env } });
-      this.procs.set(id, p);
-      let buf = '';
-      p.stdout.on('data', (d: Buffer) => {
-        buf += d.toString('utf8');
-        let i;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          this.output(id, buf.slice(0, i));
-          buf = buf.slice(i + 1);
-        }
-      });
-      let errBuf = '';
-      p.stderr.on('data', (d: Buffer) => {
-        errBuf += d.toString('utf8');
-        let i;
-        while ((i = errBuf.indexOf('\n')) >= 0) {
-          const line = errBuf.slice(0, i);
-          errBuf = errBuf.slice(i + 1);
-          if (/ error |internal error|TypeError|RangeError|Maximum call stack|FATAL/.test(line) && this.stderrErrors.length < 20) {
-            this.stderrErrors.push(`${id}: ${line.slice(0, 300)}`);
-          }
-        }
-      });
-      p.stdin.on('error', () => {});
-      p.stdin.setMaxListeners(0);
-      p.on('exit', (code, signal) => this.exited.push(`${id} (code ${code}, signal ${signal})`));
-    }
-  }
-
-  private output(from: string, line: string): void {
-    let m: { src?: unknown; dest?: unknown; body?: { type?: unknown; in_reply_to?: unknown } };
-    try {
-      m = JSON.parse(line);
-    } catch {
-      if (this.badOutput.length < 20) this.badOutput.push(`${from}: ${line.slice(0, 200)}`);
-      return;
-    }
-    if (typeof m !== 'object' || m === null || m.src !== from || typeof m.dest !== 'string' || typeof m.body !== 'object' || m.body === null || typeof m.body.type !== 'string') {
-      if (this.badOutput.length < 20) this.badOutput.push(`${from}: ${line.slice(0, 200)}`);
-      return;
-    }
-    if (this.procs.has(m.dest)) {
-      // An error to a member answers a malformed line sent in that member's name.
-      if (m.body.type === 'error' && typeof m.body.in_reply_to === 'number') this.onAnswer(`${m.dest} ${m.body.in_reply_to}`, m.body as Record<string, unknown>);
-      this.write(m.dest, line);
-      return;
-    }
-    if (typeof m.body.in_reply_to === 'number') {
-      const k = `${m.dest} ${m.body.in_reply_to}`;
-      const w = this.waiters.get(k);
-      if (w) {
-        this.waiters.delete(k);
-        w.resolve(m.body as Record<string, unknown>);
-      } else {
-        this.onAnswer(k, m.body as Record<string, unknown>);
-      }
-    }
-  }
-
-  private readonly pending = new Map<string, string[]>();
-  private pendingBytes = 0;
-
-  /** Queues a line for a node; written in batches by `flush` (one write per node, not per line). */
-  queue(id: string, line: string): void {
-    let q = this.pending.get(id);
-    if (!q) this.pending.set(id, (q = []));
-    q.push(line);
-    this.pendingBytes += line.length + 1;
-  }
-
-  get queuedBytes(): number {
-    return this.pendingBytes;
-  }
-
-  /** Writes every queued line; resolves once every pipe has room again. */
-  async flush(): Promise<void> {
-    const waits: Promise<void>[] = [];
-    for (const [id, lines] of this.pending) {
-      if (lines.length === 0) continue;
-      const w = this.write(id, lines.join('\n'));
-      if (w) waits.push(w);
-      lines.length = 0;
-    }
-    this.pendingBytes = 0;
-    await Promise.all(waits);
-  }
-
-  /** Writes a line to a node; resolves once the pipe has room again. */
-  write(id: string, line: string): Promise<void> | undefined {
-    const p = this.procs.get(id)!;
-    if (p.exitCode !== null || p.stdin.destroyed) return undefined;
-    if (p.stdin.write(`${line}\n`)) return undefined;
-    return new Promise((r) => p.stdin.once('drain', () => r()));
-  }
-
-  /** Sends a client request and waits for its answer (or undefined after timeoutMs). */
-  async call(node: string, src: string, body: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
-    const k = `${src} ${body.msg_id as number}`;
-    const got = new Promise<Record<string, unknown> | undefined>((resolve) => {
-      this.waiters.set(k, { resolve });
-      setTimeout(() => {
-        if (this.waiters.delete(k)) resolve(undefined);
-      }, timeoutMs);
-    });
-    await this.write(node, JSON.stringify({ src, dest: node, body }));
-    return got;
-  }
-
-  sampleRss(): number {
-    let total = 0;
-    for (const p of this.procs.values()) {
-      try {
-        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'));
-        if (m) total = Math.max(total, Number(m[1]) / 1024);
-      } catch {
-        /* exited */
-      }
-    }
-    if (total > this.peakRss) this.peakRss = total;
-    return total;
-  }
-
-  stop(): void {
-    for (const p of this.procs.values()) p.kill('SIGKILL');
-  }
-}
-
-/** Retries a call while the cluster has no leader (error 11) or the answer is lost (fate unknown). */
-async function settle(c: Cluster, node: string, src: string, nextId: () => number, body: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
-  for (let attempt = 0; attempt < 40; attempt++) {
-    const r = await c.call(node, src, { ...body, msg_id: nextId() }, 2000);
-    if (r && r.code !== 11) return r;
-    await sleep(100);
-  }
-  return undefined;
-}
-
 export async function runFuzz(opts: FuzzRunOptions): Promise<FuzzReport> {
-  const c = new Cluster(opts.bin, opts.nodeCount, { RAFT_ELECTION_MS: '150-300', ...opts.env });
-  const started = Date.now();
-  let id = 0;
-  const nextId = () => ++id;
-  const arb = fuzzLines({ nodes: c.ids, noWrites: opts.noWrites });
+  const badOutput: string[] = [];
+  const stderrErrors: string[] = [];
   const books = new Books();
-  c.onAnswer = (k, b) => books.answer(k, b);
+  const c = new ProcessCluster({
+    bin: opts.bin,
+    nodeCount: opts.nodeCount,
+    env: () => ({ RAFT_LOG: 'warn', RAFT_ELECTION_MS: '150-300', ...opts.env }),
+    onBadOutput: (id, line) => {
+      if (badOutput.length < 20) badOutput.push(`${id}: ${line.slice(0, 200)}`);
+    },
+    onStderr: (id, line) => {
+      if (/ error |internal error|TypeError|RangeError|Maximum call stack|FATAL/.test(line) && stderrErrors.length < 20) stderrErrors.push(`${id}: ${line.slice(0, 300)}`);
+    },
+    // An error to a member answers a malformed line sent in that member's name.
+    onServerMessage: (m) => {
+      if (m.body.type === 'error' && typeof m.body.in_reply_to === 'number') books.answer(`${m.dest} ${m.body.in_reply_to}`, m.body);
+    },
+    onClientAnswer: (m) => {
+      if (typeof m.body.in_reply_to === 'number') books.answer(`${m.dest} ${m.body.in_reply_to}`, m.body);
+    },
+  });
+  const started = Date.now();
+  const settle = (node: string, body: Record<string, unknown>) => c.settle(node, 'cack', body);
+  const arb = fuzzLines({ nodes: c.ids, noWrites: opts.noWrites });
   try {
     // Hostile lines before init, too: a node must answer them without an id of its own.
     // (Well-formed Raft messages are dropped then: the node cannot yet tell members from others.)
@@ -223,11 +84,9 @@ export async function runFuzz(opts: FuzzRunOptions): Promise<FuzzReport> {
       c.queue(l.dest !== undefined && c.procs.has(l.dest) ? l.dest : c.ids[0]!, l.text);
     }
     await c.flush();
-    for (const n of c.ids) {
-      await c.call(n, 'c-init', { type: 'init', msg_id: nextId(), node_id: n, node_ids: c.ids }, 5000);
-    }
+    await c.initAll();
     // Wait for a leader: a write that succeeds.
-    const first = await settle(c, 'n0', 'cack', nextId, { type: 'write', key: `${ACK_PREFIX}warmup`, value: 0 });
+    const first = await settle('n0', { type: 'write', key: `${ACK_PREFIX}warmup`, value: 0 });
     if (first?.type !== 'write_ok') throw new Error(`cluster did not elect a leader: ${JSON.stringify(first)}`);
 
     const acked = new Map<string, unknown>();
@@ -236,24 +95,24 @@ export async function runFuzz(opts: FuzzRunOptions): Promise<FuzzReport> {
     const rss: number[] = [];
     const chunk = 2000;
     let sent = 0;
-    const report = (lost: FuzzReport['lost'] = []): FuzzReport => books.report(c, started, sent, acked.size + [...ackLists.values()].reduce((n, l) => n + l.length, 0), rss, lost);
+    const report = (lost: FuzzReport['lost'] = []): FuzzReport => books.report(c, badOutput, stderrErrors, started, sent, acked.size + [...ackLists.values()].reduce((n, l) => n + l.length, 0), rss, lost);
     for (let base = 0; sent < opts.lines; base++) {
       const batch = fc.sample(arb, { numRuns: Math.min(chunk, opts.lines - sent), seed: opts.seed + base });
       for (const l of batch) {
         const target = l.dest !== undefined && c.procs.has(l.dest) ? l.dest : c.ids[sent % c.ids.length]!;
         books.expect(l);
         c.queue(target, l.text);
-        if (c.queuedBytes > 256 * 1024) await c.flush();
+        if (c.bytesQueued > 256 * 1024) await c.flush();
         sent++;
         if (sent % ackEvery === 0 && !opts.noWrites) {
           await c.flush();
           // An acknowledged write of a value that could be mutated in place if shared, then an append to a list.
           const k = `${ACK_PREFIX}${sent}`;
           const v = { at: sent, list: [sent, [sent]] };
-          const r = await settle(c, c.ids[(sent / ackEvery) % c.ids.length]!, 'cack', nextId, { type: 'write', key: k, value: v });
+          const r = await settle(c.ids[(sent / ackEvery) % c.ids.length]!, { type: 'write', key: k, value: v });
           if (r?.type === 'write_ok') acked.set(k, v);
           const lk = `${ACK_PREFIX}list${sent % 7}`;
-          const a = await settle(c, 'n0', 'cack', nextId, { type: 'txn', txn: [['append', lk, sent]] });
+          const a = await settle('n0', { type: 'txn', txn: [['append', lk, sent]] });
           if (a?.type === 'txn_ok') ackLists.set(lk, [...(ackLists.get(lk) ?? []), sent]);
         }
         if (sent % 5000 === 0) {
@@ -272,11 +131,11 @@ export async function runFuzz(opts: FuzzRunOptions): Promise<FuzzReport> {
     const lost: FuzzReport['lost'] = [];
     let i = 0;
     for (const [k, v] of acked) {
-      const r = await settle(c, c.ids[i++ % c.ids.length]!, 'cack', nextId, { type: 'read', key: k });
+      const r = await settle(c.ids[i++ % c.ids.length]!, { type: 'read', key: k });
       if (r?.type !== 'read_ok' || JSON.stringify(r.value) !== JSON.stringify(v)) lost.push({ key: k, expected: v, got: r });
     }
     for (const [k, list] of ackLists) {
-      const r = await settle(c, c.ids[i++ % c.ids.length]!, 'cack', nextId, { type: 'txn', txn: [['r', k, null]] });
+      const r = await settle(c.ids[i++ % c.ids.length]!, { type: 'txn', txn: [['r', k, null]] });
       const got = (r?.txn as unknown[][] | undefined)?.[0]?.[2];
       // Appends whose answer was lost may have happened too: every acknowledged one must be there, in order.
       const gotList = Array.isArray(got) ? (got as unknown[]) : [];
@@ -343,7 +202,7 @@ class Books {
     }
   }
 
-  report(c: Cluster, started: number, sent: number, acked: number, rss: number[], lost: FuzzReport['lost']): FuzzReport {
+  report(c: ProcessCluster, badOutput: string[], stderrErrors: string[], started: number, sent: number, acked: number, rss: number[], lost: FuzzReport['lost']): FuzzReport {
     let unanswered = this.forgottenUnanswered;
     let unansweredWellFormed = 0;
     const wrongAnswers = [...this.wrongAnswers];
@@ -364,13 +223,13 @@ class Books {
       wrongAnswers,
       unanswered,
       unansweredWellFormed,
-      badOutput: c.badOutput,
+      badOutput,
       exited: c.exited,
       acked,
       lost,
-      peakRssMb: Math.round(c.peakRss),
+      peakRssMb: Math.round(c.peakRssMb),
       rssSamplesMb: rss,
-      stderrErrors: c.stderrErrors,
+      stderrErrors,
     };
   }
 }

@@ -17,7 +17,10 @@
 import { createMachine, assign } from 'xstate';
 import { roles, transitions, type Role, type TransitionSpec } from '../../spec/chart.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
-import { RaftNode, type Message } from '../../src/maelstrom/node.js';
+import { RaftNode, type Message, type NodeOptions } from '../../src/maelstrom/node.js';
+import { openNodeStorage } from '../../src/core/storage.js';
+import { SimDisk } from '../../src/sim/disk.js';
+import { Rng } from '../../src/core/random.js';
 
 // ---- the harness: one real node, its clock, what it sends, what it takes ----
 
@@ -29,7 +32,9 @@ export const OTHER = 'n1';
 
 export class Harness {
   readonly clock = new VirtualClock();
-  readonly node: RaftNode;
+  node: RaftNode;
+  /** The node's durable storage: a simulated disk that survives `crashAndRestart`. */
+  readonly disk = new SimDisk(new Rng(7));
   /** Messages the node sent during the current step. */
   out: Message[] = [];
   /** Chart transitions the node took during the current step. */
@@ -38,9 +43,12 @@ export class Harness {
   readonly allTaken = new Set<string>();
   readonly rolesSeen = new Set<string>();
   private msgId = 1000;
+  private readonly options: NodeOptions;
+  /** What the node held just before a crash (for checking what survives it). */
+  before: { term: number; votedFor: string | null; logLength: number } | undefined;
 
   constructor() {
-    this.node = new RaftNode({
+    this.options = {
       clock: this.clock,
       output: (m) => this.out.push(m),
       logLevel: 'error',
@@ -53,10 +61,25 @@ export class Harness {
         this.allTaken.add(step.name);
         this.rolesSeen.add(step.role);
       },
-    });
-    this.node.handle({ src: 'c0', dest: SELF, body: { type: 'init', msg_id: 1, node_id: SELF, node_ids: NODES } });
-    this.rolesSeen.add(this.role);
+      openStorage: (id, ids) => openNodeStorage(this.disk, id, ids),
+    };
+    this.node = this.start();
     this.reset();
+  }
+
+  private start(): RaftNode {
+    const node = new RaftNode(this.options);
+    node.handle({ src: 'c0', dest: SELF, body: { type: 'init', msg_id: 1, node_id: SELF, node_ids: NODES } });
+    this.node = node;
+    this.rolesSeen.add(this.role);
+    return node;
+  }
+
+  /** The process dies (its timers with it) and starts again from its disk, told init as Maelstrom would. */
+  crashAndRestart(): void {
+    this.node.stop();
+    this.disk.crash();
+    this.start();
   }
 
   get role(): Role {
@@ -129,6 +152,8 @@ export interface AbstractEvent {
   update(role: Role, m: ModelContext): Partial<ModelContext>;
   /** Makes it happen to the real node. */
   exec(h: Harness): void;
+  /** The role afterwards whatever the transitions say (a restart is a new process, a follower). */
+  readonly forcesRole?: Role;
   /** What a peer or client observes (throws on a mismatch). */
   observe(h: Harness, role: Role, m: ModelContext, termBefore: number): void;
 }
@@ -446,6 +471,109 @@ export const abstractEvents: readonly AbstractEvent[] = [
       check(h.ctx.term === t0, 'steps down in the same term');
     },
   },
+  {
+    type: 'CRASH_AND_RESTART',
+    requires: ['restart'],
+    label: 'the process is killed and started again from its data directory',
+    enabled: () => true,
+    // In term 0 nothing was ever made durable (a vote and an entry both need a
+    // term): the node starts as new, and takes no restart.
+    expect: (_r, m) => (m.fresh ? [] : ['restart']),
+    forcesRole: 'follower',
+    update: (_r, m) => ({ ...AS_FOLLOWER, fresh: m.fresh }),
+    exec: (h) => {
+      h.before = { term: h.ctx.term, votedFor: h.ctx.votedFor, logLength: h.ctx.log.lastIndex };
+      h.crashAndRestart();
+    },
+    observe: (h, _r, _m, t0) => {
+      // init is answered; term, vote and log are as they were made durable; nothing else is sent.
+      check(h.repliesTo('c0').some((b) => b.type === 'init_ok'), 'init answered after the restart');
+      check(h.out.every((m) => m.dest === 'c0'), `nothing sent but the init answer: ${JSON.stringify(h.out)}`);
+      check(h.ctx.term === t0 && h.ctx.votedFor === h.before!.votedFor && h.ctx.log.lastIndex === h.before!.logLength, 'term, vote and log survive the crash');
+      check(h.ctx.commitIndex === 0 && h.ctx.lastApplied === 0 && h.ctx.leader === null, 'what was only in memory is gone');
+    },
+  },
+  {
+    type: 'SNAPSHOT_TAKEN',
+    requires: ['takeSnapshot'],
+    label: "an entry the leader committed arrives and is applied, then the node snapshots its state machine and compacts its log",
+    enabled: (r, m) => r !== 'leader' && !m.fresh,
+    expect: (r) => [chartTransition(r, 'append_entries', 'isCurrentTerm'), 'applyCommitted', 'takeSnapshot'],
+    update: () => ({ ...AS_FOLLOWER, leaderKnown: true }),
+    exec: (h) => {
+      h.deliver(OTHER, {
+        type: 'append_entries',
+        term: h.ctx.term,
+        leader_id: OTHER,
+        prev_log_index: h.ctx.log.lastIndex,
+        prev_log_term: h.ctx.log.lastTerm,
+        entries: [{ term: h.ctx.term, op: { f: 'write', key: 'snapped', value: 5 } }],
+        leader_commit: h.ctx.log.lastIndex + 1,
+      });
+      h.node.snapshotNow();
+    },
+    observe: (h) => {
+      check(h.ctx.log.snapshotIndex === h.ctx.log.lastIndex && h.ctx.log.length === 0, `the log starts after the snapshot: ${h.ctx.log.snapshotIndex}..${h.ctx.log.lastIndex}`);
+      check(h.node.stateMachine!.peek('snapped').value === 5, 'the state machine is as before');
+    },
+  },
+  {
+    type: 'INSTALL_SNAPSHOT_OF_CURRENT_TERM',
+    requires: ['installSnapshot'],
+    label: "InstallSnapshot from the current term's leader, covering entries we do not have",
+    enabled: (r, m) => r !== 'leader' && !m.fresh,
+    expect: () => ['installSnapshot'],
+    update: () => ({ ...AS_FOLLOWER, leaderKnown: true }),
+    exec: (h) =>
+      h.deliver(OTHER, {
+        type: 'install_snapshot',
+        term: h.ctx.term,
+        leader_id: OTHER,
+        last_included_index: h.ctx.log.lastIndex + 5,
+        last_included_term: h.ctx.term,
+        offset: 0,
+        data: JSON.stringify([['sinstalled', 42]]),
+        done: true,
+      }),
+    observe: (h, _r, _m, t0) => {
+      const res = h.repliesTo(OTHER).filter((b) => b.type === 'install_snapshot_res');
+      check(res.length === 1 && res[0]!.success === true && res[0]!.term === t0 && res[0]!.match_index === h.ctx.log.lastIndex, `installed: ${JSON.stringify(res)}`);
+      check(h.node.stateMachine!.peek('installed').value === 42 && h.ctx.commitIndex === h.ctx.log.lastIndex, 'the state machine is the snapshot');
+    },
+  },
+  {
+    type: 'STALE_INSTALL_SNAPSHOT',
+    requires: ['rejectStaleSnapshot'],
+    label: 'InstallSnapshot from a leader of an older term',
+    enabled: (_r, m) => !m.fresh,
+    expect: () => ['rejectStaleSnapshot'],
+    update: () => ({}),
+    exec: (h) =>
+      h.deliver(OTHER, {
+        type: 'install_snapshot',
+        term: h.ctx.term - 1,
+        leader_id: OTHER,
+        last_included_index: 99,
+        last_included_term: 1,
+        offset: 0,
+        data: '[]',
+        done: true,
+      }),
+    observe: (h, _r, _m, t0) => {
+      const res = h.repliesTo(OTHER).filter((b) => b.type === 'install_snapshot_res');
+      check(res.length === 1 && res[0]!.success === false && res[0]!.term === t0, `refused with our term: ${JSON.stringify(res)}`);
+    },
+  },
+  {
+    type: 'SNAPSHOT_ACKNOWLEDGED',
+    requires: ['handleInstallSnapshotResponse'],
+    label: 'a follower says it installed our snapshot (up to an index it already had)',
+    enabled: (r) => r === 'leader',
+    expect: () => ['handleInstallSnapshotResponse'],
+    update: () => ({}),
+    exec: (h) => h.deliver(OTHER, { type: 'install_snapshot_res', term: h.ctx.term, success: true, match_index: 0 }),
+    observe: (h) => check(h.out.every((m) => m.body.type === 'append_entries'), `nothing but AppendEntries follows: ${JSON.stringify(h.out)}`),
+  },
 ];
 
 /** The abstract events whose transitions the chart has. */
@@ -484,7 +612,7 @@ export function buildTestMachine() {
       for (const target of roles) {
         options.push({
           guard: ({ context }: { context: ModelContext }) =>
-            ev.enabled(role, context) && targetOf(role, ev.expect(role, context)) === target,
+            ev.enabled(role, context) && (ev.forcesRole ?? targetOf(role, ev.expect(role, context))) === target,
           target: target === role ? undefined : target,
           reenter: false,
           actions: assign(({ context }: { context: ModelContext }) => ({ ...context, ...ev.update(role, context) })),

@@ -236,4 +236,31 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     expect(c.inbox.get('c1')?.map((m) => m.body.type)).toEqual(['write_ok']);
     expect(n.stateMachine!.peek('k')).toEqual({ found: true, value: 2 });
   });
+
+  it('a follower that missed entries the leader compacted away catches up from its snapshot, sent in chunks', () => {
+    const c = new LocalCluster({ nodeCount: 3, nodeOptions: { config: { snapshotEntries: 20, snapshotChunkBytes: 50 } } });
+    c.run(2000);
+    const leader = leaderOf(c);
+    const [f1, f2] = c.ids.filter((n) => n !== leader) as [string, string];
+    c.partition([f2], [leader, f1]);
+    for (let i = 0; i < 60; i++) {
+      c.request('c1', leader, { type: 'write', msg_id: i + 1, key: `k${i % 7}`, value: i });
+      c.run(20);
+    }
+    expect(c.inbox.get('c1')!.filter((m) => m.body.type === 'write_ok')).toHaveLength(60);
+    const l = c.nodes.get(leader)!;
+    expect(l.context!.log.snapshotIndex).toBeGreaterThan(c.nodes.get(f2)!.context!.log.lastIndex);
+    expect(l.persistStats!.snapshots).toBeGreaterThan(1);
+    c.heal();
+    c.run(2000);
+    const f = c.nodes.get(f2)!;
+    expect(f.persistStats!.snapshotsInstalled).toBe(1);
+    expect(f.context!.log.snapshotIndex).toBeGreaterThan(0);
+    expect(f.context!.commitIndex).toBe(l.context!.commitIndex);
+    for (let k = 0; k < 7; k++) expect(f.stateMachine!.peek(`k${k}`)).toEqual(l.stateMachine!.peek(`k${k}`));
+    // And it goes on replicating after the snapshot.
+    c.request('c1', leader, { type: 'write', msg_id: 100, key: 'after', value: 1 });
+    c.run(200);
+    expect(f.stateMachine!.peek('after')).toEqual({ found: true, value: 1 });
+  });
 });

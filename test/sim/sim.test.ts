@@ -18,6 +18,7 @@ function faultsFor(seed: number): FaultName[] {
     ['reorder', 'delay'],
     ['pause'],
     ['partition', 'pause'],
+    ['crash', 'partition'],
     [...FAULTS],
     [...FAULTS],
   ];
@@ -59,7 +60,7 @@ describe('deterministic simulation', () => {
     const first = spawnSync('node', ['bin/raftchart', 'sim', '--seed', '1', '--faults', 'all', '--bug', 'apply-before-commit', '--steps', '10'], { encoding: 'utf8' });
     expect(first.status).toBe(1);
     const repro = /repro: (bin\/raftchart sim .*)$/m.exec(first.stdout)?.[1];
-    expect(repro).toBe('bin/raftchart sim --seed 1 --nodes 3 --duration 20 --faults partition,loss,duplicate,reorder,delay,pause --bug apply-before-commit');
+    expect(repro).toBe('bin/raftchart sim --seed 1 --nodes 3 --duration 20 --faults partition,loss,duplicate,reorder,delay,pause,crash --bug apply-before-commit');
     expect(first.stdout).toMatch(/StateMachineSafety violated at [\d.]+ s \(step \d+\)/);
     const steps = first.stdout.split('\n').filter((l) => /^ {4}#\d+ [\d.]+s /.test(l));
     expect(steps).toHaveLength(10);
@@ -91,7 +92,10 @@ describe('deterministic simulation', () => {
  * (1..within). The bounds leave headroom over the first failing seed found
  * when they were last set (election timeouts drawn from src/core/random.ts):
  * two-votes 12 (1 of 60 seeds), apply-before-commit 1 (58 of 60),
- * truncate-without-conflict 1 (20 of 20), commit-earlier-term 72 (1 of 100).
+ * truncate-without-conflict 1 (20 of 20), commit-earlier-term 72 (1 of 100),
+ * forget-log 1 (57 of 100), forget-vote 40 (2 of 100: it needs two
+ * candidates of one term at once, the voter crashing between their requests,
+ * and the loser's request arriving again after the restart).
  */
 const hunts: Record<BugName, { within: number; options: Partial<SimOptions>; expect: string[] }> = {
   'two-votes': { within: 60, options: { faults: [...FAULTS] }, expect: ['ElectionSafety'] },
@@ -108,6 +112,13 @@ const hunts: Record<BugName, { within: number; options: Partial<SimOptions>; exp
     within: 100,
     options: { faults: ['partition', 'pause'], nemesisInterval: 2, rate: 30, config: { maxBatch: 1 } },
     expect: ['LeaderCompleteness', 'StateMachineSafety'],
+  },
+  // Persistence bugs need crashes: a restarted node forgets its vote, or its log.
+  'forget-vote': { within: 100, options: { faults: [...FAULTS], nemesisInterval: 2 }, expect: ['ElectionSafety'] },
+  'forget-log': {
+    within: 20,
+    options: { faults: ['partition', 'crash'] },
+    expect: ['LeaderCompleteness', 'LogMatching', 'StateMachineSafety'],
   },
 };
 

@@ -118,4 +118,48 @@ describe('RaftLog', () => {
     expect(log.termAt(3)).toBe(3);
     expect(tracker.take()).toBe(3);
   });
+
+  it('compacts up to a snapshot: terms known at and after it, entries only after it', () => {
+    const log = new RaftLog<unknown>();
+    for (const t of [1, 1, 2, 2, 3]) log.append({ term: t, op: t });
+    log.compactTo(3);
+    expect([log.snapshotIndex, log.snapshotTerm, log.lastIndex, log.length]).toEqual([3, 2, 5, 2]);
+    expect(log.termAt(3)).toBe(2);
+    expect(log.termAt(2)).toBeUndefined();
+    expect(log.has(3)).toBe(false);
+    expect(() => log.entry(3)).toThrow(RangeError);
+    expect(log.entry(4)).toEqual({ term: 2, op: 2 });
+    // Below the snapshot every prev matches (committed); at it, its term must.
+    expect(log.matches(1, 7)).toBe(true);
+    expect(log.matches(3, 2)).toBe(true);
+    expect(log.matches(3, 1)).toBe(false);
+    // An AppendEntries starting inside the snapshot skips what it covers.
+    expect(log.appendFrom(1, [{ term: 1, op: 'x' }, { term: 2, op: 'y' }, { term: 2, op: 2 }, { term: 2, op: 'z' }])).toEqual({ lastNew: 5, truncatedFrom: 5 });
+    expect(log.slice(4, 10).map((e) => e.op)).toEqual([2, 'z']);
+    expect(log.firstIndexOfTerm(5)).toBe(4);
+    expect(() => log.truncateFrom(3)).toThrow(RangeError);
+  });
+
+  it('installs a leader\'s snapshot: keeps what follows a matching last entry, else starts over', () => {
+    const keep = new RaftLog<unknown>();
+    for (const t of [1, 1, 2, 2]) keep.append({ term: t, op: t });
+    keep.installSnapshot(2, 1);
+    expect([keep.snapshotIndex, keep.lastIndex, keep.length]).toEqual([2, 4, 2]);
+    const reset = new RaftLog<unknown>();
+    for (const t of [1, 1, 2, 2]) reset.append({ term: t, op: t });
+    const tracker = reset.track();
+    reset.installSnapshot(6, 3);
+    expect([reset.snapshotIndex, reset.snapshotTerm, reset.lastIndex, reset.length, reset.lastTerm]).toEqual([6, 3, 6, 0, 3]);
+    expect(tracker.take()).toBe(1);
+    // Rolled back inside a transaction, it is as if it never happened.
+    const tx = new RaftLog<unknown>();
+    for (const t of [1, 1]) tx.append({ term: t, op: t });
+    tx.begin();
+    tx.installSnapshot(9, 4);
+    tx.rollback();
+    expect([tx.snapshotIndex, tx.lastIndex, tx.termAt(2)]).toEqual([0, 2, 1]);
+    // RaftLog.after builds a log that starts after a snapshot.
+    const after = RaftLog.after(10, 5, [{ term: 5, op: 'a' }]);
+    expect([after.snapshotIndex, after.lastIndex, after.termAt(10), after.entry(11).op]).toEqual([10, 11, 5, 'a']);
+  });
 });
