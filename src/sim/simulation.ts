@@ -12,12 +12,12 @@ import { VirtualClock } from '../runtime/clock.js';
 import { RaftNode, type Message, type TransitionStep } from '../maelstrom/node.js';
 import { checkLinearizable } from '../bench/checker/linearizable.js';
 import type { HistoryEvent } from '../bench/types.js';
-import type { RaftConfig } from '../../machines/index.js';
+import type { Effect, RaftConfig } from '../../machines/index.js';
 import { BUGS, type BugName, type BugVariant } from './bugs.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import { NodeClock, SimNetwork, type FaultName, type StepLabel } from './network.js';
 import { Rng } from '../core/random.js';
-import { TraceWriter } from '../runtime/trace.js';
+import { recordingOverrides, TraceWriter } from '../runtime/trace.js';
 import { TraceEvents } from './trace-events.js';
 import { SimDisk } from './disk.js';
 import { openNodeStorage } from '../core/storage.js';
@@ -160,16 +160,24 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       // Variables of tla/Raft.tla not written per line: appliedLog[i] is SubSeq(log[i], 1, lastApplied[i]);
       // msgs is the network (each line's event is the message received); elected and committed are history.
       derived: { appliedLog: 'SubSeq(log, 1, lastApplied)' },
+      maxBatch: o.config?.maxBatch ?? defaultConfig.maxBatch,
     });
   }
 
   const events = tracer && o.traceEvents ? new TraceEvents(tracer, net, () => clock.now(), ids) : undefined;
 
+  // With a trace, each node's chart actions report their effects, so that a
+  // trace line can list the messages its transition sent.
+  const effectsOf = new Map<string, Effect[]>();
   const onTransition =
     tracer || o.explain
       ? (node: RaftNode, step: TransitionStep) => {
           if (o.explain) stepTransitions.push(`${node.id}:${step.name}`);
-          if (tracer) tracer.transition(clock.now(), node.id!, step, checker.watchOf(node as never)?.traces);
+          if (tracer) {
+            const sent = effectsOf.get(node.id!) ?? [];
+            effectsOf.set(node.id!, []);
+            tracer.transition(clock.now(), node.id!, step, checker.watchOf(node as never)?.traces, sent);
+          }
         }
       : undefined;
 
@@ -192,6 +200,14 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       : undefined;
   const makeNode = (id: string): RaftNode => {
     const disk = disks.get(id);
+    effectsOf.set(id, []);
+    const overrides = tracer
+      ? recordingOverrides(bug, (effects) => {
+          const list = effectsOf.get(id) ?? [];
+          list.push(...effects);
+          effectsOf.set(id, list);
+        })
+      : bug;
     const node: RaftNode = new RaftNode({
       clock: clocks.get(id)!,
       // A process that died in the middle of a step sends nothing more.
@@ -204,7 +220,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       logLevel: 'error',
       seed: seeds.get(id)!,
       ...(o.config ? { config: o.config } : {}),
-      ...(bug ? { overrides: bug } : {}),
+      ...(overrides ? { overrides } : {}),
       ...(onTransition ? { onTransition } : {}),
       ...(disk
         ? {

@@ -169,7 +169,7 @@ describe('traces and command line', () => {
     expect(header).toMatchObject({ header: true, servers: ['n0', 'n1', 'n2'], seed: 9 });
     const names = new Set(transitions.map((t) => t.name));
     const seen = new Set<string>();
-    const vars = ['currentTerm', 'state', 'votedFor', 'leader', 'log', 'commitIndex', 'lastApplied', 'preVotes', 'votesGranted', 'nextIndex', 'matchIndex'];
+    const vars = ['currentTerm', 'state', 'votedFor', 'leader', 'log', 'commitIndex', 'lastApplied', 'preVotes', 'votesGranted', 'nextIndex', 'matchIndex', 'heartbeatSeq', 'acked', 'reads'];
     // Rebuild each node's log from the deltas and check it against the trace's own lengths.
     const logs = new Map<string, unknown[]>();
     for (const l of lines.slice(1)) {
