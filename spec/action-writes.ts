@@ -80,6 +80,7 @@ export const actionWrites: Readonly<Record<string, readonly Write[]>> = {
   confirmLeadership: ['heartbeatSeq', 'send'],
   queueRead: ['reads'],
   answerReads: ['reads', 'read'],
+  serveLocalRead: ['read'],
   abandonReads: ['reads', 'refuse'],
   replicateLog: ['inflight', 'send', 'snapshotSent', 'sendSnapshot'],
   handleInstallSnapshotResponse: ['heard', 'inflight', 'snapshotSent', 'matchIndex', 'nextIndex'],

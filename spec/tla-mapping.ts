@@ -85,22 +85,10 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
   yieldToLeader: { tla: 'HandleAppendEntriesRequest', branch: 'AcceptAppendEntries' },
   readIndex: { tla: 'ReadIndex' },
   answerReads: { tla: 'AnswerReads' },
-  followerLocalRead: {
-    tla: null,
-    why: 'answers a read (RAFT_READS=local) or read-only txn (RAFT_TXN_READS=local) from the local state machine; changes no Raft variable (the spec models ReadIndex reads, not this unsafe exercise)',
-  },
-  preCandidateLocalRead: {
-    tla: null,
-    why: 'answers a read (RAFT_READS=local) or read-only txn (RAFT_TXN_READS=local) from the local state machine; changes no Raft variable (the spec models ReadIndex reads, not this unsafe exercise)',
-  },
-  candidateLocalRead: {
-    tla: null,
-    why: 'answers a read (RAFT_READS=local) or read-only txn (RAFT_TXN_READS=local) from the local state machine; changes no Raft variable (the spec models ReadIndex reads, not this unsafe exercise)',
-  },
-  leaderLocalRead: {
-    tla: null,
-    why: 'answers a read (RAFT_READS=local) or read-only txn (RAFT_TXN_READS=local) from the local state machine; changes no Raft variable (the spec models ReadIndex reads, not this unsafe exercise)',
-  },
+  followerLocalRead: { tla: 'LocalRead' },
+  preCandidateLocalRead: { tla: 'LocalRead' },
+  candidateLocalRead: { tla: 'LocalRead' },
+  leaderLocalRead: { tla: 'LocalRead' },
   clientRequest: { tla: 'ClientRequest', sendsVia: 'AppendEntries' },
   handleAppendEntriesResponse: { tla: 'HandleAppendEntriesResponse', sendsVia: 'AppendEntries' },
   advanceCommitIndex: { tla: 'AdvanceCommitIndex' },

@@ -75,6 +75,7 @@ describe('mirror check: chart <-> mapping <-> tla/Raft.tla', () => {
       'ApplyEntry',
       'ReadIndex',
       'AnswerReads',
+      'LocalRead',
       'CheckQuorum',
       'Restart',
       'DropMessage',

@@ -52,7 +52,8 @@ KnownBugs == {
     "ReadWithoutConfirmation", \* a read answered without the confirmation round
     "VoteNotPersisted",        \* a restart forgets the vote
     "LeaderIgnoresHigherTerm", \* a leader ignores a higher term in an AppendEntries answer
-    "PreVoteRaisesTerm"        \* a pre-vote request raises the receiver's term
+    "PreVoteRaisesTerm",       \* a pre-vote request raises the receiver's term
+    "LocalReads"               \* any server answers reads from its own state (RAFT_READS=local)
 }
 Bug(name) == name \in Bugs
 
@@ -700,6 +701,20 @@ AnswerReads(i) ==
     /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, acked, pending,
                    elected, committed, restartCount>>
 
+(* Chart: followerLocalRead, preCandidateLocalRead, candidateLocalRead and
+   leaderLocalRead, taken only with RAFT_READS=local: the tutorial's exercise
+   of serving reads from local state.  It is unsafe, so here it is a bug
+   model: any server, in any role, answers a read at once from the entries it
+   has applied, with no leadership check and no confirmation round. *)
+CanServeLocalRead(i) == Bug("LocalReads")
+
+LocalRead(i) ==
+    /\ CanServeLocalRead(i)
+    /\ answered' = answered \cup
+                   {[kind |-> "read", mustSee |-> CommittedLen, state |-> appliedLog[i]]}
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars, msgs,
+                   elected, committed, restartCount>>
+
 (* Chart: checkQuorum (leader).  A leader that has not heard from a majority
    for a lease window steps down in the same term and forgets the leader;
    its waiting reads fail.  When that happens is timing, so here it may happen
@@ -769,6 +784,7 @@ Next ==
     \/ \E i \in Server : ApplyEntry(i)
     \/ \E i \in Server : ReadIndex(i)
     \/ \E i \in Server : AnswerReads(i)
+    \/ \E i \in Server : LocalRead(i)
     \/ \E i \in Server : CheckQuorum(i)
     \/ \E i \in Server : Restart(i)
     \/ \E m \in DOMAIN msgs : DropMessage(m)
