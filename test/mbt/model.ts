@@ -534,7 +534,7 @@ export const abstractEvents: readonly AbstractEvent[] = [
   {
     type: 'CLIENT_READ_BEFORE_COMMIT',
     label: 'a client reads at a leader that has not yet committed an entry of its term',
-    enabled: (r, m) => r === 'leader' && !m.committedInTerm,
+    enabled: (r, m) => r === 'leader' && !m.committedInTerm && !m.localReads,
     next: () => 'leader',
     // Its commit index may be older than its predecessor's: the read goes through the log.
     expect: () => ['clientRequest'],
