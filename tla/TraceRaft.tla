@@ -163,6 +163,7 @@ ActionStep(a, i) ==
       [] a = "ApplyEntry" -> ApplyEntry(i)
       [] a = "ReadIndex" -> ReadIndex(i)
       [] a = "AnswerReads" -> AnswerReads(i)
+      [] a = "LocalRead" -> LocalRead(i)
       [] a = "CheckQuorum" -> CheckQuorum(i)
       [] a = "Restart" -> Restart(i)
       [] a = "None" -> UNCHANGED vars
