@@ -13,7 +13,7 @@ export interface TraceLine {
     state: string;
     votedFor: string | null;
     leader: string | null;
-    log: { len: number; from?: number; entries?: unknown[] };
+    log: { len: number; snapshotIndex?: number; snapshotTerm?: number; from?: number; entries?: unknown[] };
     [field: string]: unknown;
   };
   sends?: Record<string, unknown>[];
@@ -42,7 +42,7 @@ export interface SpecTrace {
 export interface MappingEntry {
   tla: string | null;
   branch?: string;
-  sendsVia?: string;
+  sendsVia?: string | Readonly<Record<string, string>>;
 }
 export interface TraceResult {
   ok: boolean;

@@ -105,7 +105,18 @@ const relative = (base, node, term, seq) => {
   return b === undefined ? seq : seq - b;
 };
 
-const RAFT_TYPES = new Set(['pre_vote', 'pre_vote_res', 'request_vote', 'request_vote_res', 'append_entries', 'append_entries_res']);
+const RAFT_TYPES = new Set([
+  'pre_vote',
+  'pre_vote_res',
+  'request_vote',
+  'request_vote_res',
+  'append_entries',
+  'append_entries_res',
+  'install_snapshot',
+  'install_snapshot_res',
+]);
+/** Messages a transition with `sendsVia` sends by later steps (AppendEntries, SendSnapshot). */
+const LATER_TYPES = new Set(['append_entries', 'install_snapshot']);
 
 /** The spec's message record for a recorded message. */
 export function specMessage(m, base, names) {
@@ -136,6 +147,15 @@ export function specMessage(m, base, names) {
       if (o.msuccess) o.mmatchIndex = int(m.mmatchIndex, 'mmatchIndex');
       else o.mhint = int(m.mhint, 'mhint');
       if (m.mseq !== undefined) o.mseq = int(relative(base, m.mdest, m.mterm, m.mseq), 'mseq');
+      break;
+    case 'install_snapshot':
+      // without its data (see tla/TraceRaft.tla)
+      o.mlastIncludedIndex = int(m.mlastIncludedIndex, 'mlastIncludedIndex');
+      o.mlastIncludedTerm = int(m.mlastIncludedTerm, 'mlastIncludedTerm');
+      break;
+    case 'install_snapshot_res':
+      o.msuccess = m.msuccess === true;
+      o.mmatchIndex = int(m.mmatchIndex, 'mmatchIndex');
       break;
     default:
       throw new Error(`not a Raft message type: ${m.mtype}`);
@@ -179,12 +199,19 @@ export function specVars(v, node, prev, servers, base, names) {
   if (!same('state')) o.state = String(v.state);
   if (!same('votedFor')) o.votedFor = server(v.votedFor);
   if (!same('leader')) o.leader = server(v.leader);
+  // Where the log starts (0, 0 before any snapshot).
+  const start = (log) => ({ snapshotIndex: int(log.snapshotIndex ?? 0, 'log.snapshotIndex'), snapshotTerm: int(log.snapshotTerm ?? 0, 'log.snapshotTerm') });
+  const moved = JSON.stringify(start(v.log)) !== JSON.stringify(start(prev.log));
   if (v.log.from !== undefined) {
-    o.log = { len: int(v.log.len, 'log.len'), from: int(v.log.from, 'log.from'), entries: (v.log.entries ?? []).map((e) => entry(e, names)) };
+    o.log = { len: int(v.log.len, 'log.len'), ...start(v.log), from: int(v.log.from, 'log.from'), entries: (v.log.entries ?? []).map((e) => entry(e, names)) };
   } else if (v.log.len !== prev.log.len) {
     // The length changed but no changed index is recorded: a trace that
     // contradicts itself. Say so to TLC, which then rejects the line.
-    o.log = { len: int(v.log.len, 'log.len'), from: int(prev.log.len, 'log.len') + 1, entries: [] };
+    o.log = { len: int(v.log.len, 'log.len'), ...start(v.log), from: int(prev.log.len, 'log.len') + 1, entries: [] };
+  } else if (moved) {
+    // Compacted (or a snapshot installed) with no entry changed: the entries
+    // after the new start are the ones held before.
+    o.log = { len: int(v.log.len, 'log.len'), ...start(v.log), from: int(v.log.len, 'log.len') + 1, entries: [] };
   }
   if (!same('commitIndex')) o.commitIndex = int(v.commitIndex, 'commitIndex');
   if (!same('lastApplied')) o.lastApplied = int(v.lastApplied, 'lastApplied');
@@ -246,7 +273,7 @@ export function specTrace({ header, lines }, mapping, names = new ValueNames()) 
     if (!prev.has(t.node)) throw new Error(`line ${t.i}: node ${t.node} is not among the servers`);
     const action = m.tla ?? 'None';
     const sends = (t.sends ?? []).map((x) => specMessage(x, base, names));
-    const later = m.sendsVia ? sends.filter((x) => x.mtype === 'append_entries').length : 0;
+    const later = m.sendsVia ? sends.filter((x) => LATER_TYPES.has(x.mtype)).length : 0;
     steps.push(1 + later);
     out.push({
       i: int(t.i, 'i'),
@@ -480,20 +507,20 @@ async function main(argv) {
   } else {
     const { runSimulation } = await importTs(join(root, 'src', 'sim', 'simulation.ts'), 'sim-trace');
     const faults = ['partition', 'loss', 'duplicate', 'reorder', 'delay', 'pause', 'crash'];
-    // Snapshots are not modelled in tla/Raft.tla yet: the runs take none.
-    const config = { snapshotEntries: 1_000_000_000 };
+    // The simulator's own configuration: it snapshots every 40 applied
+    // entries, so that most runs compact their logs and send InstallSnapshot.
     for (let s = seed; s < seed + seeds; s++) {
       work.push({
         name: `seed ${s}`,
         lines: () => {
           const lines = [];
-          const r = runSimulation({ seed: s, duration, recovery, faults, config, checkLinearizability: false, trace: (l) => lines.push(l) });
+          const r = runSimulation({ seed: s, duration, recovery, faults, checkLinearizability: false, trace: (l) => lines.push(l) });
           if (!r.ok) lines.simFailed = r.violation ? `${r.violation.invariant} violated` : 'simulation failed';
           return lines;
         },
       });
     }
-    console.log(`tlc:trace: ${seeds} seeds (${seed}..${seed + seeds - 1}), ${duration} s + ${recovery} s recovery, faults ${faults.join(',')}, no snapshots; TLC ${jar.path}`);
+    console.log(`tlc:trace: ${seeds} seeds (${seed}..${seed + seeds - 1}), ${duration} s + ${recovery} s recovery, faults ${faults.join(',')}, snapshots every 40 entries; TLC ${jar.path}`);
   }
   let failed = 0;
   let totalLines = 0;

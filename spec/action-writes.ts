@@ -12,6 +12,8 @@
 // A write is one of:
 //  - a context field the action assigns (`term`, `votedFor`, ...);
 //  - `log`: the Raft log, the one store actions change in place;
+//  - `logStart`: where the log starts, the snapshot it starts after (its
+//    index and term: log.snapshotIndex, log.snapshotTerm);
 //  - `send`: a message to another server (a send, or a reply to a Raft
 //    request);
 //  - `apply`: the runtime applies committed entries to the state machine and
@@ -30,6 +32,7 @@ export type Write =
   | 'votedFor'
   | 'leader'
   | 'log'
+  | 'logStart'
   | 'commitIndex'
   | 'lastApplied'
   | 'preVotes'
@@ -85,8 +88,8 @@ export const actionWrites: Readonly<Record<string, readonly Write[]>> = {
   replicateLog: ['inflight', 'send', 'snapshotSent', 'sendSnapshot'],
   handleInstallSnapshotResponse: ['heard', 'inflight', 'snapshotSent', 'matchIndex', 'nextIndex'],
   rejectSnapshot: ['send'],
-  installSnapshot: ['log', 'commitIndex', 'lastApplied', 'restore', 'send'],
-  compactLog: ['log'],
+  installSnapshot: ['log', 'logStart', 'commitIndex', 'lastApplied', 'restore', 'send'],
+  compactLog: ['log', 'logStart'],
   appendClientEntry: ['log', 'track'],
   handleAppendEntriesResponse: ['heard', 'inflight', 'acked', 'matchIndex', 'nextIndex'],
   advanceCommitIndex: ['commitIndex'],

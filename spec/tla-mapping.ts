@@ -21,7 +21,8 @@
 //    to the code's function.
 // `sendsVia` says that the transition's AppendEntries are not sent by its
 // own TLA+ step but by following AppendEntries(i, j) steps (the spec sends
-// per follower; the chart's sendHeartbeats and replicateLog send to all).
+// per follower; the chart's sendHeartbeats and replicateLog send to all),
+// and its snapshots (the sendSnapshot effect) by SendSnapshot(i, j) steps.
 
 export interface MirrorEntry {
   /** The TLA+ action (an operator of tla/Raft.tla used in `Next`), or null. */
@@ -30,8 +31,12 @@ export interface MirrorEntry {
   readonly why?: string;
   /** The operator of tla/Raft.tla that is this transition's branch of `tla` (default: `tla`). */
   readonly branch?: string;
-  /** The action whose steps send this transition's AppendEntries. */
-  readonly sendsVia?: string;
+  /**
+   * The actions whose steps send this transition's messages, by write: a
+   * string is the action of its `send` writes (AppendEntries), a record
+   * names one per write (`{ send: 'AppendEntries', sendSnapshot: 'SendSnapshot' }`).
+   */
+  readonly sendsVia?: string | Readonly<Record<string, string>>;
   /** Why the chart's guard has no TLA+ counterpart (timing, bounds). */
   readonly guardNotModelled?: string;
   /**
@@ -43,6 +48,13 @@ export interface MirrorEntry {
   /** With tla null: the transition writes what the spec does not model yet, and the check skips it. */
   readonly notModelledYet?: boolean;
 }
+
+/**
+ * How a leader's sendHeartbeats and replicateLog send: an AppendEntries per
+ * follower by AppendEntries(i, j) steps, and our snapshot to a follower
+ * that needs it by SendSnapshot(i, j) steps.
+ */
+const LEADER_SENDS = { send: 'AppendEntries', sendSnapshot: 'SendSnapshot' } as const;
 
 export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
   restart: {
@@ -60,10 +72,10 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
   rejectPreVote: { tla: 'HandlePreVoteRequest', branch: 'RejectPreVote' },
   leaderRefusesPreVote: { tla: 'HandlePreVoteRequest', branch: 'RejectPreVote' },
   applyCommitted: { tla: 'ApplyEntry' },
-  rejectStaleSnapshot: { tla: null, notModelledYet: true, why: 'snapshots are not modelled in tla/Raft.tla yet: HandleInstallSnapshotRequest is to come' },
-  installSnapshot: { tla: null, notModelledYet: true, why: 'snapshots are not modelled in tla/Raft.tla yet: HandleInstallSnapshotRequest is to come' },
-  takeSnapshot: { tla: null, notModelledYet: true, why: 'snapshots are not modelled in tla/Raft.tla yet: TakeSnapshot is to come' },
-  handleInstallSnapshotResponse: { tla: null, notModelledYet: true, why: 'snapshots are not modelled in tla/Raft.tla yet: HandleInstallSnapshotResponse is to come' },
+  rejectStaleSnapshot: { tla: 'HandleInstallSnapshotRequest', branch: 'RejectStaleSnapshot' },
+  installSnapshot: { tla: 'HandleInstallSnapshotRequest', branch: 'InstallSnapshot' },
+  takeSnapshot: { tla: 'TakeSnapshot' },
+  handleInstallSnapshotResponse: { tla: 'HandleInstallSnapshotResponse', sendsVia: LEADER_SENDS },
   refuseClientRequest: {
     tla: null,
     why: 'answers a client with error 11 and changes no Raft variable',
@@ -81,7 +93,7 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
   abandonPreVote: { tla: 'HandleAppendEntriesRequest', branch: 'AcceptAppendEntries' },
   candidateElectionTimeout: { tla: 'Timeout' },
   recordVote: { tla: 'HandleRequestVoteResponse' },
-  becomeLeader: { tla: 'BecomeLeader', sendsVia: 'AppendEntries' },
+  becomeLeader: { tla: 'BecomeLeader', sendsVia: LEADER_SENDS },
   yieldToLeader: { tla: 'HandleAppendEntriesRequest', branch: 'AcceptAppendEntries' },
   readIndex: { tla: 'ReadIndex' },
   answerReads: { tla: 'AnswerReads' },
@@ -89,14 +101,14 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
   preCandidateLocalRead: { tla: 'LocalRead' },
   candidateLocalRead: { tla: 'LocalRead' },
   leaderLocalRead: { tla: 'LocalRead' },
-  clientRequest: { tla: 'ClientRequest', sendsVia: 'AppendEntries' },
-  handleAppendEntriesResponse: { tla: 'HandleAppendEntriesResponse', sendsVia: 'AppendEntries' },
+  clientRequest: { tla: 'ClientRequest', sendsVia: LEADER_SENDS },
+  handleAppendEntriesResponse: { tla: 'HandleAppendEntriesResponse', sendsVia: LEADER_SENDS },
   advanceCommitIndex: { tla: 'AdvanceCommitIndex' },
   checkQuorum: {
     tla: 'CheckQuorum',
     guardNotModelled: 'hasLostQuorum counts heartbeats (timing); the spec lets a leader step down at any time',
   },
-  heartbeat: { tla: 'Heartbeat', sendsVia: 'AppendEntries' },
+  heartbeat: { tla: 'Heartbeat', sendsVia: LEADER_SENDS },
 };
 
 /**
@@ -120,6 +132,7 @@ export const tlaVariables: Readonly<Record<string, string | readonly string[] | 
   votedFor: 'votedFor',
   leader: 'leader',
   log: 'log',
+  logStart: ['snapshotIndex', 'snapshotTerm'],
   commitIndex: 'commitIndex',
   lastApplied: 'lastApplied',
   preVotes: 'preVotes',
@@ -140,10 +153,12 @@ export const tlaVariables: Readonly<Record<string, string | readonly string[] | 
   rng: null,
   electionTimeoutMs: null,
   restarting: null,
-  // snapshots are not modelled in tla/Raft.tla yet
+  // when a snapshot is due again is timing (snapshotRetryTicks), as flow control is
   snapshotSent: null,
-  sendSnapshot: null,
-  restore: null,
+  sendSnapshot: 'msgs',
+  // the runtime restores the state machine from a snapshot and forgets the
+  // writes it waited to answer at or below its index
+  restore: ['appliedLog', 'pending'],
   refuse: null,
   proxy: null,
 };

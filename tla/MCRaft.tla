@@ -10,7 +10,8 @@ EXTENDS Raft
 
 CONSTANTS
     MaxTerm,         \* no server goes past this term
-    MaxLogLen,       \* no log grows past this length
+    MaxLogLen,       \* no log grows past this index (compacted entries count)
+    MaxSnapshotIndex, \* no snapshot covers past this index (0: no snapshots)
     MaxInFlight,     \* at most this many messages in the network (counting copies)
     MaxPerPair,      \* at most this many from one server to another
     MaxElection,     \* at most this many election messages (pre-vote and vote
@@ -46,7 +47,8 @@ PlanFollowed ==
    nor explores it). *)
 StateBounds ==
     /\ \A i \in Server : currentTerm[i] <= MaxTerm
-    /\ \A i \in Server : Len(log[i]) <= MaxLogLen
+    /\ \A i \in Server : LastIndex(i) <= MaxLogLen
+    /\ \A i \in Server : snapshotIndex[i] <= MaxSnapshotIndex
     /\ \A i \in Server : heartbeatSeq[i] <= MaxSeq
     /\ BagCardinality(msgs) <= MaxInFlight
     /\ \A m \in DOMAIN msgs : msgs[m] <= MaxCopies
@@ -69,7 +71,8 @@ ServerSymmetry == Permutations(Server)
    values count once.  Nothing reads them there, so this loses no
    behaviour. *)
 View ==
-    <<currentTerm, state, votedFor, leader, log, commitIndex, lastApplied, appliedLog,
+    <<currentTerm, state, votedFor, leader, log, snapshotIndex, snapshotTerm,
+      commitIndex, lastApplied, appliedLog,
       [i \in Server |-> IF state[i] = PreCandidate THEN preVotes[i] ELSE {}],
       [i \in Server |-> IF state[i] = Candidate THEN votesGranted[i] ELSE {}],
       [i \in Server |-> IF state[i] = Leader THEN nextIndex[i] ELSE 0],

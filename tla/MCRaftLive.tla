@@ -39,7 +39,7 @@ LiveLeaderFor(i) == \E j \in Server : state[j] = Leader /\ currentTerm[j] >= cur
 Electing == {j \in Server : state[j] \in {PreCandidate, Candidate}}
 
 (* i's log is at least as up to date as j's. *)
-AtLeastAsUpToDate(i, j) == LogUpToDate(j, LastTerm(log[i]), LastIndex(log[i]))
+AtLeastAsUpToDate(i, j) == LogUpToDate(j, LastTerm(i), LastIndex(i))
 Rank(i) == CHOOSE a \in 1..Cardinality(Server) : ServerOrder[a] = i
 FirstOf(S) == CHOOSE i \in S : \A j \in S \ {i} :
                   /\ AtLeastAsUpToDate(i, j)
@@ -61,6 +61,8 @@ Handle(m) ==
     \/ HandleRequestVoteResponse(m)
     \/ HandleAppendEntriesRequest(m)
     \/ HandleAppendEntriesResponse(m)
+    \/ HandleInstallSnapshotRequest(m)
+    \/ HandleInstallSnapshotResponse(m)
 Ignore(m) ==
     /\ Settled(m.mdest)
     /\ ~ENABLED Handle(m)
@@ -73,8 +75,14 @@ StableAppendEntries(i, j) ==
     /\ ~InFlight(i, j)
     /\ AppendEntries(i, j)
 
+(* A follower that needs entries its leader compacted away gets the
+   snapshot (only with MaxSnapshotIndex > 0). *)
+StableSendSnapshot(i, j) ==
+    /\ ~InFlight(i, j)
+    /\ SendSnapshot(i, j)
+
 (* A client submits a request to a leader without one in its log. *)
-HasClientEntry(i) == \E n \in 1..Len(log[i]) : log[i][n].value \in Value
+HasClientEntry(i) == \E n \in 1..LastIndex(i) : FullLog(i)[n].value \in Value
 ClientArrives(i) == ~HasClientEntry(i) /\ \E v \in Value : ClientRequest(i, v)
 
 Eventless(i) ==
@@ -90,6 +98,7 @@ StableNext ==
     \/ \E i \in Server : Eventless(i)
     \/ \E i \in Server : ClientArrives(i)
     \/ \E i, j \in Server : StableAppendEntries(i, j)
+    \/ \E i, j \in Server : StableSendSnapshot(i, j)
 
 Stabilize ==
     /\ ~stable
@@ -110,6 +119,7 @@ Fairness ==
     /\ \A i \in Server : WF_liveVars(S(StableTimeout(i)))
     /\ \A i \in Server : WF_liveVars(S(ClientArrives(i)))
     /\ \A i, j \in Server : WF_liveVars(S(StableAppendEntries(i, j)))
+    /\ \A i, j \in Server : WF_liveVars(S(StableSendSnapshot(i, j)))
     /\ \A i, j \in Server : SF_liveVars(S(\E m \in DOMAIN msgs : m.msource = i /\ m.mdest = j /\ Receive(m)))
 
 LiveSpec == LiveInit /\ [][LiveNext]_liveVars /\ Fairness

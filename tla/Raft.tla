@@ -18,7 +18,13 @@
 (* network is a bag of messages: any message may be received next;         *)
 (* DropMessage and DuplicateMessage are the network losing and copying     *)
 (* one.  Restart is a crash and restart of a server that keeps its        *)
-(* persistent state (currentTerm, votedFor, log).                          *)
+(* persistent state (currentTerm, votedFor, its snapshot and its log).     *)
+(*                                                                         *)
+(* Log compaction (Raft section 7): TakeSnapshot discards the log up to    *)
+(* the applied index; a leader sends its snapshot (SendSnapshot) to a      *)
+(* follower that needs an entry it discarded; the follower installs it    *)
+(* (HandleInstallSnapshotRequest).  See "Snapshots" below for how a        *)
+(* compacted log is represented.                                          *)
 (*                                                                         *)
 (* Clients: ClientRequest is a write entering a leader's log, ReadIndex    *)
 (* and AnswerReads serve reads without the log (ReadIndex, Raft thesis     *)
@@ -53,7 +59,9 @@ KnownBugs == {
     "VoteNotPersisted",        \* a restart forgets the vote
     "LeaderIgnoresHigherTerm", \* a leader ignores a higher term in an AppendEntries answer
     "PreVoteRaisesTerm",       \* a pre-vote request raises the receiver's term
-    "LocalReads"               \* any server answers reads from its own state (RAFT_READS=local)
+    "LocalReads",              \* any server answers reads from its own state (RAFT_READS=local)
+    "SnapshotKeepsConflictingLog" \* an installed snapshot keeps the log after its index
+                               \* though our entry there is of another term
 }
 Bug(name) == name \in Bugs
 
@@ -73,7 +81,10 @@ VARIABLES
     state,         \* state[i]: the chart's role
     votedFor,      \* votedFor[i]: whom i voted for in currentTerm[i], or Nil (persistent)
     leader,        \* leader[i]: the leader i knows of in currentTerm[i], or Nil
-    log,           \* log[i]: sequence of entries [term, value] (persistent)
+    snapshotIndex, \* snapshotIndex[i]: the last index i's snapshot covers, 0 if none (persistent)
+    snapshotTerm,  \* snapshotTerm[i]: the term of the entry at snapshotIndex[i], 0 if none (persistent)
+    log,           \* log[i]: the entries [term, value] after the snapshot: log[i][k] is
+                   \* the entry at index snapshotIndex[i] + k (persistent)
     commitIndex,   \* commitIndex[i]: highest index i knows committed
     lastApplied,   \* lastApplied[i]: highest index i applied to its state machine
     appliedLog,    \* appliedLog[i]: the entries i applied, in order (the state
@@ -106,7 +117,8 @@ VARIABLES
     restartCount   \* how many Restart steps happened
 
 serverVars == <<currentTerm, state, votedFor, leader>>
-logVars == <<log, commitIndex, lastApplied, appliedLog>>
+snapshotVars == <<snapshotIndex, snapshotTerm>>
+logVars == <<log, snapshotVars, commitIndex, lastApplied, appliedLog>>
 candidateVars == <<preVotes, votesGranted>>
 leaderVars == <<nextIndex, matchIndex>>
 clientVars == <<heartbeatSeq, acked, reads, pending>>
@@ -121,10 +133,38 @@ Max(a, b) == IF a >= b THEN a ELSE b
 
 Quorum == {Q \in SUBSET Server : Cardinality(Q) * 2 > Cardinality(Server)}
 
-LastIndex(xlog) == Len(xlog)
-LastTerm(xlog) == IF Len(xlog) = 0 THEN 0 ELSE xlog[Len(xlog)].term
-
 Entry == [term : Nat, value : Value \cup {Noop}]
+
+(* Snapshots.  The log of a server starts after its snapshot, as the code's
+   RaftLog does (src/core/log.ts): entries up to snapshotIndex[i] are gone,
+   the one at snapshotIndex[i] is known only by its term (snapshotTerm[i]),
+   and log[i] holds the entries after it.  So an action cannot read a
+   compacted entry by mistake: every access goes through the operators
+   below, by the index the code uses (a log index, not a position in
+   log[i]), and is only defined where the code's is.
+
+   The snapshot's data, the state machine at snapshotIndex[i], is the
+   prefix of appliedLog[i] up to snapshotIndex[i] (the state machine is a
+   function of the entries applied, in order): a snapshot is taken at the
+   applied index, an installed one replaces appliedLog, and a restart keeps
+   that prefix.  SnapshotSound checks that the prefix is there and ends
+   with an entry of term snapshotTerm[i]. *)
+
+(* The index of i's last entry (the snapshot index when it holds none). *)
+LastIndex(i) == snapshotIndex[i] + Len(log[i])
+LastTerm(i) == IF Len(log[i]) = 0 THEN snapshotTerm[i] ELSE log[i][Len(log[i])].term
+(* Does i hold the entry at index k (not compacted, not past the end)? *)
+Holds(i, k) == snapshotIndex[i] < k /\ k <= LastIndex(i)
+(* The entry at index k, for Holds(i, k). *)
+EntryAt(i, k) == log[i][k - snapshotIndex[i]]
+(* The term at index k, for snapshotIndex[i] <= k <= LastIndex(i) (0 at 0). *)
+TermAt(i, k) == IF k = snapshotIndex[i] THEN snapshotTerm[i] ELSE EntryAt(i, k).term
+(* The entries at indexes from..to (all held, or none when to < from). *)
+Entries(i, from, to) == SubSeq(log[i], from - snapshotIndex[i], to - snapshotIndex[i])
+(* What the snapshot of i holds: the state machine's input up to its index. *)
+SnapshotData(i) == SubSeq(appliedLog[i], 1, snapshotIndex[i])
+(* The log as if nothing were compacted (for invariants; no action reads it). *)
+FullLog(i) == SnapshotData(i) \o log[i]
 
 Send(m) == msgs' = msgs (+) SetToBag({m})
 Discard(m) == msgs' = msgs (-) SetToBag({m})
@@ -132,41 +172,49 @@ Reply(response, request) == msgs' = (msgs (-) SetToBag({request})) (+) SetToBag(
 
 (* The candidate's log is at least as up to date as i's (Raft 5.4.1). *)
 LogUpToDate(i, lastLogTerm, lastLogIndex) ==
-    \/ lastLogTerm > LastTerm(log[i])
-    \/ /\ lastLogTerm = LastTerm(log[i])
-       /\ lastLogIndex >= LastIndex(log[i])
+    \/ lastLogTerm > LastTerm(i)
+    \/ /\ lastLogTerm = LastTerm(i)
+       /\ lastLogIndex >= LastIndex(i)
 
 (* The median of the match indexes: the highest index stored on a majority,
    counting the leader itself at its last index. *)
-MatchOf(i, j) == IF i = j THEN Len(log[i]) ELSE matchIndex[i][j]
+MatchOf(i, j) == IF i = j THEN LastIndex(i) ELSE matchIndex[i][j]
 StoredOnQuorum(i, n) == \E Q \in Quorum : \A j \in Q : MatchOf(i, j) >= n
-MedianMatch(i) == CHOOSE n \in 0..Len(log[i]) :
+MedianMatch(i) == CHOOSE n \in 0..LastIndex(i) :
                       /\ StoredOnQuorum(i, n)
-                      /\ \A k \in (n+1)..Len(log[i]) : ~StoredOnQuorum(i, k)
+                      /\ \A k \in (n+1)..LastIndex(i) : ~StoredOnQuorum(i, k)
 
-(* Figure 2 append: skip the entries that already match, truncate only at the
-   first conflicting entry, append the rest.  A delayed duplicate therefore
-   never erases anything. *)
-FirstNew(xlog, prev, entries) ==
+(* Figure 2 append of the entries following index prev: skip the entries that
+   already match, truncate only at the first conflicting entry, append the
+   rest.  A delayed duplicate therefore never erases anything.  Entries at or
+   below the snapshot index are skipped: they are committed, so every
+   leader's match them.  The result is the new log[i] (after the snapshot). *)
+FirstNew(i, prev, entries) ==
     LET new == {k \in 1..Len(entries) :
-                    \/ prev + k > Len(xlog)
-                    \/ xlog[prev + k].term /= entries[k].term}
+                    /\ prev + k > snapshotIndex[i]
+                    /\ \/ prev + k > LastIndex(i)
+                       \/ TermAt(i, prev + k) /= entries[k].term}
     IN IF new = {} THEN 0 ELSE CHOOSE k \in new : \A k2 \in new : k <= k2
-MergeEntries(xlog, prev, entries) ==
+MergeEntries(i, prev, entries) ==
     IF Bug("TruncateWithoutConflict")
-    THEN SubSeq(xlog, 1, prev) \o entries                \* the seed's bug
-    ELSE LET k == FirstNew(xlog, prev, entries)
-         IN IF k = 0 THEN xlog
-            ELSE SubSeq(xlog, 1, prev + k - 1) \o SubSeq(entries, k, Len(entries))
+    THEN \* the seed's bug
+         Entries(i, snapshotIndex[i] + 1, Max(prev, snapshotIndex[i]))
+         \o SubSeq(entries, Max(snapshotIndex[i] - prev, 0) + 1, Len(entries))
+    ELSE LET k == FirstNew(i, prev, entries)
+         IN IF k = 0 THEN log[i]
+            ELSE Entries(i, snapshotIndex[i] + 1, prev + k - 1) \o SubSeq(entries, k, Len(entries))
 
 (* The back-off hint of a failed AppendEntries: the first index of the term
-   of our entry at prevLogIndex (or our last index + 1 when we have no entry
-   there), so that the leader skips a whole conflicting term at once. *)
-FirstIndexOfTerm(xlog, n) ==
-    CHOOSE k \in 1..n : /\ xlog[k].term = xlog[n].term
-                        /\ \A k2 \in 1..k : xlog[k2].term = xlog[n].term => k2 = k
-BackOffHint(xlog, prev) ==
-    IF prev > Len(xlog) THEN Len(xlog) + 1 ELSE FirstIndexOfTerm(xlog, prev)
+   of our entry at prevLogIndex, never below the first entry we hold (or our
+   last index + 1 when we have no entry there), so that the leader skips a
+   whole conflicting term at once. *)
+FirstIndexOfTerm(i, n) ==
+    IF n <= snapshotIndex[i] THEN n
+    ELSE CHOOSE k \in (snapshotIndex[i] + 1)..n :
+             /\ \A k2 \in k..n : TermAt(i, k2) = TermAt(i, n)
+             /\ k - 1 > snapshotIndex[i] => TermAt(i, k - 1) /= TermAt(i, n)
+BackOffHint(i, prev) ==
+    IF prev > LastIndex(i) THEN LastIndex(i) + 1 ELSE FirstIndexOfTerm(i, prev)
 
 (* The highest index committed so far (history; what a read must see). *)
 CommittedLen == LET idx == {c.index : c \in committed}
@@ -180,18 +228,27 @@ RequestVoteRequest == "request_vote"
 RequestVoteResponse == "request_vote_res"
 AppendEntriesRequest == "append_entries"
 AppendEntriesResponse == "append_entries_res"
+InstallSnapshotRequest == "install_snapshot"
+InstallSnapshotResponse == "install_snapshot_res"
+
+(* Does the follower j need entries the leader i has compacted away (so its
+   snapshot)?  The code's needsSnapshot. *)
+NeedsSnapshot(i, j) == nextIndex[i][j] <= snapshotIndex[i]
 
 (* An AppendEntries from the leader i to j: its entries from nextIndex[i][j],
-   at most `count` of them, numbered with broadcast `seq`. *)
+   at most `count` of them, numbered with broadcast `seq`.  To a follower
+   that needs our snapshot, an empty one from the snapshot index (its
+   prevLogTerm the snapshot's term), as the code sends (appendEntriesTo). *)
 AppendEntriesMessage(i, j, count, seq) ==
-    LET prevLogIndex == nextIndex[i][j] - 1
-        prevLogTerm == IF prevLogIndex > 0 THEN log[i][prevLogIndex].term ELSE 0
-        lastEntry == Min(Len(log[i]), prevLogIndex + count)
+    LET next == IF NeedsSnapshot(i, j) THEN snapshotIndex[i] + 1 ELSE nextIndex[i][j]
+        prevLogIndex == next - 1
+        lastEntry == IF NeedsSnapshot(i, j) THEN prevLogIndex
+                     ELSE Min(LastIndex(i), prevLogIndex + count)
     IN [mtype |-> AppendEntriesRequest,
         mterm |-> currentTerm[i],
         mprevLogIndex |-> prevLogIndex,
-        mprevLogTerm |-> prevLogTerm,
-        mentries |-> SubSeq(log[i], nextIndex[i][j], lastEntry),
+        mprevLogTerm |-> TermAt(i, prevLogIndex),
+        mentries |-> Entries(i, next, lastEntry),
         mcommitIndex |-> commitIndex[i],
         mseq |-> seq,
         msource |-> i,
@@ -203,6 +260,8 @@ Init ==
     /\ state = [i \in Server |-> Follower]
     /\ votedFor = [i \in Server |-> Nil]
     /\ leader = [i \in Server |-> Nil]
+    /\ snapshotIndex = [i \in Server |-> 0]
+    /\ snapshotTerm = [i \in Server |-> 0]
     /\ log = [i \in Server |-> << >>]
     /\ commitIndex = [i \in Server |-> 0]
     /\ lastApplied = [i \in Server |-> 0]
@@ -259,14 +318,14 @@ HasCommittedUnapplied(i) == lastApplied[i] < commitIndex[i]
 CanAdvanceCommitIndex(i) ==
     LET n == MedianMatch(i) IN
     /\ n > commitIndex[i]
-    /\ \/ log[i][n].term = currentTerm[i]
+    /\ \/ TermAt(i, n) = currentTerm[i]
        \/ Bug("CommitEarlierTerm")
 
 (* A leader serves a read without the log once it has committed an entry of
    its own term, so that its commit index is up to date. *)
 CanServeReadIndex(i) ==
     \/ /\ commitIndex[i] > 0
-       /\ log[i][commitIndex[i]].term = currentTerm[i]
+       /\ TermAt(i, commitIndex[i]) = currentTerm[i]
     \/ Bug("ReadWithoutTermCommit")
 
 (* A read is ready once a majority (the leader included) answered a
@@ -330,8 +389,8 @@ Campaign(i) ==
     /\ votesGranted' = [votesGranted EXCEPT ![i] = {i}]
     /\ msgs' = msgs (+) SetToBag({[mtype |-> RequestVoteRequest,
                                     mterm |-> currentTerm[i] + 1,
-                                    mlastLogTerm |-> LastTerm(log[i]),
-                                    mlastLogIndex |-> LastIndex(log[i]),
+                                    mlastLogTerm |-> LastTerm(i),
+                                    mlastLogIndex |-> LastIndex(i),
                                     msource |-> i,
                                     mdest |-> j] : j \in Server \ {i}})
 
@@ -346,8 +405,8 @@ Timeout(i) ==
     /\ preVotes' = [preVotes EXCEPT ![i] = {i}]
     /\ msgs' = msgs (+) SetToBag({[mtype |-> PreVoteRequest,
                                     mterm |-> currentTerm[i] + 1,
-                                    mlastLogTerm |-> LastTerm(log[i]),
-                                    mlastLogIndex |-> LastIndex(log[i]),
+                                    mlastLogTerm |-> LastTerm(i),
+                                    mlastLogIndex |-> LastIndex(i),
                                     msource |-> i,
                                     mdest |-> j] : j \in Server \ {i}})
     /\ UNCHANGED <<currentTerm, votedFor, logVars, votesGranted, leaderVars,
@@ -476,14 +535,14 @@ BecomeLeader(i) ==
     /\ HasVoteQuorum(i)
     /\ state' = [state EXCEPT ![i] = Leader]
     /\ leader' = [leader EXCEPT ![i] = Nil]
-    /\ nextIndex' = [nextIndex EXCEPT ![i] = [j \in Server |-> Len(log[i]) + 1]]
+    /\ nextIndex' = [nextIndex EXCEPT ![i] = [j \in Server |-> LastIndex(i) + 1]]
     /\ matchIndex' = [matchIndex EXCEPT ![i] = [j \in Server |-> 0]]
     /\ log' = [log EXCEPT ![i] = Append(@, [term |-> currentTerm[i], value |-> Noop])]
     /\ heartbeatSeq' = [heartbeatSeq EXCEPT ![i] = 1]
     /\ acked' = [acked EXCEPT ![i] = [j \in Server |-> 0]]
     /\ reads' = [reads EXCEPT ![i] = << >>]
     /\ elected' = elected \cup {<<currentTerm[i], i>>}
-    /\ UNCHANGED <<currentTerm, votedFor, commitIndex, lastApplied, appliedLog,
+    /\ UNCHANGED <<currentTerm, votedFor, snapshotVars, commitIndex, lastApplied, appliedLog,
                    candidateVars, pending, msgs, committed, answered, restartCount>>
 
 (* Chart: clientRequest (leader).  A client request (direct, or proxied by a
@@ -491,14 +550,14 @@ BecomeLeader(i) ==
    leader answers it once applied (pending).  The chart's replicateLog sends
    are AppendEntries steps. *)
 ClientRequest(i, v) ==
-    LET k == Len(log[i]) + 1 IN
+    LET k == LastIndex(i) + 1 IN
     /\ Settled(i)
     /\ state[i] = Leader
     /\ log' = [log EXCEPT ![i] = Append(@, [term |-> currentTerm[i], value |-> v])]
     /\ pending' = [pending EXCEPT ![i] =
                       {p \in @ : p.index /= k} \cup {[index |-> k, term |-> currentTerm[i]]}]
-    /\ UNCHANGED <<serverVars, commitIndex, lastApplied, appliedLog, candidateVars,
-                   leaderVars, heartbeatSeq, acked, reads, msgs, historyVars>>
+    /\ UNCHANGED <<serverVars, snapshotVars, commitIndex, lastApplied, appliedLog,
+                   candidateVars, leaderVars, heartbeatSeq, acked, reads, msgs, historyVars>>
 
 (* Chart: heartbeat (leader).  A new broadcast: its AppendEntries to each
    follower (from nextIndex, empty when the follower is up to date, a
@@ -541,20 +600,21 @@ RejectStaleAppendEntries(m) ==
 
 (* Chart: acceptAppendEntries (follower), abandonPreVote (precandidate),
    yieldToLeader (candidate).  An AppendEntries of our term: become (or stay)
-   follower, remember the leader, check the log matches at prevLogIndex; if so
-   append (truncating only on conflict) and set commitIndex := max(commitIndex,
+   follower, remember the leader, check the log matches at prevLogIndex (an
+   index below our snapshot's always does: it is committed); if so append
+   (truncating only on conflict) and set commitIndex := max(commitIndex,
    min(leaderCommit, index of the last new entry)); answer success and that
    index (mmatchIndex), or failure and a back-off hint (mhint).  The answer
    echoes the broadcast number (mseq). *)
 AcceptAppendEntries(m) ==
     LET i == m.mdest
         j == m.msource
-        logOk == \/ m.mprevLogIndex = 0
-                 \/ /\ m.mprevLogIndex <= Len(log[i])
-                    /\ \/ log[i][m.mprevLogIndex].term = m.mprevLogTerm
+        logOk == \/ m.mprevLogIndex < snapshotIndex[i]
+                 \/ /\ m.mprevLogIndex <= LastIndex(i)
+                    /\ \/ TermAt(i, m.mprevLogIndex) = m.mprevLogTerm
                        \/ Bug("LogOkIgnoresTerm")
         lastNew == m.mprevLogIndex + Len(m.mentries)
-        merged == MergeEntries(log[i], m.mprevLogIndex, m.mentries)
+        merged == MergeEntries(i, m.mprevLogIndex, m.mentries)
     IN
     /\ state[i] /= Leader
     /\ IsCurrentTerm(i, m)
@@ -567,14 +627,15 @@ AcceptAppendEntries(m) ==
             /\ Reply([mtype |-> AppendEntriesResponse,
                       mterm |-> currentTerm[i],
                       msuccess |-> TRUE,
-                      mmatchIndex |-> IF Bug("MatchIsLogLength") THEN Len(merged) ELSE lastNew,
+                      mmatchIndex |-> IF Bug("MatchIsLogLength") THEN snapshotIndex[i] + Len(merged)
+                                      ELSE lastNew,
                       mseq |-> m.mseq,
                       msource |-> i,
                       mdest |-> j], m)
        ELSE /\ Reply([mtype |-> AppendEntriesResponse,
                       mterm |-> currentTerm[i],
                       msuccess |-> FALSE,
-                      mhint |-> Max(BackOffHint(log[i], m.mprevLogIndex), 1),
+                      mhint |-> Max(BackOffHint(i, m.mprevLogIndex), 1),
                       mseq |-> m.mseq,
                       msource |-> i,
                       mdest |-> j], m)
@@ -588,8 +649,8 @@ HandleAppendEntriesRequest(m) ==
     /\ ~IsHigherTerm(m.mdest, m)
     /\ \/ RejectStaleAppendEntries(m)
        \/ AcceptAppendEntries(m)
-    /\ UNCHANGED <<currentTerm, votedFor, lastApplied, appliedLog, candidateVars,
-                   leaderVars, clientVars, historyVars>>
+    /\ UNCHANGED <<currentTerm, votedFor, snapshotVars, lastApplied, appliedLog,
+                   candidateVars, leaderVars, clientVars, historyVars>>
 
 (* Chart: handleAppendEntriesResponse (leader).  A response of our term:
    note the broadcast it answers (acked); on success matchIndex := max(old, m)
@@ -610,7 +671,7 @@ HandleAppendEntriesResponse(m) ==
     \* answers a request of an older term, though it arrives in ours)
     /\ acked' = IF "mseq" \in DOMAIN m THEN [acked EXCEPT ![i][j] = Max(@, m.mseq)] ELSE acked
     /\ IF m.msuccess
-       THEN LET match == Max(matchIndex[i][j], Min(m.mmatchIndex, Len(log[i]))) IN
+       THEN LET match == Max(matchIndex[i][j], Min(m.mmatchIndex, LastIndex(i))) IN
             /\ matchIndex' = [matchIndex EXCEPT ![i][j] = match]
             /\ nextIndex' = [nextIndex EXCEPT ![i][j] = Max(@, match + 1)]
        ELSE /\ nextIndex' = [nextIndex EXCEPT ![i][j] =
@@ -629,10 +690,10 @@ AdvanceCommitIndex(i) ==
     /\ commitIndex' = [commitIndex EXCEPT ![i] = n]
     \* record each entry the first time it is committed (with that term)
     /\ committed' = committed \cup
-                    {[index |-> k, entry |-> log[i][k], term |-> currentTerm[i]] :
+                    {[index |-> k, entry |-> EntryAt(i, k), term |-> currentTerm[i]] :
                          k \in {k2 \in (commitIndex[i] + 1)..n :
-                                   ~\E c \in committed : c.index = k2 /\ c.entry = log[i][k2]}}
-    /\ UNCHANGED <<serverVars, log, lastApplied, appliedLog, candidateVars,
+                                   ~\E c \in committed : c.index = k2 /\ c.entry = EntryAt(i, k2)}}
+    /\ UNCHANGED <<serverVars, log, snapshotVars, lastApplied, appliedLog, candidateVars,
                    leaderVars, clientVars, msgs, elected, answered, restartCount>>
 
 (* Chart: applyCommitted (any role, eventless).  Apply the committed entries
@@ -647,12 +708,12 @@ ApplyEntry(i) ==
     /\ HasCommittedUnapplied(i)
     /\ lastApplied' = [lastApplied EXCEPT ![i] = commitIndex[i]]
     /\ appliedLog' = [appliedLog EXCEPT ![i] =
-                         @ \o SubSeq(log[i], lastApplied[i] + 1, commitIndex[i])]
+                         @ \o Entries(i, lastApplied[i] + 1, commitIndex[i])]
     /\ pending' = [pending EXCEPT ![i] = @ \ done]
     /\ answered' = answered \cup
-                   {[kind |-> "write", index |-> p.index, entry |-> log[i][p.index]] :
-                        p \in {q \in done : log[i][q.index].term = q.term}}
-    /\ UNCHANGED <<serverVars, log, commitIndex, candidateVars, leaderVars,
+                   {[kind |-> "write", index |-> p.index, entry |-> EntryAt(i, p.index)] :
+                        p \in {q \in done : TermAt(i, q.index) = q.term}}
+    /\ UNCHANGED <<serverVars, log, snapshotVars, commitIndex, candidateVars, leaderVars,
                    heartbeatSeq, acked, reads, msgs, elected, committed, restartCount>>
 
 (* The chart's confirmLeadership, after reads were queued or answered: when
@@ -728,18 +789,160 @@ CheckQuorum(i) ==
     /\ UNCHANGED <<currentTerm, votedFor, logVars, candidateVars, leaderVars,
                    heartbeatSeq, acked, pending, msgs, historyVars>>
 
-(* A crash and restart: the persistent state (currentTerm, votedFor, log)
-   survives, everything else is lost; the state machine is rebuilt from the
-   log as entries commit again.  Messages in flight stay in flight. *)
+-----------------------------------------------------------------------------
+(* Log compaction and InstallSnapshot (Raft section 7). *)
+
+(* The chart's isNewSnapshot: a snapshot at index n that the log does not
+   know yet, of an index applied and still held. *)
+IsNewSnapshot(i, n) ==
+    /\ n > snapshotIndex[i]
+    /\ n <= lastApplied[i]
+    /\ n <= LastIndex(i)
+
+(* Chart: takeSnapshot (any role, on the runtime's snapshot_taken).  The
+   runtime snapshots the state machine at the applied index once enough
+   applied entries are not in a snapshot (a threshold of entries: timing, so
+   here any time the applied index is past the snapshot's), makes the
+   snapshot durable, and the chart discards the entries it covers.  The
+   runtime does so after a step, when the chart has settled. *)
+TakeSnapshot(i) ==
+    LET n == lastApplied[i] IN
+    /\ Settled(i)
+    /\ IsNewSnapshot(i, n)
+    /\ snapshotIndex' = [snapshotIndex EXCEPT ![i] = n]
+    /\ snapshotTerm' = [snapshotTerm EXCEPT ![i] = TermAt(i, n)]
+    /\ log' = [log EXCEPT ![i] = Entries(i, n + 1, LastIndex(i))]
+    /\ UNCHANGED <<serverVars, commitIndex, lastApplied, appliedLog, candidateVars,
+                   leaderVars, clientVars, msgs, historyVars>>
+
+(* The snapshot the leader i sends: its index and term, and its data (the
+   state machine at that index).  The code sends it in chunks of bounded
+   size, which the receiver's protocol layer reassembles before the chart
+   sees one install_snapshot event (src/maelstrom/node.ts): chunking is a
+   transport detail, so here a snapshot is one message, and a lost or
+   reordered chunk is a lost message. *)
+SnapshotMessage(i, j) ==
+    [mtype |-> InstallSnapshotRequest,
+     mterm |-> currentTerm[i],
+     mlastIncludedIndex |-> snapshotIndex[i],
+     mlastIncludedTerm |-> snapshotTerm[i],
+     mdata |-> SnapshotData(i),
+     msource |-> i,
+     mdest |-> j]
+
+(* The snapshots the chart's sendHeartbeats and replicateLog send (the
+   sendSnapshot effect), to a follower that needs an entry the leader has
+   compacted away.  When one is due again (snapshotRetryTicks heartbeats
+   without an answer) is timing, and flow control (inflight) only holds
+   sends back: here a leader may send it whenever the follower needs it.
+   Like AppendEntries(i, j), not Settled(i). *)
+SendSnapshot(i, j) ==
+    /\ i /= j
+    /\ state[i] = Leader
+    /\ NeedsSnapshot(i, j)
+    /\ Send(SnapshotMessage(i, j))
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars,
+                   historyVars>>
+
+(* Chart: rejectStaleSnapshot (any role).  An InstallSnapshot of an older
+   term: answer failure with our term, so that the sender steps down. *)
+RejectStaleSnapshot(m) ==
+    LET i == m.mdest IN
+    /\ IsStaleTerm(i, m)
+    /\ Reply([mtype |-> InstallSnapshotResponse,
+              mterm |-> currentTerm[i],
+              msuccess |-> FALSE,
+              mmatchIndex |-> 0,
+              msource |-> i,
+              mdest |-> m.msource], m)
+    /\ UNCHANGED <<state, leader, logVars, pending>>
+
+(* Chart: installSnapshot (any role).  An InstallSnapshot of our term (Raft
+   section 7, receiver): follow its sender.  A snapshot that covers no more
+   than we know committed changes nothing.  Otherwise it replaces the state
+   machine (appliedLog: the runtime's `restore`), the commit and applied
+   indexes move to its index, and the log gives way to it: if we hold an
+   entry of its index and term, the entries after it stay (they match the
+   leader's, Log Matching), else the whole log goes.  Writes the runtime
+   waits to answer at or below its index get no answer (they time out:
+   indefinite, always safe).  Answer success and the snapshot's index. *)
+InstallSnapshot(m) ==
+    LET i == m.mdest
+        n == m.mlastIncludedIndex
+        keep == IF Bug("SnapshotKeepsConflictingLog")
+                THEN n <= LastIndex(i)                    \* the bug: ignores the term
+                ELSE n <= LastIndex(i) /\ TermAt(i, n) = m.mlastIncludedTerm
+    IN
+    /\ IsCurrentTerm(i, m)
+    /\ state' = [state EXCEPT ![i] = Follower]
+    /\ leader' = [leader EXCEPT ![i] = m.msource]
+    /\ Reply([mtype |-> InstallSnapshotResponse,
+              mterm |-> currentTerm[i],
+              msuccess |-> TRUE,
+              mmatchIndex |-> n,
+              msource |-> i,
+              mdest |-> m.msource], m)
+    /\ IF n <= commitIndex[i]
+       THEN UNCHANGED <<logVars, pending>>
+       ELSE /\ snapshotIndex' = [snapshotIndex EXCEPT ![i] = n]
+            /\ snapshotTerm' = [snapshotTerm EXCEPT ![i] = m.mlastIncludedTerm]
+            /\ log' = [log EXCEPT ![i] = IF keep THEN Entries(i, n + 1, LastIndex(i)) ELSE << >>]
+            /\ commitIndex' = [commitIndex EXCEPT ![i] = n]
+            /\ lastApplied' = [lastApplied EXCEPT ![i] = n]
+            /\ appliedLog' = [appliedLog EXCEPT ![i] = m.mdata]
+            /\ pending' = [pending EXCEPT ![i] = {p \in @ : p.index > n}]
+
+(* An InstallSnapshot of our term or older (a newer one goes through
+   UpdateTerm first). *)
+HandleInstallSnapshotRequest(m) ==
+    /\ m.mtype = InstallSnapshotRequest
+    /\ Settled(m.mdest)
+    /\ ~IsHigherTerm(m.mdest, m)
+    /\ \/ RejectStaleSnapshot(m)
+       \/ InstallSnapshot(m)
+    /\ UNCHANGED <<currentTerm, votedFor, candidateVars, leaderVars, heartbeatSeq,
+                   acked, reads, historyVars>>
+
+(* Chart: handleInstallSnapshotResponse (leader).  An answer of our term: on
+   success the follower holds everything up to the snapshot's index, so
+   matchIndex := max(old, that index (capped at our last index)) and
+   nextIndex := max(nextIndex, matchIndex + 1); a refusal (of a snapshot of
+   an older term, answered in ours) changes nothing.  InstallSnapshot
+   answers carry no broadcast number (acked is unchanged).  The chart's
+   replicateLog sends are AppendEntries and SendSnapshot steps.  Answers of
+   an older term are ignored by the chart: for the spec they are lost
+   (DropMessage). *)
+HandleInstallSnapshotResponse(m) ==
+    LET i == m.mdest
+        j == m.msource
+        match == Max(matchIndex[i][j], Min(m.mmatchIndex, LastIndex(i)))
+    IN
+    /\ m.mtype = InstallSnapshotResponse
+    /\ Settled(i)
+    /\ state[i] = Leader
+    /\ IsCurrentTerm(i, m)
+    /\ IF m.msuccess
+       THEN /\ matchIndex' = [matchIndex EXCEPT ![i][j] = match]
+            /\ nextIndex' = [nextIndex EXCEPT ![i][j] = Max(@, match + 1)]
+       ELSE UNCHANGED leaderVars
+    /\ Discard(m)
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, clientVars, historyVars>>
+
+-----------------------------------------------------------------------------
+(* A crash and restart: the persistent state (currentTerm, votedFor, the
+   snapshot and the log) survives, everything else is lost; the state
+   machine is restored from the snapshot (what it covers is committed and
+   applied) and rebuilt from the log as entries commit again.  Messages in
+   flight stay in flight. *)
 Restart(i) ==
     /\ state' = [state EXCEPT ![i] = Follower]
     /\ leader' = [leader EXCEPT ![i] = Nil]
     /\ IF Bug("VoteNotPersisted")
        THEN votedFor' = [votedFor EXCEPT ![i] = Nil]          \* the bug
        ELSE UNCHANGED votedFor
-    /\ commitIndex' = [commitIndex EXCEPT ![i] = 0]
-    /\ lastApplied' = [lastApplied EXCEPT ![i] = 0]
-    /\ appliedLog' = [appliedLog EXCEPT ![i] = << >>]
+    /\ commitIndex' = [commitIndex EXCEPT ![i] = snapshotIndex[i]]
+    /\ lastApplied' = [lastApplied EXCEPT ![i] = snapshotIndex[i]]
+    /\ appliedLog' = [appliedLog EXCEPT ![i] = SnapshotData(i)]
     /\ preVotes' = [preVotes EXCEPT ![i] = {}]
     /\ votesGranted' = [votesGranted EXCEPT ![i] = {}]
     /\ nextIndex' = [nextIndex EXCEPT ![i] = [j \in Server |-> 1]]
@@ -749,7 +952,7 @@ Restart(i) ==
     /\ reads' = [reads EXCEPT ![i] = << >>]
     /\ pending' = [pending EXCEPT ![i] = {}]
     /\ restartCount' = restartCount + 1
-    /\ UNCHANGED <<currentTerm, log, msgs, elected, committed, answered>>
+    /\ UNCHANGED <<currentTerm, log, snapshotVars, msgs, elected, committed, answered>>
 
 -----------------------------------------------------------------------------
 (* Actions of the environment: the network loses and duplicates messages. *)
@@ -780,6 +983,10 @@ Next ==
     \/ \E i, j \in Server : AppendEntries(i, j)
     \/ \E m \in DOMAIN msgs : HandleAppendEntriesRequest(m)
     \/ \E m \in DOMAIN msgs : HandleAppendEntriesResponse(m)
+    \/ \E i \in Server : TakeSnapshot(i)
+    \/ \E i, j \in Server : SendSnapshot(i, j)
+    \/ \E m \in DOMAIN msgs : HandleInstallSnapshotRequest(m)
+    \/ \E m \in DOMAIN msgs : HandleInstallSnapshotResponse(m)
     \/ \E i \in Server : AdvanceCommitIndex(i)
     \/ \E i \in Server : ApplyEntry(i)
     \/ \E i \in Server : ReadIndex(i)
@@ -813,12 +1020,18 @@ Message ==
           mhint : Nat, mseq : Nat, msource : Server, mdest : Server]
     \cup [mtype : {AppendEntriesResponse}, mterm : Nat, msuccess : {FALSE},
           mhint : Nat, msource : Server, mdest : Server]
+    \cup [mtype : {InstallSnapshotRequest}, mterm : Nat, mlastIncludedIndex : Nat,
+          mlastIncludedTerm : Nat, mdata : Seq(Entry), msource : Server, mdest : Server]
+    \cup [mtype : {InstallSnapshotResponse}, mterm : Nat, msuccess : BOOLEAN,
+          mmatchIndex : Nat, msource : Server, mdest : Server]
 
 TypeOK ==
     /\ currentTerm \in [Server -> Nat]
     /\ state \in [Server -> Role]
     /\ votedFor \in [Server -> Server \cup {Nil}]
     /\ leader \in [Server -> Server \cup {Nil}]
+    /\ snapshotIndex \in [Server -> Nat]
+    /\ snapshotTerm \in [Server -> Nat]
     /\ log \in [Server -> Seq(Entry)]
     /\ commitIndex \in [Server -> Nat]
     /\ lastApplied \in [Server -> Nat]
@@ -849,21 +1062,24 @@ ElectionSafety ==
 LeaderWasElected ==
     \A i \in Server : state[i] = Leader => <<currentTerm[i], i>> \in elected
 
+(* The invariants about logs read FullLog(i): the log with the entries its
+   snapshot covers put back (SnapshotSound checks that they are there). *)
+
 (* If two logs have an entry of the same term at an index, they agree on
    every entry up to that index. *)
 LogMatching ==
     \A i, j \in Server :
-        \A n \in 1..Min(Len(log[i]), Len(log[j])) :
-            log[i][n].term = log[j][n].term =>
-                SubSeq(log[i], 1, n) = SubSeq(log[j], 1, n)
+        \A n \in 1..Min(LastIndex(i), LastIndex(j)) :
+            FullLog(i)[n].term = FullLog(j)[n].term =>
+                SubSeq(FullLog(i), 1, n) = SubSeq(FullLog(j), 1, n)
 
-(* An entry committed in some term is in the log of every leader of that
-   term or a later one. *)
+(* An entry committed in some term is in the log (or the snapshot) of every
+   leader of that term or a later one. *)
 LeaderCompleteness ==
     \A c \in committed : \A i \in Server :
         (state[i] = Leader /\ currentTerm[i] >= c.term) =>
-            /\ Len(log[i]) >= c.index
-            /\ log[i][c.index] = c.entry
+            /\ LastIndex(i) >= c.index
+            /\ FullLog(i)[c.index] = c.entry
 
 (* No two servers apply different entries at the same index. *)
 StateMachineSafety ==
@@ -889,29 +1105,38 @@ AnswersLinearizable ==
 
 (* Also worth checking. *)
 
-(* Every entry committed is stored on a majority, now and forever: no server
-   ever erases a committed entry. *)
+(* Every entry committed is stored on a majority (in their logs or their
+   snapshots), now and forever: no server ever erases a committed entry. *)
 CommittedOnQuorum ==
     \A c \in committed :
         \E Q \in Quorum : \A j \in Q :
-            Len(log[j]) >= c.index /\ log[j][c.index] = c.entry
+            LastIndex(j) >= c.index /\ FullLog(j)[c.index] = c.entry
 
-(* What a server knows committed is in its log, is a committed entry, and
-   what it applied is the prefix of its log up to lastApplied. *)
+(* What a server knows committed is in its log (or snapshot), is a committed
+   entry, and what it applied is the prefix of its log up to lastApplied. *)
 CommitIndexSound ==
     \A i \in Server :
         /\ lastApplied[i] <= commitIndex[i]
-        /\ commitIndex[i] <= Len(log[i])
+        /\ commitIndex[i] <= LastIndex(i)
         /\ \A n \in 1..commitIndex[i] :
-              \E c \in committed : c.index = n /\ c.entry = log[i][n]
-        /\ appliedLog[i] = SubSeq(log[i], 1, lastApplied[i])
+              \E c \in committed : c.index = n /\ c.entry = FullLog(i)[n]
+        /\ appliedLog[i] = SubSeq(FullLog(i), 1, lastApplied[i])
         /\ lastApplied[i] = Len(appliedLog[i])
+
+(* A snapshot covers only what was applied (so committed: CommitIndexSound),
+   its data is there, and its term is the term of its last entry. *)
+SnapshotSound ==
+    \A i \in Server :
+        /\ snapshotIndex[i] <= lastApplied[i]
+        /\ snapshotIndex[i] <= Len(appliedLog[i])
+        /\ snapshotTerm[i] = IF snapshotIndex[i] = 0 THEN 0
+                              ELSE appliedLog[i][snapshotIndex[i]].term
 
 (* Terms in a log never decrease, and never exceed the server's term. *)
 LogTermsMonotonic ==
     \A i \in Server :
-        /\ \A n \in 1..(Len(log[i]) - 1) : log[i][n].term <= log[i][n + 1].term
-        /\ \A n \in 1..Len(log[i]) : log[i][n].term <= currentTerm[i]
+        /\ \A n \in 1..(LastIndex(i) - 1) : FullLog(i)[n].term <= FullLog(i)[n + 1].term
+        /\ \A n \in 1..LastIndex(i) : FullLog(i)[n].term <= currentTerm[i]
 
 (* A vote a candidate counted was cast for it in that term. *)
 VotesGrantedSound ==

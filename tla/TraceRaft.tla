@@ -34,11 +34,16 @@
 (* leader's broadcast numbers count from its election (the code's never    *)
 (* restart; the spec's restart at 1 in each term it leads).                *)
 (*                                                                         *)
-(* Logs are recorded as changes: `log.len` is the length after the step,   *)
-(* and when the step changed it, `log.from` the first index that changed   *)
-(* and `log.entries` the entries from there on (log.from = 0: unchanged). *)
-(* So a trace of a log that starts after a snapshot (issue 12) only needs  *)
-(* the snapshot's index and term as an initial condition.                  *)
+(* Logs are recorded as changes: `log.len` is the last index after the    *)
+(* step, `log.snapshotIndex` and `log.snapshotTerm` the snapshot the log   *)
+(* starts after, and when the step changed entries, `log.from` the first   *)
+(* index that changed and `log.entries` the entries from there on.         *)
+(*                                                                         *)
+(* Snapshots: an InstallSnapshot is recorded without its data (the state   *)
+(* machine, which the trace does not hold); the spec computes the data     *)
+(* from its own state (the entries it applied), so recorded and spec       *)
+(* messages are compared without it (NoData), and a received snapshot is   *)
+(* the one sent (in `sent`) that is the recorded message but for its data. *)
 (***************************************************************************)
 EXTENDS Raft, TraceData   \* TraceData: Traces, TraceServers, TraceMaxBatch
 
@@ -55,7 +60,19 @@ Line == TraceLog[l]
 Node == Line.node
 Rec == Line.vars
 IsEvent == "mtype" \in DOMAIN Line.event   \* a message, not a timer or a client
-Msg == Line.event
+
+(* A message without the data of a snapshot (the trace does not record it). *)
+NoData(x) == IF x.mtype = InstallSnapshotRequest
+             THEN [f \in DOMAIN x \ {"mdata"} |-> x[f]]
+             ELSE x
+
+(* The message the line received: as recorded, or for a snapshot the one
+   sent with its data. *)
+Msg == IF IsEvent /\ Line.event.mtype = InstallSnapshotRequest
+       THEN IF \E x \in sent : NoData(x) = Line.event
+            THEN CHOOSE x \in sent : NoData(x) = Line.event
+            ELSE Line.event
+       ELSE Line.event
 
 TraceInit ==
     /\ Init
@@ -75,11 +92,23 @@ TraceInit ==
 Has(f) == f \in DOMAIN Rec
 ToSet(s) == {s[x] : x \in DOMAIN s}   \* the trace writes sets as arrays
 
+(* The log after the step: it starts after the recorded snapshot, ends at
+   the recorded last index, holds from `from` on the recorded entries and
+   before that (after the snapshot) the entries it held before the step. *)
 LogMatches(i) ==
-    IF ~Has("log") THEN log'[i] = log[i]
-    ELSE /\ Len(log'[i]) = Rec.log.len
-         /\ SubSeq(log'[i], 1, Rec.log.from - 1) = SubSeq(log[i], 1, Rec.log.from - 1)
-         /\ SubSeq(log'[i], Rec.log.from, Len(log'[i])) = Rec.log.entries
+    IF ~Has("log")
+    THEN /\ log'[i] = log[i]
+         /\ snapshotIndex'[i] = snapshotIndex[i]
+         /\ snapshotTerm'[i] = snapshotTerm[i]
+    ELSE LET r == Rec.log
+             from == Max(r.from, r.snapshotIndex + 1)
+         IN /\ snapshotIndex'[i] = r.snapshotIndex
+            /\ snapshotTerm'[i] = r.snapshotTerm
+            /\ r.snapshotIndex + Len(log'[i]) = r.len
+            /\ \A x \in (r.snapshotIndex + 1)..(from - 1) :
+                  /\ Holds(i, x)
+                  /\ log'[i][x - r.snapshotIndex] = EntryAt(i, x)
+            /\ SubSeq(log'[i], from - r.snapshotIndex, Len(log'[i])) = r.entries
 
 ReadsMatch(i) ==
     IF ~Has("reads") THEN reads'[i] = reads[i]
@@ -129,15 +158,16 @@ Omitted(x) ==
        /\ Line.event.mtype = RequestVoteRequest
        /\ x.mterm = Line.event.mterm
 
-(* The AppendEntries that AppendEntries(i, j) steps send after the line's
-   main step. *)
-LaterSends == IF Line.sendsVia THEN SelectSeq(Line.sends, LAMBDA x : x.mtype = AppendEntriesRequest)
+(* The AppendEntries and snapshots that AppendEntries(i, j) and
+   SendSnapshot(i, j) steps send after the line's main step. *)
+LaterSends == IF Line.sendsVia
+              THEN SelectSeq(Line.sends, LAMBDA x : x.mtype \in {AppendEntriesRequest, InstallSnapshotRequest})
               ELSE << >>
 NowSends == {Line.sends[x] : x \in 1..Len(Line.sends)} \ {LaterSends[x] : x \in 1..Len(LaterSends)}
 
 SendsMatch ==
-    /\ Added \subseteq NowSends
-    /\ \A x \in NowSends \ Added : Omitted(x)
+    /\ {NoData(x) : x \in Added} \subseteq NowSends
+    /\ \A x \in NowSends \ {NoData(y) : y \in Added} : Omitted(x)
 
 -----------------------------------------------------------------------------
 (* The line's main step: the action its transition mirrors, and within it
@@ -159,6 +189,9 @@ ActionStep(a, i) ==
       [] a = "Heartbeat" -> Heartbeat(i)
       [] a = "HandleAppendEntriesRequest" -> HandleAppendEntriesRequest(Msg)
       [] a = "HandleAppendEntriesResponse" -> HandleAppendEntriesResponse(Msg)
+      [] a = "TakeSnapshot" -> TakeSnapshot(i)
+      [] a = "HandleInstallSnapshotRequest" -> HandleInstallSnapshotRequest(Msg)
+      [] a = "HandleInstallSnapshotResponse" -> HandleInstallSnapshotResponse(Msg)
       [] a = "AdvanceCommitIndex" -> AdvanceCommitIndex(i)
       [] a = "ApplyEntry" -> ApplyEntry(i)
       [] a = "ReadIndex" -> ReadIndex(i)
@@ -175,6 +208,8 @@ BranchHolds(b) ==
       [] b = "RejectPreVote" -> RejectPreVote(Msg)
       [] b = "AcceptAppendEntries" -> AcceptAppendEntries(Msg)
       [] b = "RejectStaleAppendEntries" -> RejectStaleAppendEntries(Msg)
+      [] b = "InstallSnapshot" -> InstallSnapshot(Msg)
+      [] b = "RejectStaleSnapshot" -> RejectStaleSnapshot(Msg)
       [] OTHER -> TRUE
 
 MainStep ==
@@ -191,14 +226,17 @@ MainStep ==
        THEN l' = l + 1 /\ k' = 0
        ELSE l' = l /\ k' = 1
 
-(* The k-th AppendEntries of line l, by an AppendEntries step. *)
+(* The k-th AppendEntries or snapshot of line l, by an AppendEntries or a
+   SendSnapshot step. *)
 SendStep ==
     LET x == LaterSends[k] IN
     /\ l <= Len(TraceLog)
     /\ k >= 1
-    /\ AppendEntries(Node, x.mdest)
-    /\ Added = {x}
-    /\ sent' = sent \cup {x}
+    /\ IF x.mtype = AppendEntriesRequest
+       THEN AppendEntries(Node, x.mdest)
+       ELSE SendSnapshot(Node, x.mdest)
+    /\ {NoData(y) : y \in Added} = {x}
+    /\ sent' = sent \cup Added
     /\ UNCHANGED t
     /\ IF k = Len(LaterSends)
        THEN l' = l + 1 /\ k' = 0
@@ -223,8 +261,9 @@ TraceAlias ==
     ELSE LET i == Node IN
          [trace |-> t, line |-> Line.i, sub |-> k, transition |-> Line.transition, node |-> i,
           currentTerm |-> currentTerm[i], state |-> state[i], votedFor |-> votedFor[i],
-          leader |-> leader[i], logLen |-> Len(log[i]),
-          lastTerm |-> LastTerm(log[i]), commitIndex |-> commitIndex[i],
+          leader |-> leader[i], lastIndex |-> LastIndex(i),
+          lastTerm |-> LastTerm(i), snapshotIndex |-> snapshotIndex[i],
+          snapshotTerm |-> snapshotTerm[i], commitIndex |-> commitIndex[i],
           lastApplied |-> lastApplied[i], preVotes |-> preVotes[i],
           votesGranted |-> votesGranted[i], nextIndex |-> nextIndex[i],
           matchIndex |-> matchIndex[i], heartbeatSeq |-> heartbeatSeq[i],

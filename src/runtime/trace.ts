@@ -16,6 +16,9 @@
 // ([term, value] pairs; value is the op, "Noop" for a new leader's no-op).
 // After log compaction `log.snapshotIndex` and `log.snapshotTerm` say where
 // the log starts; entries are listed from the first index after it.
+// InstallSnapshot messages are written without their data (mlastIncludedIndex,
+// mlastIncludedTerm; the state machine's snapshot is not in the spec's
+// terms), a snapshot the runtime took is the event {"timer":"snapshot_taken"}.
 // The first line of a file is a header naming the servers and the run.
 //
 // For the step-through viewer (src/viz/viewer/), a trace may also carry lines
@@ -79,6 +82,13 @@ export function tlaMessage(ev: TransitionStep['event'], self: string): Record<st
         ...(b.success === true ? { mmatchIndex: b.match_index } : { mhint: b.hint }),
         ...seqOf(b),
       };
+    case 'install_snapshot':
+      return { mtype: 'install_snapshot', ...base, mlastIncludedIndex: b.last_included_index, mlastIncludedTerm: b.last_included_term };
+    case 'install_snapshot_res':
+      return { mtype: 'install_snapshot_res', ...base, msuccess: b.success, mmatchIndex: b.match_index };
+    case 'snapshot_taken':
+      // the runtime's word that it made a snapshot durable: not a message
+      return undefined;
     default:
       // A client request (read/write/cas/txn): the spec's ClientRequest value.
       return { mtype: 'client_request', msource: ev.src, mdest: self, value: b };
@@ -87,10 +97,35 @@ export function tlaMessage(ev: TransitionStep['event'], self: string): Record<st
 
 const seqOf = (b: Record<string, unknown>): { mseq?: unknown } => (b.seq === undefined ? {} : { mseq: b.seq });
 
-const RAFT_TYPES = new Set(['pre_vote', 'pre_vote_res', 'request_vote', 'request_vote_res', 'append_entries', 'append_entries_res']);
+const RAFT_TYPES = new Set([
+  'pre_vote',
+  'pre_vote_res',
+  'request_vote',
+  'request_vote_res',
+  'append_entries',
+  'append_entries_res',
+  'install_snapshot',
+  'install_snapshot_res',
+]);
 
-/** The spec's message record for a message a node sends to another server (undefined for anything else). */
-export function tlaSend(self: string, e: Effect): Record<string, unknown> | undefined {
+/**
+ * The spec's message record for a message a node sends to another server
+ * (undefined for anything else). A `sendSnapshot` effect is our snapshot as
+ * the runtime sends it: of the log's snapshot index and term, in our term
+ * (`ctx`, the context of the step that asked for it).
+ */
+export function tlaSend(self: string, e: Effect, ctx?: RaftContext): Record<string, unknown> | undefined {
+  if (e.kind === 'sendSnapshot') {
+    if (!ctx) return undefined;
+    return {
+      mtype: 'install_snapshot',
+      msource: self,
+      mdest: e.to,
+      mterm: ctx.term,
+      mlastIncludedIndex: ctx.log.snapshotIndex,
+      mlastIncludedTerm: ctx.log.snapshotTerm,
+    };
+  }
   if (e.kind !== 'send' && e.kind !== 'reply') return undefined;
   if (!RAFT_TYPES.has(e.body.type)) return undefined;
   return tlaMessage({ type: e.body.type, src: self, body: e.body as TransitionStep['event']['body'] }, e.to);
@@ -144,7 +179,7 @@ export class TraceWriter {
       tla: tlaMapping[step.name]?.tla ?? null,
       event: tlaMessage(step.event, node) ?? { timer: step.event.type.startsWith('xstate.after') ? timerName(step) : step.event.type },
       vars: varsOf(step.role, ctx, from),
-      sends: effects.map((e) => tlaSend(node, e)).filter((m) => m !== undefined),
+      sends: effects.map((e) => tlaSend(node, e, ctx)).filter((m) => m !== undefined),
     };
     this.write(JSON.stringify(line));
   }

@@ -1,7 +1,8 @@
 // Holds machines/actions.ts to its declaration in spec/action-writes.ts, on
 // which the mirror check rests: simulated clusters run with every chart
 // action wrapped, and each write an action makes (a context field it
-// assigns, the log it changes in place, the kinds of effects it emits) must
+// assigns, the log it changes in place and where the log starts (its
+// snapshot index and term), the kinds of effects it emits) must
 // be declared; each declared write must be seen at least once, so that the
 // declaration is exact, not merely safe.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,10 +62,13 @@ beforeAll(() => {
   for (const name of Object.keys(actions)) {
     patch(actions as Record<string, unknown>, name, (orig) => (ctx: unknown, ev: unknown) => {
       flags.log = false;
+      const log = (ctx as { log?: RaftLog }).log;
+      const start = log ? [log.snapshotIndex, log.snapshotTerm] : undefined;
       const result = orig(ctx, ev as MessageEvent) as { assign?: object; effects?: readonly Effect[] };
       const writes = new Set<Write>();
       for (const k of Object.keys(result.assign ?? {})) writes.add(k as Write);
       if (flags.log) writes.add('log');
+      if (log && start && (log.snapshotIndex !== start[0] || log.snapshotTerm !== start[1])) writes.add('logStart');
       for (const e of result.effects ?? []) {
         const w = effectWrite(e);
         if (w) writes.add(w);

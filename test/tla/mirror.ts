@@ -271,7 +271,8 @@ export interface MirrorEntryLike {
   readonly tla: string | null;
   readonly why?: string;
   readonly branch?: string;
-  readonly sendsVia?: string;
+  /** The action sending the transition's `send` writes, or one action per write kind. */
+  readonly sendsVia?: string | Readonly<Record<string, string>>;
   readonly guardNotModelled?: string;
   readonly alsoWrites?: { readonly vars: readonly string[]; readonly why: string };
   readonly notModelledYet?: boolean;
@@ -297,6 +298,13 @@ export interface MirrorInputs {
 }
 
 const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** The actions a mapping entry's sendsVia names, by the write whose messages they send. */
+export function sendsViaByWrite(entry: MirrorEntryLike | undefined): ReadonlyMap<string, string> {
+  const via = entry?.sendsVia;
+  if (via === undefined) return new Map();
+  return typeof via === 'string' ? new Map([['send', via]]) : new Map(Object.entries(via));
+}
 const sorted = (s: Iterable<string>): string => [...s].sort().join(', ') || 'nothing';
 
 /** The TLA+ variables a chart transition writes, by the declarations. */
@@ -304,6 +312,7 @@ export function chartVariables(t: ChartTransition, inputs: MirrorInputs): { vars
   const vars = new Set<string>();
   const problems: string[] = [];
   const entry = inputs.mapping[t.name];
+  const via = sendsViaByWrite(entry);
   const actions = [...t.actions, ...(t.target ? (inputs.entryActions[t.target] ?? []) : [])];
   for (const a of actions) {
     const writes = inputs.actionWrites[a];
@@ -319,7 +328,8 @@ export function chartVariables(t: ChartTransition, inputs: MirrorInputs): { vars
       const mapped = inputs.tlaVariables[w];
       if (mapped === null || mapped === undefined) continue;
       for (const v of typeof mapped === 'string' ? [mapped] : mapped) {
-        if (v === inputs.networkVariable && entry?.sendsVia && w === 'send') continue;
+        // messages that other steps send (AppendEntries(i, j), SendSnapshot(i, j))
+        if (v === inputs.networkVariable && via.has(w)) continue;
         vars.add(v);
       }
     }
@@ -385,12 +395,12 @@ export function checkMirror(inputs: MirrorInputs): string[] {
     if (branch !== entry.tla && !tla.references(entry.tla, true).has(branch)) {
       problems.push(`the mapping says ${t.name} is the branch ${branch} of ${entry.tla}, but ${entry.tla} does not use ${branch}`);
     }
-    if (entry.sendsVia) {
-      if (!tla.operators.has(entry.sendsVia) || !inNext.has(entry.sendsVia)) {
-        problems.push(`${t.name} sends via ${entry.sendsVia}, which is not an action of Next`);
-      } else if (!tla.changes(entry.sendsVia).has(inputs.networkVariable)) {
-        problems.push(`${t.name} sends via ${entry.sendsVia}, which sends nothing (leaves ${inputs.networkVariable} unchanged)`);
-      } else mirrored.add(entry.sendsVia);
+    for (const sender of new Set(sendsViaByWrite(entry).values())) {
+      if (!tla.operators.has(sender) || !inNext.has(sender)) {
+        problems.push(`${t.name} sends via ${sender}, which is not an action of Next`);
+      } else if (!tla.changes(sender).has(inputs.networkVariable)) {
+        problems.push(`${t.name} sends via ${sender}, which sends nothing (leaves ${inputs.networkVariable} unchanged)`);
+      } else mirrored.add(sender);
     }
 
     // The variables: exactly the same, history aside.

@@ -47,7 +47,7 @@ describe('a trace in the spec’s terms (no TLC needed)', () => {
       expect(l.action).toBe(m.tla ?? 'None');
       expect(l.branch).toBe(m.branch ?? m.tla ?? 'None');
       // one step, plus one per AppendEntries sent by an AppendEntries step
-      const later = m.sendsVia ? l.sends.filter((x) => x.mtype === 'append_entries').length : 0;
+      const later = m.sendsVia ? l.sends.filter((x) => x.mtype === 'append_entries' || x.mtype === 'install_snapshot').length : 0;
       expect(spec.steps[k]).toBe(1 + later);
     });
     const grants = spec.lines.filter((l) => l.transition === 'grantVote');
