@@ -5,6 +5,7 @@
 //   npm run tlc:trace                       20 seeds (1..20), all faults
 //   npm run tlc:trace -- --seeds 200        seeds 1..200
 //   npm run tlc:trace -- --seed 7 --seeds 3 --duration 10
+//   npm run tlc:trace -- --snapshot-entries 8   snapshot every 8 applied entries (default: the simulator's 40)
 //   npm run tlc:trace -- --file run.ndjson  validate traces written by `raftchart sim --trace`
 //
 // One line per trace (seed, lines, TLC states, result, time) and a summary.
@@ -33,7 +34,8 @@ import { fileURLToPath } from 'node:url';
 import { EXIT_NO_JAR, EXIT_NO_JAVA, EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, findJar, findJava, root, tlaDir } from './tlc.mjs';
 
 const USAGE = `usage: npm run tlc:trace -- [--seeds N] [--seed S] [--duration SECS] [--recovery SECS]
-                             [--workers W] [--batch B] [--keep DIR] [--file TRACE.ndjson ...]
+                             [--workers W] [--batch B] [--keep DIR] [--snapshot-entries N]
+                             [--file TRACE.ndjson ...]
 (--batch: traces per TLC run, default 10)`;
 
 // ---- a trace in the spec's terms -----------------------------------------------
@@ -458,6 +460,7 @@ async function main(argv) {
   let workers = 1;
   let batch = 10;
   let keep;
+  let snapshotEntries;
   const files = [];
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k];
@@ -479,6 +482,7 @@ async function main(argv) {
       else if (a === '--workers') workers = int(1);
       else if (a === '--batch') batch = int(1);
       else if (a === '--keep') keep = resolve(val());
+      else if (a === '--snapshot-entries') snapshotEntries = int(1);
       else if (a === '--file') files.push(resolve(val()));
       else if (a === '--help' || a === '-h') {
         console.log(USAGE);
@@ -507,23 +511,27 @@ async function main(argv) {
   } else {
     const { runSimulation } = await importTs(join(root, 'src', 'sim', 'simulation.ts'), 'sim-trace');
     const faults = ['partition', 'loss', 'duplicate', 'reorder', 'delay', 'pause', 'crash'];
-    // The simulator's own configuration: it snapshots every 40 applied
-    // entries, so that most runs compact their logs and send InstallSnapshot.
+    // The simulator's own configuration (it snapshots every 40 applied
+    // entries), or a lower snapshot threshold, so that more runs compact
+    // their logs and send InstallSnapshot.
+    const config = snapshotEntries === undefined ? undefined : { snapshotEntries };
     for (let s = seed; s < seed + seeds; s++) {
       work.push({
         name: `seed ${s}`,
         lines: () => {
           const lines = [];
-          const r = runSimulation({ seed: s, duration, recovery, faults, checkLinearizability: false, trace: (l) => lines.push(l) });
+          const r = runSimulation({ seed: s, duration, recovery, faults, ...(config ? { config } : {}), checkLinearizability: false, trace: (l) => lines.push(l) });
           if (!r.ok) lines.simFailed = r.violation ? `${r.violation.invariant} violated` : 'simulation failed';
           return lines;
         },
       });
     }
-    console.log(`tlc:trace: ${seeds} seeds (${seed}..${seed + seeds - 1}), ${duration} s + ${recovery} s recovery, faults ${faults.join(',')}, snapshots every 40 entries; TLC ${jar.path}`);
+    console.log(`tlc:trace: ${seeds} seeds (${seed}..${seed + seeds - 1}), ${duration} s + ${recovery} s recovery, faults ${faults.join(',')}, snapshots every ${snapshotEntries ?? 'the simulator\'s default of 40'} entries; TLC ${jar.path}`);
   }
   let failed = 0;
   let totalLines = 0;
+  // Snapshot steps in the traces: taken (takeSnapshot), installed (installSnapshot lines that changed the log's start)
+  const snapshotSteps = { taken: 0, installed: 0, tracesTaking: 0, tracesInstalling: 0 };
   let tlcSeconds = 0;
   let simSeconds = 0;
   const wall = process.hrtime.bigint();
@@ -553,8 +561,14 @@ async function main(argv) {
       const res = r.results[k];
       totalLines += res.lines;
       if (!res.ok) failed++;
+      const taken = t.lines.filter((l) => l.transition === 'takeSnapshot').length;
+      const installed = t.lines.filter((l) => l.transition === 'installSnapshot' && l.vars.log.snapshotIndex === l.event.mlastIncludedIndex && l.event.mlastIncludedIndex > 0).length;
+      snapshotSteps.taken += taken;
+      snapshotSteps.installed += installed;
+      if (taken > 0) snapshotSteps.tracesTaking++;
+      if (installed > 0) snapshotSteps.tracesInstalling++;
       console.log(
-        `${res.ok ? 'ok  ' : 'FAIL'} ${t.name}: ${res.lines} lines, ${res.ok ? 'a behaviour of Raft.tla' : 'NOT a behaviour of Raft.tla'}` +
+        `${res.ok ? 'ok  ' : 'FAIL'} ${t.name}: ${res.lines} lines (${taken} snapshots taken, ${installed} installed), ${res.ok ? 'a behaviour of Raft.tla' : 'NOT a behaviour of Raft.tla'}` +
           `${t.simFailed ? ` (the simulator itself reported: ${t.simFailed})` : ''}`,
       );
       for (const l of explain(res)) console.log(l);
@@ -567,6 +581,7 @@ async function main(argv) {
   const secs = Number(process.hrtime.bigint() - wall) / 1e9;
   console.log(
     `tlc:trace: ${work.length - failed} of ${work.length} traces validate (${totalLines} lines, ${(totalLines / Math.max(1, work.length)).toFixed(0)} per trace; ` +
+      `${snapshotSteps.taken} snapshots taken in ${snapshotSteps.tracesTaking} traces, ${snapshotSteps.installed} installed in ${snapshotSteps.tracesInstalling}; ` +
       `simulator ${simSeconds.toFixed(0)} s, TLC ${tlcSeconds.toFixed(0)} s = ${(tlcSeconds / Math.max(1, work.length)).toFixed(1)} s per trace; ${secs.toFixed(0)} s in all)`,
   );
   return failed === 0 ? EXIT_OK : EXIT_UNEXPECTED;
