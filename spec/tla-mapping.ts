@@ -46,6 +46,11 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
   recordVote: { tla: 'HandleRequestVoteResponse' },
   becomeLeader: { tla: 'BecomeLeader' },
   yieldToLeader: { tla: 'HandleAppendEntriesRequest' },
+  leaseRead: {
+    tla: null,
+    why: 'a lease read is served without a log entry and without messages; it changes no Raft variable of the spec (the lease is timing, which the spec abstracts)',
+  },
+  sendAppendEntries: { tla: 'AppendEntries' },
   readIndex: {
     tla: null,
     why: 'a ReadIndex read is served without a log entry; it changes no Raft variable of the spec (only a broadcast counter the spec abstracts)',

@@ -341,6 +341,12 @@ export class NodeProcess {
 
 export type ClientHandler = (msg: NetMessage) => void;
 
+/** Watches server traffic as it is sent (a benchmark's probe; see src/bench/perf-table.ts). */
+export interface NetObserver {
+  /** A message between two nodes was accepted for delivery, at `now` ms since the network started. */
+  serverSent(src: string, dest: string, type: unknown, now: number): void;
+}
+
 export class Network {
   readonly t0 = performance.now();
   readonly nodes = new Map<string, NodeProcess>();
@@ -371,6 +377,8 @@ export class Network {
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   closing = false;
+  /** Told of every server message accepted (null: nobody watches). */
+  observer: NetObserver | null = null;
   private readonly problemCounts = new Map<string, number>();
   readonly problems: NodeProblem[] = [];
 
@@ -490,7 +498,10 @@ export class Network {
       return;
     }
     if (clientTraffic) this.counters.clientMsgs++;
-    else this.counters.serverMsgs++;
+    else {
+      this.counters.serverMsgs++;
+      this.observer?.serverSent(src, dest, body.type, now);
+    }
     let delay = 0;
     if (!clientTraffic && this.opts.latency > 0) {
       const mean = this.opts.latency;

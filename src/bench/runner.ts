@@ -27,6 +27,21 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export interface RunOutput {
   results: BenchResults;
   dir: string;
+  /** The history, in memory (also in the store's history.jsonl). */
+  history: readonly HistoryEvent[];
+}
+
+/**
+ * Hooks for a benchmark that watches a run from inside the bench
+ * (src/bench/perf-table.ts): they see the network and the node processes,
+ * and may act on the network (a partition of their own); they never change
+ * what the run does otherwise.
+ */
+export interface RunProbe {
+  /** The client phase starts now (history time 0). */
+  started?(run: { net: Network; cluster: Cluster; nodes: readonly string[] }): void;
+  /** The client phase ended (before in-flight operations finish, healing and checking). */
+  ended?(): void;
 }
 
 function timestampDir(d: Date): string {
@@ -85,7 +100,7 @@ function makeRunDir(opts: BenchOptions, started: Date): string {
   }
 }
 
-export async function runTest(opts: BenchOptions, quiet = false): Promise<RunOutput> {
+export async function runTest(opts: BenchOptions, quiet = false, probe: RunProbe = {}): Promise<RunOutput> {
   const started = new Date();
   /** Wall-clock time of history time 0 (the start of the client phase), for aligning node logs. */
   let historyStartedAt: string | undefined;
@@ -327,10 +342,12 @@ export async function runTest(opts: BenchOptions, quiet = false): Promise<RunOut
       );
     }, 250);
 
+    probe.started?.({ net, cluster, nodes });
     const gen = generator();
     nemesisDone = nemesis();
     while (net.now() < tEnd) await sleep(Math.min(100, tEnd - net.now()));
     stopping = true;
+    probe.ended?.();
     kick();
     await gen;
     await nemesisDone;
@@ -402,6 +419,6 @@ export async function runTest(opts: BenchOptions, quiet = false): Promise<RunOut
       files: {},
     };
     await writeStore(dir, opts.store, results, history, net.journal, net.journalTruncated);
-    return { results, dir };
+    return { results, dir, history };
   }
 }

@@ -73,6 +73,7 @@ let out: string[] = [];
 let flushScheduled = false;
 const flush = (): void => {
   flushScheduled = false;
+  if (out.length === 0) return;
   const chunk = out.join('');
   out = [];
   process.stdout.write(chunk);
@@ -93,6 +94,7 @@ const node: RaftNode = new RaftNode({
   clock: realClock,
   logLevel: level,
   log: (lvl, text) => stderr(`${new Date().toISOString()} ${lvl} ${text}`),
+  flushOutput: flush,
   config,
   limits,
   seed: (process.pid * 2654435761) | 0,
