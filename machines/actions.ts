@@ -9,9 +9,9 @@
 import { ErrorCode } from '../src/core/errors.js';
 import type { Entry } from '../src/core/log.js';
 import { errorBody, type Op, type ReplyBody } from '../src/core/state-machine.js';
-import { majority } from '../src/core/quorum.js';
-import { isReadReady, leaseRenewalDue, majorityMatchIndex, needsSnapshot, readsAwaitRound, snapshotDue } from './guards.js';
-import { drawTimeout, type ActionResult, type Effect, type InflightAppend, type MessageEvent, type RaftContext } from './context.js';
+import { isReadReady, majorityMatchIndex } from './guards.js';
+import { drawTimeout, type ActionResult, type Effect, type MessageEvent, type RaftContext, type ReadQuery } from './context.js';
+import type { MicroOp } from '../src/core/state-machine.js';
 
 export type Action = (ctx: RaftContext, ev: MessageEvent) => ActionResult;
 
@@ -40,90 +40,52 @@ export function opOfRequest(body: MessageEvent['body']): Op {
   }
 }
 
-/** An AppendEntries being built, with what it carries. */
-interface Append {
-  readonly effect: Effect & { kind: 'send' };
-  /** The last index it carries (0: none). */
-  readonly last: number;
-  readonly bytes: number;
+/** What a read request asks: a key's value, or a read-only txn's reads. */
+function queryOf(body: MessageEvent['body']): ReadQuery {
+  return body.type === 'txn' ? { txn: body.txn as readonly MicroOp[] } : { key: body.key as string | number };
+}
+
+/** The effect that answers a read from the state machine as it stands. */
+function readEffect(q: ReadQuery, to: string, inReplyTo: number): Effect {
+  return q.txn !== undefined ? { kind: 'readTxn', txn: q.txn, to, inReplyTo } : { kind: 'read', key: q.key, to, inReplyTo };
+}
+
+/** Does this peer need entries we have compacted away (so our snapshot)? */
+function needsSnapshot(ctx: RaftContext, peer: string): boolean {
+  return (ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1) <= ctx.log.snapshotIndex;
+}
+
+/** Is it time to send our snapshot to this peer (never sent, or unanswered for a while)? */
+function snapshotDue(ctx: RaftContext, peer: string): boolean {
+  const sent = ctx.snapshotSent[peer];
+  return sent === undefined || ctx.heartbeatSeq - sent >= ctx.config.snapshotRetryTicks;
 }
 
 /**
- * AppendEntries to one peer from index `next` (entries unless `withEntries`
- * is false: an empty one), with broadcast number `seq`. To a peer that needs
- * our snapshot: an empty one from the snapshot index (the snapshot goes
- * separately).
+ * AppendEntries to one peer from its next index (`withEntries` false: an
+ * empty heartbeat). To a peer that needs our snapshot: an empty one from the
+ * snapshot index (the snapshot goes separately).
  */
-function appendEntries(ctx: RaftContext, peer: string, next: number, seq: number, withEntries: boolean): Append {
-  if (needsSnapshot(ctx, peer)) {
-    next = ctx.log.snapshotIndex + 1;
-    withEntries = false;
-  }
+function appendEntriesTo(ctx: RaftContext, peer: string, withEntries = true): Effect & { kind: 'send' } {
+  const snapshot = needsSnapshot(ctx, peer);
+  const next = snapshot ? ctx.log.snapshotIndex + 1 : (ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1);
   const prev = next - 1;
-  const entries = withEntries && next <= ctx.log.lastIndex ? ctx.log.slice(next, ctx.config.maxBatch, ctx.config.maxBatchBytes) : [];
-  const last = entries.length === 0 ? 0 : prev + entries.length;
+  if (snapshot) withEntries = false;
   return {
-    effect: {
-      kind: 'send',
-      to: peer,
-      body: {
-        type: 'append_entries',
-        term: ctx.term,
-        leader_id: ctx.self,
-        prev_log_index: prev,
-        prev_log_term: ctx.log.termAt(prev) ?? 0,
-        entries,
-        leader_commit: ctx.commitIndex,
-        seq,
-      },
+    kind: 'send',
+    to: peer,
+    body: {
+      type: 'append_entries',
+      term: ctx.term,
+      leader_id: ctx.self,
+      prev_log_index: prev,
+      prev_log_term: ctx.log.termAt(prev) ?? 0,
+      entries: withEntries ? ctx.log.slice(next, ctx.config.maxBatch, ctx.config.maxBatchBytes) : [],
+      leader_commit: ctx.commitIndex,
+      seq: ctx.heartbeatSeq,
     },
-    last,
-    bytes: last === 0 ? 0 : ctx.log.bytesBetween(next, last),
   };
 }
-
-/** Room for one more AppendEntries with entries: probe, nothing in flight; replicate, within the window. */
-function windowOpen(ctx: RaftContext, progress: 'probe' | 'replicate' | undefined, inflight: readonly InflightAppend[]): boolean {
-  if (progress !== 'replicate') return inflight.length === 0;
-  if (inflight.length >= ctx.config.maxInflight) return false;
-  let bytes = 0;
-  for (const a of inflight) bytes += a.bytes;
-  return bytes < ctx.config.maxInflightBytes;
-}
-
-/** Copy-on-write edits of the per-peer leader records, assigned once at the end of an action. */
-class LeaderEdits {
-  nextIndex: Record<string, number> | undefined;
-  inflight: Record<string, readonly InflightAppend[]> | undefined;
-  snapshotSent: Record<string, number> | undefined;
-  constructor(private readonly ctx: RaftContext) {}
-  next(p: string): number {
-    return (this.nextIndex ?? this.ctx.nextIndex)[p] ?? this.ctx.log.lastIndex + 1;
-  }
-  flight(p: string): readonly InflightAppend[] {
-    return (this.inflight ?? this.ctx.inflight)[p] ?? [];
-  }
-  setNext(p: string, n: number): void {
-    (this.nextIndex ??= { ...this.ctx.nextIndex })[p] = n;
-  }
-  setFlight(p: string, f: readonly InflightAppend[]): void {
-    (this.inflight ??= { ...this.ctx.inflight })[p] = f;
-  }
-  sentSnapshot(p: string, seq: number): void {
-    (this.snapshotSent ??= { ...this.ctx.snapshotSent })[p] = seq;
-    this.setFlight(p, [{ last: this.ctx.log.snapshotIndex, bytes: 0 }]);
-  }
-  assign(): Partial<RaftContext> {
-    return {
-      ...(this.nextIndex ? { nextIndex: this.nextIndex } : {}),
-      ...(this.inflight ? { inflight: this.inflight } : {}),
-      ...(this.snapshotSent ? { snapshotSent: this.snapshotSent } : {}),
-    };
-  }
-}
-
-/** Most recent timed broadcasts kept for leases. */
-const ROUNDS_KEPT = 8;
 
 /** A vote (or pre-vote) request for `term` to every peer, with our log's last entry. */
 function askForVotes(ctx: RaftContext, type: 'pre_vote' | 'request_vote', term: number): Effect[] {
@@ -132,6 +94,12 @@ function askForVotes(ctx: RaftContext, type: 'pre_vote' | 'request_vote', term: 
     to,
     body: { type, term, candidate_id: ctx.self, last_log_index: ctx.log.lastIndex, last_log_term: ctx.log.lastTerm },
   }));
+}
+
+/** The last log index an AppendEntries carries (0 when it carries none). */
+function lastIndexCarried(e: Effect & { kind: 'send' }): number {
+  const entries = e.body.entries as unknown[];
+  return entries.length === 0 ? 0 : (e.body.prev_log_index as number) + entries.length;
 }
 
 export const actions = {
@@ -286,150 +254,65 @@ export const actions = {
     ctx.log.append({ term: ctx.term, op: { f: 'noop' } });
     const nextIndex: Record<string, number> = {};
     const matchIndex: Record<string, number> = {};
-    const progress: Record<string, 'probe' | 'replicate'> = {};
-    const inflight: Record<string, readonly InflightAppend[]> = {};
+    const inflight: Record<string, number> = {};
     for (const p of ctx.peers) {
       nextIndex[p] = next;
       matchIndex[p] = 0;
-      progress[p] = 'probe';
-      inflight[p] = [];
+      inflight[p] = 0;
     }
     return {
-      assign: {
-        leader: null,
-        nextIndex,
-        matchIndex,
-        progress,
-        inflight,
-        sentSinceTick: [],
-        heard: [],
-        leaseTick: 0,
-        acked: {},
-        reads: [],
-        rounds: [],
-        snapshotSent: {},
-      },
+      assign: { leader: null, nextIndex, matchIndex, inflight, heard: [], leaseTick: 0, acked: {}, reads: [], snapshotSent: {} },
       effects: [info(`became leader for term ${ctx.term}`)],
     };
   },
 
   /**
-   * Heartbeat tick (and a new leader's announcement), with a new broadcast
-   * number: every follower that got no AppendEntries since the last tick
-   * gets one from its next index: in probe, with what it lacks (a
-   * retransmission: it replaces what was in flight); in replicate, with new
-   * entries if the window has room, else empty. A follower that needs
-   * entries we compacted away gets an empty one, and our snapshot when due.
+   * Every peer gets AppendEntries from its next index: heartbeat and
+   * retransmission; a peer that needs entries we compacted away also gets our
+   * snapshot, when it is due.
    */
   sendHeartbeats: (ctx) => {
-    const seq = ctx.heartbeatSeq + 1;
+    const inflight: Record<string, number> = {};
     const effects: Effect[] = [];
-    const edits = new LeaderEdits(ctx);
-    const sending = { ...ctx, heartbeatSeq: seq };
+    const sending = { ...ctx, heartbeatSeq: ctx.heartbeatSeq + 1 };
+    let snapshotSent: Record<string, number> | undefined;
     for (const p of ctx.peers) {
-      if (ctx.sentSinceTick.includes(p)) continue;
-      if (needsSnapshot(ctx, p)) {
-        effects.push(appendEntries(ctx, p, 0, seq, false).effect);
-        if (snapshotDue(sending, p)) {
-          effects.push({ kind: 'sendSnapshot', to: p });
-          edits.sentSnapshot(p, seq);
-        }
-        continue;
-      }
-      const next = edits.next(p);
-      if (ctx.progress[p] !== 'replicate') {
-        const a = appendEntries(ctx, p, next, seq, true);
-        effects.push(a.effect);
-        edits.setFlight(p, a.last === 0 ? [] : [{ last: a.last, bytes: a.bytes }]);
-        continue;
-      }
-      const flight = edits.flight(p);
-      const a = appendEntries(ctx, p, next, seq, windowOpen(ctx, 'replicate', flight));
-      effects.push(a.effect);
-      if (a.last > 0) {
-        edits.setFlight(p, [...flight, { last: a.last, bytes: a.bytes }]);
-        edits.setNext(p, a.last + 1);
+      const e = appendEntriesTo(sending, p);
+      effects.push(e);
+      inflight[p] = lastIndexCarried(e);
+      if (needsSnapshot(ctx, p) && snapshotDue(sending, p)) {
+        effects.push({ kind: 'sendSnapshot', to: p });
+        (snapshotSent ??= { ...ctx.snapshotSent })[p] = sending.heartbeatSeq;
+        inflight[p] = ctx.log.snapshotIndex;
       }
     }
-    return { assign: { heartbeatSeq: seq, sentSinceTick: [], ...edits.assign() }, effects };
+    return { assign: { inflight, heartbeatSeq: sending.heartbeatSeq, ...(snapshotSent ? { snapshotSent } : {}) }, effects };
   },
 
   /**
-   * End of a batch: every follower gets the entries it lacks within its flow
-   * control (probe: one AppendEntries at a time; replicate: as many as the
-   * in-flight window allows, its next index moved past them at once), or
-   * our snapshot when it needs it and it is due. If reads wait for a
-   * broadcast (or, with lease reads, the lease is due for renewal), these
-   * AppendEntries carry a new broadcast number, and empty ones go to the
-   * most responsive other followers until a majority has one (reads ride on
-   * entries when there are any, and cost a round of their own only when
-   * there are none).
+   * Reads are waiting and none waits on a broadcast already sent: send every
+   * peer an empty AppendEntries with a new broadcast number. Reads that arrive
+   * while one is in flight wait for the next, so a burst of reads costs one
+   * round, not one per read.
    */
-  replicateLog: (ctx, ev) => {
-    const confirm = readsAwaitRound(ctx) || leaseRenewalDue(ctx, ev.at);
-    const seq = confirm ? ctx.heartbeatSeq + 1 : ctx.heartbeatSeq;
-    const sending = confirm ? { ...ctx, heartbeatSeq: seq } : ctx;
-    const effects: Effect[] = [];
-    const edits = new LeaderEdits(ctx);
-    const sentTo: string[] = [];
-    const last = ctx.log.lastIndex;
-    for (const p of ctx.peers) {
-      if (needsSnapshot(ctx, p)) {
-        if (edits.flight(p).length === 0 && snapshotDue(sending, p)) {
-          effects.push({ kind: 'sendSnapshot', to: p });
-          edits.sentSnapshot(p, seq);
-        }
-        continue;
-      }
-      const progress = ctx.progress[p];
-      let next = edits.next(p);
-      let flight = edits.flight(p);
-      while (next <= last && windowOpen(ctx, progress, flight)) {
-        const a = appendEntries(ctx, p, next, seq, true);
-        effects.push(a.effect);
-        if (sentTo[sentTo.length - 1] !== p) sentTo.push(p);
-        flight = [...flight, { last: a.last, bytes: a.bytes }];
-        edits.setFlight(p, flight);
-        if (progress !== 'replicate') break;
-        next = a.last + 1;
-        edits.setNext(p, next);
-      }
-    }
-    let assign: Partial<RaftContext> = edits.assign();
-    if (confirm) {
-      // Enough followers for a majority must get this broadcast number.
-      let need = majority(ctx.nodes.length) - 1 - sentTo.length;
-      if (need > 0) {
-        const others = ctx.peers.filter((p) => !sentTo.includes(p) && !needsSnapshot(ctx, p));
-        // Most responsive first: the highest broadcast number answered.
-        others.sort((x, y) => (ctx.acked[y] ?? 0) - (ctx.acked[x] ?? 0));
-        for (const p of others) {
-          if (need-- <= 0) break;
-          effects.push(appendEntries(ctx, p, edits.next(p), seq, false).effect);
-          sentTo.push(p);
-        }
-      }
-      assign = {
-        ...assign,
-        heartbeatSeq: seq,
-        ...(ev.at !== undefined ? { rounds: [...ctx.rounds.slice(-(ROUNDS_KEPT - 1)), [seq, ev.at] as const] } : {}),
-      };
-    }
-    let sentSinceTick = ctx.sentSinceTick;
-    for (const p of sentTo) if (!sentSinceTick.includes(p)) sentSinceTick = [...sentSinceTick, p];
-    if (sentSinceTick !== ctx.sentSinceTick) assign = { ...assign, sentSinceTick };
-    return { assign, effects };
+  confirmLeadership: (ctx) => {
+    if (ctx.reads.length === 0 || ctx.reads.some((r) => r.seq <= ctx.heartbeatSeq)) return {};
+    const sending = { ...ctx, heartbeatSeq: ctx.heartbeatSeq + 1 };
+    return {
+      assign: { heartbeatSeq: sending.heartbeatSeq },
+      effects: ctx.peers.map((p) => appendEntriesTo(sending, p, false)),
+    };
   },
 
-  /** ReadIndex: remember the commit index; answer once a broadcast sent after it is acknowledged by a majority. */
+  /** ReadIndex: remember the commit index; answer once a later broadcast is acknowledged by a majority. */
   queueRead: (ctx, ev) => ({
     assign: {
       reads: [
         ...ctx.reads,
         {
+          ...queryOf(ev.body),
           seq: ctx.heartbeatSeq + 1,
           readIndex: ctx.commitIndex,
-          key: ev.body.key as string | number,
           to: ev.src,
           inReplyTo: ev.body.msg_id as number,
         },
@@ -437,14 +320,9 @@ export const actions = {
     },
   }),
 
-  /** A read under a lease: confirmed already (broadcast 0), answered once applied up to the commit index. */
-  queueLeaseRead: (ctx, ev) => ({
-    assign: {
-      reads: [
-        ...ctx.reads,
-        { seq: 0, readIndex: ctx.commitIndex, key: ev.body.key as string | number, to: ev.src, inReplyTo: ev.body.msg_id as number },
-      ],
-    },
+  /** RAFT_READS=local: answer from this node's state machine as it stands, whatever it has applied (unsafe). */
+  serveLocalRead: (_ctx, ev) => ({
+    effects: [readEffect(queryOf(ev.body), ev.src, ev.body.msg_id as number)],
   }),
 
   /** Answer every confirmed, applied read from the state machine, oldest first. */
@@ -453,7 +331,7 @@ export const actions = {
     const effects: Effect[] = [];
     while (i < ctx.reads.length && isReadReady(ctx, ctx.reads[i]!)) {
       const r = ctx.reads[i]!;
-      effects.push({ kind: 'read', key: r.key, to: r.to, inReplyTo: r.inReplyTo });
+      effects.push(readEffect(r, r.to, r.inReplyTo));
       i++;
     }
     return { assign: { reads: ctx.reads.slice(i) }, effects };
@@ -475,6 +353,28 @@ export const actions = {
           ),
         },
 
+  /** Peers with nothing in flight and entries they lack get them now (or our snapshot, when due). */
+  replicateLog: (ctx) => {
+    let inflight: Record<string, number> | undefined;
+    let snapshotSent: Record<string, number> | undefined;
+    const effects: Effect[] = [];
+    for (const p of ctx.peers) {
+      if ((ctx.inflight[p] ?? 0) > 0 || (ctx.nextIndex[p] ?? 0) > ctx.log.lastIndex) continue;
+      if (needsSnapshot(ctx, p)) {
+        if (!snapshotDue(ctx, p)) continue;
+        effects.push({ kind: 'sendSnapshot', to: p });
+        (snapshotSent ??= { ...ctx.snapshotSent })[p] = ctx.heartbeatSeq;
+        (inflight ??= { ...ctx.inflight })[p] = ctx.log.snapshotIndex;
+        continue;
+      }
+      const e = appendEntriesTo(ctx, p);
+      effects.push(e);
+      inflight ??= { ...ctx.inflight };
+      inflight[p] = lastIndexCarried(e);
+    }
+    return inflight ? { assign: { inflight, ...(snapshotSent ? { snapshotSent } : {}) }, effects } : {};
+  },
+
   /** A follower installed our snapshot: it holds everything up to the snapshot's index. */
   handleInstallSnapshotResponse: (ctx, ev) => {
     const peer = ev.src;
@@ -485,8 +385,7 @@ export const actions = {
     return {
       assign: {
         heard: ctx.heard.includes(peer) ? ctx.heard : [...ctx.heard, peer],
-        inflight: { ...ctx.inflight, [peer]: [] },
-        progress: { ...ctx.progress, [peer]: 'replicate' },
+        inflight: { ...ctx.inflight, [peer]: 0 },
         snapshotSent,
         matchIndex: newMatch === match ? ctx.matchIndex : { ...ctx.matchIndex, [peer]: newMatch },
         nextIndex: { ...ctx.nextIndex, [peer]: Math.max(ctx.nextIndex[peer] ?? 1, newMatch + 1) },
@@ -543,43 +442,26 @@ export const actions = {
       typeof seq === 'number' && seq > (ctx.acked[peer] ?? 0) ? { ...ctx.acked, [peer]: seq } : ctx.acked;
     const match = ctx.matchIndex[peer] ?? 0;
     const next = ctx.nextIndex[peer] ?? 1;
-    const flight = ctx.inflight[peer] ?? [];
     if (ev.body.success === true) {
       // A success can only cover entries we have; a larger claim is ignored.
       const newMatch = Math.max(match, Math.min(ev.body.match_index as number, ctx.log.lastIndex));
-      // What the match reaches is delivered; an answer to an empty
-      // AppendEntries leaves the rest in flight. The follower's log end is
-      // known now: replicate.
-      let delivered = 0;
-      while (delivered < flight.length && flight[delivered]!.last <= newMatch) delivered++;
+      // The entries in flight are delivered once the match reaches them; an
+      // answer to an empty heartbeat leaves them in flight.
+      const carried = ctx.inflight[peer] ?? 0;
+      const inflight = carried > 0 && newMatch >= carried ? { ...ctx.inflight, [peer]: 0 } : ctx.inflight;
       return {
         assign: {
           heard,
+          inflight,
           acked,
-          ...(delivered > 0 ? { inflight: { ...ctx.inflight, [peer]: flight.slice(delivered) } } : {}),
-          ...(ctx.progress[peer] !== 'replicate' ? { progress: { ...ctx.progress, [peer]: 'replicate' } } : {}),
-          ...(newMatch !== match ? { matchIndex: { ...ctx.matchIndex, [peer]: newMatch } } : {}),
-          ...(newMatch + 1 > next ? { nextIndex: { ...ctx.nextIndex, [peer]: newMatch + 1 } } : {}),
+          matchIndex: newMatch === match ? ctx.matchIndex : { ...ctx.matchIndex, [peer]: newMatch },
+          nextIndex: { ...ctx.nextIndex, [peer]: Math.max(next, newMatch + 1) },
         },
       };
     }
-    // A refusal: the follower has nothing useful at or after its hint. One
-    // at or past our next index answers an AppendEntries sent before we
-    // backed off already (pipelined ones are refused one after another):
-    // stale. Otherwise back off to the hint (never below match + 1) and
-    // probe: one AppendEntries at a time until an answer shows where its
-    // log ends.
-    const hint = ev.body.hint as number;
-    if (hint >= next) return { assign: { heard, acked } };
-    return {
-      assign: {
-        heard,
-        acked,
-        inflight: { ...ctx.inflight, [peer]: [] },
-        progress: { ...ctx.progress, [peer]: 'probe' },
-        nextIndex: { ...ctx.nextIndex, [peer]: Math.max(match + 1, hint) },
-      },
-    };
+    const backedOff = Math.max(match + 1, Math.min(next - 1, ev.body.hint as number), 1);
+    const inflight = { ...ctx.inflight, [peer]: 0 };
+    return { assign: { heard, inflight, acked, nextIndex: { ...ctx.nextIndex, [peer]: backedOff } } };
   },
 
   advanceCommitIndex: (ctx) => {

@@ -10,7 +10,32 @@
 import { RaftLog } from '../src/core/log.js';
 import { Rng, type RngState } from '../src/core/random.js';
 import type { EventName } from '../spec/chart.js';
-import type { Key, Op, ReplyBody } from '../src/core/state-machine.js';
+import type { Key, MicroOp, Op, ReplyBody } from '../src/core/state-machine.js';
+
+/**
+ * How a lin-kv `read` is served (RAFT_READS):
+ * - `log`: appended to the log like a write and answered once applied (the
+ *   Maelstrom tutorial's way);
+ * - `readindex`: a leader that has committed an entry of its term notes its
+ *   commit index, confirms with one round of heartbeats that it still leads,
+ *   and answers from its state machine once applied that far (Raft thesis
+ *   §6.4), with no log entry;
+ * - `local`: any node answers at once from its own state machine. UNSAFE: a
+ *   node cut off from the leader serves stale values (the tutorial's
+ *   exercise; docs/exercises.md shows the checker's answer).
+ * A `lease` mode (leader leases, thesis §6.4.1) slots in here: a value in
+ * this list, a guard, and a chart transition at the leader.
+ */
+export const READ_MODES = ['log', 'readindex', 'local'] as const;
+export type ReadMode = (typeof READ_MODES)[number];
+
+/**
+ * How a read-only txn-list-append transaction (every micro-op a read) is
+ * served (RAFT_TXN_READS): the same three ways as a `read`. Transactions
+ * that append always go through the log.
+ */
+export const TXN_READ_MODES = ['log', 'readindex', 'local'] as const;
+export type TxnReadMode = (typeof TXN_READ_MODES)[number];
 
 export interface RaftConfig {
   /** Leader heartbeat period (ms). */
@@ -24,30 +49,12 @@ export interface RaftConfig {
   readonly maxBatch: number;
   /** Most bytes of entries in one AppendEntries (one entry always goes, whatever its size). */
   readonly maxBatchBytes: number;
-  /**
-   * Flow control (etcd-io/raft's progress tracker): most AppendEntries
-   * carrying entries in flight to one follower in the replicate state, and
-   * most bytes of entries in them.
-   */
-  readonly maxInflight: number;
-  readonly maxInflightBytes: number;
   /** Most client requests awaiting their entry's application at one node. */
   readonly maxPending: number;
-  /** Serve reads by ReadIndex (no log entry) instead of through the log. */
-  readonly readIndex: boolean;
-  /**
-   * Serve reads from a leader lease (Raft thesis 6.4.1) while it holds: no
-   * round of messages per read. Rests on bounded clock drift (see the README).
-   */
-  readonly leaseReads: boolean;
-  /**
-   * The clock drift bound: no node's clock runs more than this fraction
-   * faster or slower than another's. A lease lasts electionMinMs / (1 +
-   * drift) minus leaseMarginMs, measured on the leader's clock from the
-   * moment it sent the round a majority acknowledged.
-   */
-  readonly clockDrift: number;
-  readonly leaseMarginMs: number;
+  /** How reads are served (see READ_MODES). */
+  readonly reads: ReadMode;
+  /** How read-only transactions are served (see TXN_READ_MODES). */
+  readonly txnReads: TxnReadMode;
   /** Take a snapshot (and compact the log) once this many applied entries are not in one. */
   readonly snapshotEntries: number;
   /** Send a snapshot again to a follower that has not answered it after this many heartbeats. */
@@ -63,36 +70,26 @@ export const defaultConfig: RaftConfig = {
   leaseTicks: 12,
   maxBatch: 256,
   maxBatchBytes: 512 * 1024,
-  maxInflight: 64,
-  maxInflightBytes: 8 * 1024 * 1024,
   maxPending: 4096,
-  readIndex: true,
-  leaseReads: false,
-  clockDrift: 0.1,
-  leaseMarginMs: 10,
+  reads: 'readindex',
+  txnReads: 'readindex',
   snapshotEntries: 10_000,
   snapshotRetryTicks: 10,
   snapshotChunkBytes: 256 * 1024,
 };
 
-/** An AppendEntries carrying entries, awaiting its answer. */
-export interface InflightAppend {
-  /** The last index it carries. */
-  readonly last: number;
-  /** Bytes of the entries it carries. */
-  readonly bytes: number;
-}
+/** What a read asks of the state machine: one key's value, or a read-only transaction's reads. */
+export type ReadQuery = { readonly key: Key; readonly txn?: undefined } | { readonly txn: readonly MicroOp[]; readonly key?: undefined };
 
 /** A read waiting for the leader to confirm its leadership (ReadIndex). */
-export interface PendingRead {
+export type PendingRead = ReadQuery & {
   /** Answers to broadcasts numbered seq or later prove we still led after the read arrived. */
   readonly seq: number;
   /** The commit index when the read arrived: answer once applied up to it. */
   readonly readIndex: number;
-  readonly key: Key;
   readonly to: string;
   readonly inReplyTo: number;
-}
+};
 
 export interface RaftContext {
   readonly self: string;
@@ -118,18 +115,8 @@ export interface RaftContext {
   // Leader state.
   readonly nextIndex: Readonly<Record<string, number>>;
   readonly matchIndex: Readonly<Record<string, number>>;
-  /**
-   * Per peer, etcd-io/raft's progress state: `probe` while where its log
-   * ends is unknown (one AppendEntries with entries in flight at a time,
-   * nextIndex moved only by answers), `replicate` once an answer showed it
-   * (entries sent as soon as they are appended, nextIndex moved past them
-   * at once, up to the in-flight window).
-   */
-  readonly progress: Readonly<Record<string, 'probe' | 'replicate'>>;
-  /** Per peer, the AppendEntries carrying entries that await their answer, oldest first. */
-  readonly inflight: Readonly<Record<string, readonly InflightAppend[]>>;
-  /** Peers sent an AppendEntries since the last heartbeat tick: the tick sends them none. */
-  readonly sentSinceTick: readonly string[];
+  /** Per peer, the last index carried by an AppendEntries awaiting its answer (0: none in flight). */
+  readonly inflight: Readonly<Record<string, number>>;
   /** Peers heard from in the current lease window. */
   readonly heard: readonly string[];
   readonly leaseTick: number;
@@ -139,12 +126,6 @@ export interface RaftContext {
   readonly acked: Readonly<Record<string, number>>;
   /** Reads waiting for confirmation and application, oldest first. */
   readonly reads: readonly PendingRead[];
-  /**
-   * Broadcast numbers and when (the leader's clock) they were first sent, the
-   * latest last, for leases: a majority answering number s or later shows it
-   * followed us at the time s was first sent. Only a few recent ones are kept.
-   */
-  readonly rounds: readonly (readonly [seq: number, at: number])[];
   /** Per peer, the broadcast number at which our snapshot was last sent to it (unanswered). */
   readonly snapshotSent: Readonly<Record<string, number>>;
 
@@ -192,15 +173,12 @@ export function initialContext(input: RaftInput): RaftContext {
     votesGranted: [],
     nextIndex: {},
     matchIndex: {},
-    progress: {},
     inflight: {},
-    sentSinceTick: [],
     heard: [],
     leaseTick: 0,
     heartbeatSeq: 0,
     acked: {},
     reads: [],
-    rounds: [],
     snapshotSent: {},
     rng: first.rng,
     electionTimeoutMs: first.ms,
@@ -230,8 +208,6 @@ export interface MessageEvent {
   readonly type: EventName;
   readonly src: string;
   readonly body: { readonly type: string; readonly msg_id?: number; readonly [field: string]: unknown };
-  /** When the runtime handed the event over, by the node's clock (ms); time is an input, never read inside the chart. */
-  readonly at?: number;
 }
 
 /** What the chart asks the runtime to do. */
@@ -261,6 +237,8 @@ export type Effect =
   | { readonly kind: 'restore'; readonly index: number; readonly term: number; readonly data: string }
   /** Answer a confirmed read from the state machine as it stands after the applies before it. */
   | { readonly kind: 'read'; readonly key: Key; readonly to: string; readonly inReplyTo: number }
+  /** Answer a read-only transaction from the state machine as it stands after the applies before it. */
+  | { readonly kind: 'readTxn'; readonly txn: readonly MicroOp[]; readonly to: string; readonly inReplyTo: number }
   /** A line for the node's log (stderr), at a level. */
   | { readonly kind: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly text: string };
 

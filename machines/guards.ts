@@ -23,67 +23,16 @@ export function isReadReady(ctx: RaftContext, read: { seq: number; readIndex: nu
   return acks >= majority(ctx.nodes.length);
 }
 
-/**
- * Until when (the leader's clock) the leader holds a lease (Raft thesis
- * 6.4.1), or -Infinity: the broadcast with the highest number a majority
- * (self included) answered was first sent at `at`; every follower that
- * answered it restarted its election timer after `at`, and none of them
- * grants a pre-vote (so no other node can become leader) before its timer
- * fires, at least electionMinMs later by its clock. With clocks whose rates
- * differ by at most a factor 1 + clockDrift, the leader is alone until
- * at + electionMinMs / (1 + clockDrift) by its own; leaseMarginMs more is
- * taken off for what the bound leaves out (scheduling, the time the clock
- * is read).
- */
-export function leaseExpiry(ctx: RaftContext): number {
-  if (ctx.rounds.length === 0) return -Infinity;
-  // The highest broadcast number answered by a majority: the majority-th
-  // largest of the peers' acknowledged numbers, ours counting as the latest.
-  const acked: number[] = [ctx.heartbeatSeq];
-  for (const p of ctx.peers) acked.push(ctx.acked[p] ?? 0);
-  const seq = quorumIndex(acked);
-  let at = -Infinity;
-  for (const [s, t] of ctx.rounds) if (s <= seq) at = t;
-  return at + ctx.config.electionMinMs / (1 + ctx.config.clockDrift) - ctx.config.leaseMarginMs;
+/** A txn whose every micro-op is a read (validation has checked the shape). */
+export function isReadOnlyTxn(body: MessageEvent['body']): boolean {
+  return body.type === 'txn' && Array.isArray(body.txn) && (body.txn as unknown[]).every((m) => Array.isArray(m) && m[0] === 'r');
 }
 
-/** Can this follower take (more) entries now: in probe, nothing in flight; in replicate, room in the window. */
-export function canSendEntries(ctx: RaftContext, peer: string): boolean {
-  const inflight = ctx.inflight[peer] ?? [];
-  if (ctx.progress[peer] !== 'replicate') return inflight.length === 0;
-  if (inflight.length >= ctx.config.maxInflight) return false;
-  let bytes = 0;
-  for (const a of inflight) bytes += a.bytes;
-  return bytes < ctx.config.maxInflightBytes;
-}
-
-/** Does a peer need entries we have compacted away (so our snapshot)? */
-export function needsSnapshot(ctx: RaftContext, peer: string): boolean {
-  return (ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1) <= ctx.log.snapshotIndex;
-}
-
-/** Is it time to send our snapshot to this peer (never sent, or unanswered for a while)? */
-export function snapshotDue(ctx: RaftContext, peer: string): boolean {
-  const sent = ctx.snapshotSent[peer];
-  return sent === undefined || ctx.heartbeatSeq - sent >= ctx.config.snapshotRetryTicks;
-}
-
-/**
- * With lease reads, a leader starts a timed broadcast at the end of a batch
- * once the latest one is a heartbeat interval old, so the lease is renewed
- * while the leader is busy (the heartbeats of an idle leader, sent on a
- * timer, renew it through the batches their answers come in).
- */
-export function leaseRenewalDue(ctx: RaftContext, at: number | undefined): boolean {
-  if (!ctx.config.leaseReads || at === undefined) return false;
-  const n = ctx.rounds.length;
-  return n === 0 || at - ctx.rounds[n - 1]![1] >= ctx.config.heartbeatMs;
-}
-
-/** Reads wait for a broadcast not sent yet. */
-export function readsAwaitRound(ctx: RaftContext): boolean {
-  const n = ctx.reads.length;
-  return n > 0 && ctx.reads[n - 1]!.seq > ctx.heartbeatSeq;
+/** A read (or read-only txn) that the configured mode, `mode` for reads and `txnMode` for txns, serves. */
+function isReadServedBy(ctx: RaftContext, ev: MessageEvent, mode: RaftContext['config']['reads']): boolean {
+  if (ev.body.msg_id === undefined) return false;
+  if (ev.body.type === 'read') return ctx.config.reads === mode;
+  return ctx.config.txnReads === mode && isReadOnlyTxn(ev.body);
 }
 
 export const guards = {
@@ -133,41 +82,21 @@ export const guards = {
   canProxy: (ctx, ev) => ctx.leader !== null && !ctx.nodes.includes(ev.src),
 
   /**
-   * A read can skip the log (ReadIndex, Raft thesis §6.4) once this leader has
-   * committed an entry of its own term, so its commit index is up to date.
+   * A read (or, with RAFT_TXN_READS=readindex, a read-only txn) can skip the
+   * log (ReadIndex, Raft thesis §6.4) once this leader has committed an entry
+   * of its own term, so its commit index is up to date.
    */
   canServeReadIndex: (ctx, ev) =>
-    ctx.config.readIndex &&
-    ev.body.type === 'read' &&
-    ev.body.msg_id !== undefined &&
+    isReadServedBy(ctx, ev, 'readindex') &&
     ctx.log.termAt(ctx.commitIndex) === ctx.term &&
     ctx.reads.length < ctx.config.maxPending,
 
-  /** As canServeReadIndex, with lease reads on and the lease held at the time the read is handed over. */
-  canServeLeaseRead: (ctx, ev) =>
-    ctx.config.leaseReads &&
-    ev.at !== undefined &&
-    ev.body.type === 'read' &&
-    ev.body.msg_id !== undefined &&
-    ctx.log.termAt(ctx.commitIndex) === ctx.term &&
-    ctx.reads.length < ctx.config.maxPending &&
-    ev.at < leaseExpiry(ctx),
-
   /**
-   * At the end of a batch: some follower can take entries it lacks (or needs
-   * our snapshot, and it is due), or reads wait for a broadcast.
+   * RAFT_READS=local (or RAFT_TXN_READS=local for a read-only txn): any node,
+   * whatever its role, answers from its own state machine at once. Unsafe on
+   * purpose: a node cut off from the leader answers with stale values.
    */
-  hasReplicationWork: (ctx, ev) => {
-    if (readsAwaitRound(ctx) || leaseRenewalDue(ctx, ev.at)) return true;
-    for (const p of ctx.peers) {
-      if (needsSnapshot(ctx, p)) {
-        if ((ctx.inflight[p] ?? []).length === 0 && snapshotDue(ctx, p)) return true;
-      } else if ((ctx.nextIndex[p] ?? 0) <= ctx.log.lastIndex && canSendEntries(ctx, p)) {
-        return true;
-      }
-    }
-    return false;
-  },
+  canServeLocalRead: (ctx, ev) => isReadServedBy(ctx, ev, 'local'),
 
   /** The oldest waiting read is confirmed by a majority and its read index is applied. */
   hasConfirmedRead: (ctx) => ctx.reads.length > 0 && isReadReady(ctx, ctx.reads[0]!),

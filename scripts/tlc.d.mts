@@ -20,10 +20,17 @@ export interface Model {
   spec: string;
   long: boolean;
   expectViolation: boolean;
-  /** Invariants allowed to catch the bug; empty means any. */
+  /** Invariants (or step properties; "temporal" for liveness) allowed to catch the bug; empty means any. */
   invariants: string[];
+  /** The TLA+ module checked (MCRaft unless the cfg says `\* module: X`). */
+  module: string;
+  /** Random simulation (`\* simulate: depth=N seed=S minutes=M`), or null for breadth-first search. */
+  simulate: { depth: number; seed: number; minutes: number } | null;
 }
-export function modelExpectation(name: string, cfgText: string): { expectViolation: boolean; invariants: string[] };
+export function modelExpectation(
+  name: string,
+  cfgText: string,
+): { expectViolation: boolean; invariants: string[]; module: string; simulate: Model['simulate'] };
 export function listModels(opts?: { long?: boolean; only?: string[] }): Model[];
 
 export interface Parsed {
@@ -35,6 +42,7 @@ export interface Parsed {
   depth: number | null;
   traceLength: number | null;
   tlcTime: string | null;
+  simulation: { states: number; traces: number } | null;
   error: string | null;
 }
 export function parseTlcOutput(text: string): Parsed;

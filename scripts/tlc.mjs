@@ -6,11 +6,16 @@
 //   npm run tlc -- MCRaftBugTwoVotes MCRaft   only the named models
 //   npm run tlc -- --workers 4     TLC workers (default 2)
 //
-// Models are the tla/MCRaft*.cfg files, all checking tla/MCRaft.tla. A model
-// whose name starts with MCRaftBug must end in an invariant violation; every
-// other model must finish without one. A cfg may say which invariants may
-// catch its bug with a comment line `\* expect: violation Inv1 Inv2`; if it
-// does, a violation of any other invariant counts as a failure too.
+// Models are the tla/MCRaft*.cfg files, checking tla/MCRaft.tla (or the module
+// a cfg names on a comment line `\* module: MCRaftLive`). A model whose name
+// starts with MCRaftBug must end in a violation (of an invariant, a step
+// property or a liveness property); every other model must finish without
+// one. A cfg may say which properties may catch its bug with a comment line
+// `\* expect: violation Inv1 Inv2` ("temporal" for a liveness property); if
+// it does, a violation of any other counts as a failure too. A cfg with a
+// line `\* simulate: depth=100 seed=7 minutes=10` runs in TLC's random
+// simulation mode, from that seed, for that long (models MCRaftLarge* run
+// only with --long).
 //
 // The jar is $TLA2TOOLS_JAR, else tla/tla2tools.jar (tla/download-tla2tools.sh
 // fetches a pinned release). Exit status: 0 all as expected, 1 some model not
@@ -63,7 +68,14 @@ export function modelExpectation(name, cfgText) {
   const bug = name.startsWith('MCRaftBug');
   const line = /^\\\*\s*expect:\s*violation\b(.*)$/m.exec(cfgText);
   const invariants = line ? line[1].trim().split(/[\s,]+/).filter(Boolean) : [];
-  return { expectViolation: bug, invariants };
+  const module = /^\\\*\s*module:\s*(\w+)\s*$/m.exec(cfgText)?.[1] ?? 'MCRaft';
+  const sim = /^\\\*\s*simulate:(.*)$/m.exec(cfgText);
+  let simulate = null;
+  if (sim) {
+    const opt = Object.fromEntries([...sim[1].matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
+    simulate = { depth: opt.depth ?? 100, seed: opt.seed ?? 1, minutes: opt.minutes ?? 10 };
+  }
+  return { expectViolation: bug, invariants, module, simulate };
 }
 
 /** The models in tla/, main models first, then bug models. */
@@ -77,10 +89,11 @@ export function listModels({ long = false, only = [] } = {}) {
   const models = cfgs.map((cfg) => {
     const name = cfg.replace(/\.cfg$/, '');
     const text = readFileSync(join(tlaDir, cfg), 'utf8');
+    const expectation = modelExpectation(name, text);
     return {
+      spec: join(tlaDir, `${expectation.module}.tla`),
       name,
       cfg: join(tlaDir, cfg),
-      spec: join(tlaDir, 'MCRaft.tla'),
       long: name.startsWith('MCRaftLarge'),
       ...modelExpectation(name, text),
     };
@@ -100,13 +113,21 @@ export function parseTlcOutput(text) {
   const stats = [...text.matchAll(/([\d,]+) states generated, ([\d,]+) distinct states found, ([\d,]+) states left on queue/g)].pop();
   const depth = /The depth of the complete state graph search is (\d+)/.exec(text);
   const finished = /Finished in (.+?) at /.exec(text);
-  const invariant = /Error: Invariant (\w+) is violated/.exec(text);
+  // A violated invariant or step property names itself; a violated liveness
+  // property is reported as "Temporal properties were violated".
+  const invariant =
+    /Error: Invariant (\w+) is violated/.exec(text) ??
+    /Error: Action property (\w+) is violated/.exec(text) ??
+    (/Error: Temporal properties were violated/.test(text) ? [null, 'temporal'] : null);
   const traceStates = [...text.matchAll(/^State (\d+): /gm)].map((m) => Number(m[1]));
   const success = /Model checking completed\. No error has been found\./.test(text);
+  // Random simulation: "Progress: N states checked, M traces generated ..."
+  const simProgress = [...text.matchAll(/(\d[\d,]*) states checked, (\d[\d,]*) traces generated/g)].pop();
   const errorLine = /^Error: .*$/m.exec(text);
   let result;
   if (invariant) result = 'violation';
   else if (success) result = 'pass';
+  else if (simProgress && !/^Error: /m.test(text)) result = 'pass';
   else result = 'error';
   return {
     result,
@@ -117,6 +138,7 @@ export function parseTlcOutput(text) {
     depth: depth ? Number(depth[1]) : null,
     traceLength: traceStates.length > 0 ? Math.max(...traceStates) : null,
     tlcTime: finished ? finished[1] : null,
+    simulation: simProgress ? { states: num(simProgress[1]), traces: num(simProgress[2]) } : null,
     error: result === 'error' ? (errorLine ? errorLine[0] : 'TLC ended without a result') : null,
   };
 }
@@ -148,9 +170,12 @@ export function summary(model, parsed, seconds, verdict) {
       : parsed.result === 'pass'
         ? 'no violation'
         : 'error';
+  const counts = parsed.simulation
+    ? `random simulation (seed ${model.simulate?.seed}, depth ${model.simulate?.depth}): ${fmt(parsed.simulation.states)} states checked in ${fmt(parsed.simulation.traces)} behaviours, `
+    : `${fmt(parsed.states)} states, ${fmt(parsed.distinct)} distinct, depth ${parsed.depth ?? '?'}, `;
   return (
     `${verdict.ok ? 'ok  ' : 'FAIL'} ${model.name.padEnd(28)} ${what}; ` +
-    `${fmt(parsed.states)} states, ${fmt(parsed.distinct)} distinct, depth ${parsed.depth ?? '?'}, ` +
+    counts +
     `${seconds.toFixed(1)} s${parsed.tlcTime ? ` (TLC: ${parsed.tlcTime})` : ''}` +
     (verdict.ok ? '' : ` -- ${verdict.why}`)
   );
@@ -166,10 +191,13 @@ export function runTlc(model, { jar, java = 'java', workers = 2, onLine } = {}) 
     'tlc2.TLC',
     '-workers',
     String(workers),
-    '-deadlock', // a bounded model stops at its bounds; only safety is checked
+    '-deadlock', // a bounded model stops at its bounds: that is no deadlock
     '-noGenerateSpecTE',
     '-metadir',
     metadir,
+    ...(model.simulate
+      ? ['-simulate', '-depth', String(model.simulate.depth), '-seed', String(model.simulate.seed)]
+      : []),
     '-config',
     model.cfg,
     model.spec,
@@ -192,7 +220,10 @@ export function runTlc(model, { jar, java = 'java', workers = 2, onLine } = {}) 
     child.stdout.on('data', take);
     child.stderr.on('data', take);
     child.on('error', reject);
+    // A random simulation runs until it finds a violation or its time is up.
+    const timer = model.simulate ? setTimeout(() => child.kill('SIGTERM'), model.simulate.minutes * 60_000) : undefined;
     child.on('close', (code) => {
+      if (timer) clearTimeout(timer);
       rmSync(metadir, { recursive: true, force: true });
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       resolvePromise({ output: out, exitCode: code, seconds });
@@ -239,7 +270,7 @@ async function main(argv) {
   let failures = 0;
   for (const model of models) {
     const progress = (line) => {
-      if (verbose || /^Progress\(/.test(line)) process.stderr.write(`  ${model.name}: ${line}\n`);
+      if (verbose || /^Progress/.test(line)) process.stderr.write(`  ${model.name}: ${line}\n`);
     };
     const { output, seconds } = await runTlc(model, {
       jar: jar.path,

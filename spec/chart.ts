@@ -30,9 +30,6 @@ export type DelayName = (typeof delays)[number];
  * Events the chart reacts to. Message events carry the Maelstrom message
  * (`src` and `body`); `client_request` is any client operation (read, write,
  * cas, txn) whether it came from a client or was proxied by a peer.
- * `flush` is the runtime saying it has handed over every message of a batch
- * of input (in the binary: what one read of stdin brought): a leader sends
- * what the batch made due then, once, instead of once per message.
  */
 export const events = [
   'pre_vote',
@@ -45,7 +42,6 @@ export const events = [
   'install_snapshot_res',
   'snapshot_taken',
   'client_request',
-  'flush',
 ] as const;
 export type EventName = (typeof events)[number];
 
@@ -205,6 +201,15 @@ export const transitions: readonly TransitionSpec[] = [
       "AppendEntries from the current term's leader: remember the leader, restart the election timer, check the log matches at prev_log_index, append (truncating only on conflict), advance the commit index.",
   },
   {
+    name: 'followerLocalRead',
+    source: 'follower',
+    on: ['client_request'],
+    guard: 'canServeLocalRead',
+    actions: ['serveLocalRead'],
+    description:
+      "UNSAFE, only with RAFT_READS=local (or RAFT_TXN_READS=local for a read-only txn): answer the read at once from this follower's own state machine instead of proxying it; a follower cut off from the leader answers with stale values.",
+  },
+  {
     name: 'proxyToLeader',
     source: 'follower',
     on: ['client_request'],
@@ -250,6 +255,15 @@ export const transitions: readonly TransitionSpec[] = [
     actions: ['recordLeader', 'handleAppendEntries'],
     description: 'A leader of our term is alive after all: follow it and handle its AppendEntries.',
   },
+  {
+    name: 'preCandidateLocalRead',
+    source: 'precandidate',
+    on: ['client_request'],
+    guard: 'canServeLocalRead',
+    actions: ['serveLocalRead'],
+    description:
+      "UNSAFE, only with RAFT_READS=local (or RAFT_TXN_READS=local): answer the read from this node's own state machine, though it knows no leader and may be far behind.",
+  },
 
   // ---- candidate ----------------------------------------------------------
   {
@@ -287,6 +301,15 @@ export const transitions: readonly TransitionSpec[] = [
     actions: ['recordLeader', 'handleAppendEntries'],
     description: 'Another node won the election of our term: become its follower and handle its AppendEntries.',
   },
+  {
+    name: 'candidateLocalRead',
+    source: 'candidate',
+    on: ['client_request'],
+    guard: 'canServeLocalRead',
+    actions: ['serveLocalRead'],
+    description:
+      "UNSAFE, only with RAFT_READS=local (or RAFT_TXN_READS=local): answer the read from this node's own state machine, though it knows no leader and may be far behind.",
+  },
 
   // ---- leader -------------------------------------------------------------
   {
@@ -297,66 +320,57 @@ export const transitions: readonly TransitionSpec[] = [
     description: 'A leader is the live leader: it never says it would vote for another.',
   },
   {
-    name: 'leaseRead',
+    name: 'leaderLocalRead',
     source: 'leader',
     on: ['client_request'],
-    guard: 'canServeLeaseRead',
-    actions: ['queueLeaseRead'],
+    guard: 'canServeLocalRead',
+    actions: ['serveLocalRead'],
     description:
-      'A read at a leader that has committed an entry of its term and holds a lease (Raft thesis 6.4.1: a majority answered a broadcast sent less than a lease ago, so no other leader can exist yet): note the commit index and answer once it is applied, with no round of messages.',
+      "UNSAFE, only with RAFT_READS=local (or RAFT_TXN_READS=local): answer the read at once from the leader's state machine, without confirming that it still leads; a deposed leader answers with stale values.",
   },
   {
     name: 'readIndex',
     source: 'leader',
     on: ['client_request'],
     guard: 'canServeReadIndex',
-    actions: ['queueRead'],
+    actions: ['queueRead', 'confirmLeadership'],
     description:
-      'A read at a leader that has committed an entry of its term: note the commit index and wait for a majority to answer an AppendEntries sent after it (the next ones the leader sends carry a new broadcast number), instead of appending the read to the log (ReadIndex).',
+      'A read (RAFT_READS=readindex, the default; or a read-only txn with RAFT_TXN_READS=readindex) at a leader that has committed an entry of its term: note the commit index and, unless a confirmation round is already in flight, broadcast empty AppendEntries, instead of appending the read to the log (ReadIndex).',
   },
   {
     name: 'answerReads',
     source: 'leader',
     on: ['always'],
     guard: 'hasConfirmedRead',
-    actions: ['answerReads'],
+    actions: ['answerReads', 'confirmLeadership'],
     description:
-      'A majority answered a broadcast sent after the read arrived (or the read came under a lease), and the state machine has applied up to its read index: answer it from the state machine.',
+      'A majority answered a broadcast sent after the read arrived, and the state machine has applied up to its read index: answer it from the state machine; start a round for reads that came later.',
   },
   {
     name: 'clientRequest',
     source: 'leader',
     on: ['client_request'],
-    actions: ['appendClientEntry'],
+    actions: ['appendClientEntry', 'replicateLog'],
     description:
-      'A client request (direct or proxied) at the leader: append it to the log in the current term and have the runtime track its client; the entry goes out at the end of the batch (sendAppendEntries).',
+      'A client request (direct or proxied) at the leader: append it to the log in the current term, have the runtime track its client, and send it to every follower with no AppendEntries in flight.',
   },
   {
     name: 'handleAppendEntriesResponse',
     source: 'leader',
     on: ['append_entries_res'],
     guard: 'isCurrentTerm',
-    actions: ['handleAppendEntriesResponse'],
+    actions: ['handleAppendEntriesResponse', 'replicateLog'],
     description:
-      'A follower answered AppendEntries of our term: on success raise its match/next index, take the answered messages out of its in-flight window, and move it to the replicate state; on mismatch (unless the answer is stale) back its next index off to its hint and probe again.',
+      'A follower answered AppendEntries of our term: on success raise its match/next index; on mismatch back its next index off (using its hint); send what it still lacks.',
   },
   {
     name: 'handleInstallSnapshotResponse',
     source: 'leader',
     on: ['install_snapshot_res'],
     guard: 'isCurrentTerm',
-    actions: ['handleInstallSnapshotResponse'],
+    actions: ['handleInstallSnapshotResponse', 'replicateLog'],
     description:
-      'A follower installed our snapshot: it now holds everything up to its index; raise its match and next indexes, and replicate to it from there.',
-  },
-  {
-    name: 'sendAppendEntries',
-    source: 'leader',
-    on: ['flush'],
-    guard: 'hasReplicationWork',
-    actions: ['replicateLog'],
-    description:
-      'End of a batch of input: send every follower the entries it lacks, within its flow control (probe: one AppendEntries at a time; replicate: at once, up to the in-flight window of messages and bytes, moving its next index past them), or our snapshot when it needs one; if reads wait for a confirmation, these AppendEntries carry a new broadcast number, and empty ones go to enough other followers for a majority.',
+      'A follower installed our snapshot: it now holds everything up to its index; raise its match and next indexes and send what follows.',
   },
   {
     name: 'advanceCommitIndex',
@@ -385,7 +399,7 @@ export const transitions: readonly TransitionSpec[] = [
     reenter: true,
     actions: ['tickLeaderLease', 'sendHeartbeats'],
     description:
-      'Heartbeat tick: count a tick of the lease window, then send every follower that got no AppendEntries since the last tick one from its next index (empty when it is up to date; in the probe state a retransmission of what it lacks), or our snapshot to a follower that needs entries we have compacted away (again only after a few ticks without an answer).',
+      'Heartbeat tick: count a tick of the lease window, then send every follower AppendEntries from its next index (empty when it is up to date; a retransmission when a request was lost), or our snapshot to a follower that needs entries we have compacted away (again only after a few ticks without an answer).',
   },
 ];
 

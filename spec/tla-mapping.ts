@@ -1,39 +1,76 @@
-// Which action of tla/Raft.tla each chart transition mirrors.
+// Which action of tla/Raft.tla each chart transition mirrors, and how.
 //
 // Every transition of `spec/chart.ts` appears here exactly once. A transition
-// mirrors one TLA+ action, or none when it changes no variable of the spec
-// (it then says why: it only talks to clients, or keeps timing bookkeeping
-// that the spec abstracts as nondeterminism). The mirror check in
-// test/mirror.test.ts reads this table, the chart and tla/Raft.tla and fails
-// on any name that does not line up.
+// mirrors one TLA+ action of `Next` (`tla`), and within it one branch, an
+// operator of Raft.tla (`branch`, the action itself when absent): GrantVote
+// and RejectVote are the branches of HandleRequestVoteRequest. A transition
+// with `tla: null` changes no variable of the spec and says why.
+//
+// The mirror check (test/mirror.test.ts) parses tla/Raft.tla and holds each
+// transition to its branch:
+//  - the variables the transition writes (its actions' writes declared in
+//    spec/action-writes.ts, mapped to TLA+ variables by `tlaVariables`; the
+//    role when it has a target; the network when it consumes or sends a
+//    message) are exactly the variables the branch changes (primed, not
+//    UNCHANGED), history variables aside;
+//  - the chart's guard is a conjunct of the branch, under the same name with
+//    a capital letter (canGrantVote is CanGrantVote), unless the entry says
+//    why the spec does not model it (`guardNotModelled`);
+//  - the conditions `guardConditions` lists are tested by both sides: the
+//    TLA+ guard refers to the TLA+ operator, the guard in machines/guards.ts
+//    to the code's function.
+// `sendsVia` says that the transition's AppendEntries are not sent by its
+// own TLA+ step but by following AppendEntries(i, j) steps (the spec sends
+// per follower; the chart's sendHeartbeats and replicateLog send to all).
 
 export interface MirrorEntry {
   /** The TLA+ action (an operator of tla/Raft.tla used in `Next`), or null. */
   readonly tla: string | null;
   /** Required when tla is null: why no TLA+ action is needed. */
   readonly why?: string;
+  /** The operator of tla/Raft.tla that is this transition's branch of `tla` (default: `tla`). */
+  readonly branch?: string;
+  /** The action whose steps send this transition's AppendEntries. */
+  readonly sendsVia?: string;
+  /** Why the chart's guard has no TLA+ counterpart (timing, bounds). */
+  readonly guardNotModelled?: string;
+  /**
+   * TLA+ variables the transition changes although none of its actions
+   * writes them, and why (the runtime starts a restarted node with a fresh
+   * context before the chart's restart transition runs).
+   */
+  readonly alsoWrites?: { readonly vars: readonly string[]; readonly why: string };
+  /** With tla null: the transition writes what the spec does not model yet, and the check skips it. */
+  readonly notModelledYet?: boolean;
 }
 
 export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
-  restart: { tla: 'Restart' },
+  restart: {
+    tla: 'Restart',
+    guardNotModelled: 'isRestarting says the node was started from durable state; in the spec a crash and restart may happen at any time',
+    alsoWrites: {
+      vars: ['state', 'leader', 'commitIndex', 'lastApplied', 'appliedLog', 'preVotes', 'votesGranted', 'nextIndex', 'matchIndex', 'heartbeatSeq', 'acked', 'reads', 'pending'],
+      why: 'the runtime starts a restarted node with a fresh context (its term, vote and log recovered, everything else initial) before restart runs',
+    },
+  },
   updateTerm: { tla: 'UpdateTerm' },
-  rejectStaleAppendEntries: { tla: 'HandleAppendEntriesRequest' },
-  rejectVote: { tla: 'HandleRequestVoteRequest' },
-  grantPreVote: { tla: 'HandlePreVoteRequest' },
-  rejectPreVote: { tla: 'HandlePreVoteRequest' },
-  leaderRefusesPreVote: { tla: 'HandlePreVoteRequest' },
+  rejectStaleAppendEntries: { tla: 'HandleAppendEntriesRequest', branch: 'RejectStaleAppendEntries' },
+  rejectVote: { tla: 'HandleRequestVoteRequest', branch: 'RejectVote' },
+  grantPreVote: { tla: 'HandlePreVoteRequest', branch: 'GrantPreVote' },
+  rejectPreVote: { tla: 'HandlePreVoteRequest', branch: 'RejectPreVote' },
+  leaderRefusesPreVote: { tla: 'HandlePreVoteRequest', branch: 'RejectPreVote' },
   applyCommitted: { tla: 'ApplyEntry' },
-  rejectStaleSnapshot: { tla: null, why: 'snapshots are not modelled in tla/Raft.tla yet: HandleInstallSnapshotRequest is to come' },
-  installSnapshot: { tla: null, why: 'snapshots are not modelled in tla/Raft.tla yet: HandleInstallSnapshotRequest is to come' },
-  takeSnapshot: { tla: null, why: 'snapshots are not modelled in tla/Raft.tla yet: TakeSnapshot is to come' },
-  handleInstallSnapshotResponse: { tla: null, why: 'snapshots are not modelled in tla/Raft.tla yet: HandleInstallSnapshotResponse is to come' },
+  rejectStaleSnapshot: { tla: null, notModelledYet: true, why: 'snapshots are not modelled in tla/Raft.tla yet: HandleInstallSnapshotRequest is to come' },
+  installSnapshot: { tla: null, notModelledYet: true, why: 'snapshots are not modelled in tla/Raft.tla yet: HandleInstallSnapshotRequest is to come' },
+  takeSnapshot: { tla: null, notModelledYet: true, why: 'snapshots are not modelled in tla/Raft.tla yet: TakeSnapshot is to come' },
+  handleInstallSnapshotResponse: { tla: null, notModelledYet: true, why: 'snapshots are not modelled in tla/Raft.tla yet: HandleInstallSnapshotResponse is to come' },
   refuseClientRequest: {
     tla: null,
     why: 'answers a client with error 11 and changes no Raft variable',
   },
   followerElectionTimeout: { tla: 'Timeout' },
-  grantVote: { tla: 'HandleRequestVoteRequest' },
-  acceptAppendEntries: { tla: 'HandleAppendEntriesRequest' },
+  grantVote: { tla: 'HandleRequestVoteRequest', branch: 'GrantVote' },
+  acceptAppendEntries: { tla: 'HandleAppendEntriesRequest', branch: 'AcceptAppendEntries' },
   proxyToLeader: {
     tla: null,
     why: 'forwards a client request to the known leader; the leader appending it is ClientRequest',
@@ -41,34 +78,93 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
   preCandidateElectionTimeout: { tla: 'Timeout' },
   recordPreVote: { tla: 'HandlePreVoteResponse' },
   becomeCandidate: { tla: 'BecomeCandidate' },
-  abandonPreVote: { tla: 'HandleAppendEntriesRequest' },
+  abandonPreVote: { tla: 'HandleAppendEntriesRequest', branch: 'AcceptAppendEntries' },
   candidateElectionTimeout: { tla: 'Timeout' },
   recordVote: { tla: 'HandleRequestVoteResponse' },
-  becomeLeader: { tla: 'BecomeLeader' },
-  yieldToLeader: { tla: 'HandleAppendEntriesRequest' },
-  leaseRead: {
-    tla: null,
-    why: 'a lease read is served without a log entry and without messages; it changes no Raft variable of the spec (the lease is timing, which the spec abstracts)',
-  },
-  sendAppendEntries: { tla: 'AppendEntries' },
-  readIndex: {
-    tla: null,
-    why: 'a ReadIndex read is served without a log entry; it changes no Raft variable of the spec (only a broadcast counter the spec abstracts)',
-  },
-  answerReads: {
-    tla: null,
-    why: 'answers confirmed reads from the state machine; changes no Raft variable',
-  },
-  clientRequest: { tla: 'ClientRequest' },
-  handleAppendEntriesResponse: { tla: 'HandleAppendEntriesResponse' },
+  becomeLeader: { tla: 'BecomeLeader', sendsVia: 'AppendEntries' },
+  yieldToLeader: { tla: 'HandleAppendEntriesRequest', branch: 'AcceptAppendEntries' },
+  readIndex: { tla: 'ReadIndex' },
+  answerReads: { tla: 'AnswerReads' },
+  followerLocalRead: { tla: 'LocalRead' },
+  preCandidateLocalRead: { tla: 'LocalRead' },
+  candidateLocalRead: { tla: 'LocalRead' },
+  leaderLocalRead: { tla: 'LocalRead' },
+  clientRequest: { tla: 'ClientRequest', sendsVia: 'AppendEntries' },
+  handleAppendEntriesResponse: { tla: 'HandleAppendEntriesResponse', sendsVia: 'AppendEntries' },
   advanceCommitIndex: { tla: 'AdvanceCommitIndex' },
-  checkQuorum: { tla: 'CheckQuorum' },
-  heartbeat: { tla: 'AppendEntries' },
+  checkQuorum: {
+    tla: 'CheckQuorum',
+    guardNotModelled: 'hasLostQuorum counts heartbeats (timing); the spec lets a leader step down at any time',
+  },
+  heartbeat: { tla: 'Heartbeat', sendsVia: 'AppendEntries' },
 };
 
 /**
  * TLA+ actions of `Next` that belong to the environment, not to the chart:
  * the network losing or duplicating messages (delay and reordering need no
- * action: the network is a bag), and clients submitting requests.
+ * action: the network is a bag).
  */
 export const environmentActions: readonly string[] = ['DropMessage', 'DuplicateMessage'];
+
+/**
+ * The TLA+ variables each write of spec/action-writes.ts changes; null when
+ * the spec does not model it (timing and flow-control bookkeeping that only
+ * holds sends back or decides when a timer fires, which the spec leaves to
+ * nondeterminism). The runtime's effects name what they change in the spec:
+ * applying entries changes what was applied, which writes are waiting and
+ * which are answered; tracking a client adds a waiting write; answering a
+ * read adds an answer.
+ */
+export const tlaVariables: Readonly<Record<string, string | readonly string[] | null>> = {
+  term: 'currentTerm',
+  votedFor: 'votedFor',
+  leader: 'leader',
+  log: 'log',
+  commitIndex: 'commitIndex',
+  lastApplied: 'lastApplied',
+  preVotes: 'preVotes',
+  votesGranted: 'votesGranted',
+  nextIndex: 'nextIndex',
+  matchIndex: 'matchIndex',
+  heartbeatSeq: 'heartbeatSeq',
+  acked: 'acked',
+  reads: 'reads',
+  send: 'msgs',
+  apply: ['appliedLog', 'pending', 'answered'],
+  track: 'pending',
+  read: 'answered',
+  answer: 'answered',
+  inflight: null,
+  heard: null,
+  leaseTick: null,
+  rng: null,
+  electionTimeoutMs: null,
+  restarting: null,
+  // snapshots are not modelled in tla/Raft.tla yet
+  snapshotSent: null,
+  sendSnapshot: null,
+  restore: null,
+  refuse: null,
+  proxy: null,
+};
+
+/** The TLA+ variable of the role (a transition with a target writes it). */
+export const roleVariable = 'state';
+/** The TLA+ variable of the network (consuming or sending a message writes it). */
+export const networkVariable = 'msgs';
+/** TLA+ variables that record history for invariants and bounds; no chart transition writes them. */
+export const historyVariables: readonly string[] = ['elected', 'committed', 'restartCount'];
+
+/**
+ * The conditions a chart guard tests, on both sides: `tla` is an operator
+ * that the TLA+ guard (the guard's name with a capital letter) refers to,
+ * `code` a function that the guard in machines/guards.ts calls.
+ */
+export const guardConditions: Readonly<Record<string, readonly { readonly tla: string; readonly code: string }[]>> = {
+  canGrantVote: [{ tla: 'LogUpToDate', code: 'isUpToDate' }],
+  canGrantPreVote: [{ tla: 'LogUpToDate', code: 'isUpToDate' }],
+  hasPreVoteQuorum: [{ tla: 'Quorum', code: 'majority' }],
+  hasVoteQuorum: [{ tla: 'Quorum', code: 'majority' }],
+  canAdvanceCommitIndex: [{ tla: 'MedianMatch', code: 'majorityMatchIndex' }],
+  hasConfirmedRead: [{ tla: 'IsReadReady', code: 'isReadReady' }],
+};

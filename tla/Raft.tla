@@ -2,25 +2,33 @@
 (***************************************************************************)
 (* Raft as raftchart implements it.                                        *)
 (*                                                                         *)
-(* Every action below mirrors one or more transitions of the role chart in *)
-(* spec/chart.ts; spec/tla-mapping.ts keeps the correspondence as data and *)
-(* test/mirror.test.ts checks that the names line up.  The environment     *)
-(* actions (DropMessage, DuplicateMessage) mirror no transition: they are  *)
-(* the network.  Delay and reordering need no action, since the network is *)
-(* a bag of messages from which any message may be received next.          *)
+(* Every chart transition of spec/chart.ts is one step of this spec:       *)
+(* spec/tla-mapping.ts names, for each transition, the action of Next it   *)
+(* belongs to and the operator below that is its branch (GrantVote and     *)
+(* RejectVote are the two branches of HandleRequestVoteRequest, ...).      *)
+(* test/mirror.test.ts parses this module and checks, per transition,     *)
+(* that the variables the chart's actions write are exactly the variables  *)
+(* the branch changes (those primed and not UNCHANGED), and that the       *)
+(* chart's guard is a conjunct of the branch under the same name           *)
+(* (canGrantVote is CanGrantVote).  tla/TraceRaft.tla replays the          *)
+(* simulator's traces as behaviours of this spec.                          *)
 (*                                                                         *)
 (* Timing is abstracted as nondeterminism: an election timeout, a          *)
-(* heartbeat and a CheckQuorum step-down may happen at any time.           *)
+(* heartbeat and a CheckQuorum step-down may happen at any time.  The      *)
+(* network is a bag of messages: any message may be received next;         *)
+(* DropMessage and DuplicateMessage are the network losing and copying     *)
+(* one.  Restart is a crash and restart of a server that keeps its        *)
+(* persistent state (currentTerm, votedFor, log).                          *)
 (*                                                                         *)
-(* Sending is per peer: the chart's replicateLog effect sends one          *)
-(* AppendEntries to every follower; here each of those messages is one     *)
-(* AppendEntries(i, j) step.  Since the network may lose any message,      *)
-(* sending to every peer at once reaches no state that per-peer sending    *)
-(* does not.                                                               *)
+(* Clients: ClientRequest is a write entering a leader's log, ReadIndex    *)
+(* and AnswerReads serve reads without the log (ReadIndex, Raft thesis     *)
+(* 6.4), ApplyEntry answers the writes a server holds.  Every answer is    *)
+(* recorded in `answered`, and AnswersLinearizable checks it against the   *)
+(* committed log.                                                          *)
 (*                                                                         *)
-(* The Bug* constants switch on known implementation mistakes; the main    *)
-(* models set them all to FALSE, each MCRaftBug*.cfg sets one to TRUE and  *)
-(* expects TLC to report an invariant violation.                           *)
+(* Bugs is a set of names of known implementation mistakes; the main      *)
+(* models set it to {}, each MCRaftBug*.cfg switches one on and expects    *)
+(* TLC to report the violation its cfg names.                              *)
 (***************************************************************************)
 EXTENDS Naturals, Sequences, FiniteSets, Bags, TLC
 
@@ -30,16 +38,27 @@ CONSTANTS
     Nil,             \* "no server" (no vote, no known leader)
     Noop,            \* the value of the entry a new leader appends
     MaxBatch,        \* most entries one AppendEntries carries (>= 1)
-    PreVote,         \* TRUE as the chart has it; FALSE only to shorten a bug hunt
-    \* Deliberate bugs (FALSE in the real protocol):
-    BugCommitEarlierTerm,       \* commit by counting replicas, any term (Figure 8)
-    BugTwoVotesPerTerm,         \* grant a vote ignoring votedFor
-    BugTruncateWithoutConflict, \* truncate at prevLogIndex on every append
-    BugNoStepDown               \* a leader adopts a higher term but stays leader
+    Bugs             \* the deliberate mistakes switched on ({} in the real protocol)
 
-ASSUME Nil \notin Server /\ Noop \notin Value /\ MaxBatch \in Nat \ {0} /\ PreVote \in BOOLEAN
-ASSUME \A b \in {BugCommitEarlierTerm, BugTwoVotesPerTerm,
-                 BugTruncateWithoutConflict, BugNoStepDown} : b \in BOOLEAN
+KnownBugs == {
+    "CommitEarlierTerm",       \* commit by counting replicas, any term (Figure 8)
+    "TwoVotesPerTerm",         \* grant a vote ignoring votedFor
+    "TruncateWithoutConflict", \* truncate at prevLogIndex on every append
+    "NoStepDown",              \* a leader adopts a higher term but stays leader
+    "CountStaleVote",          \* a candidate counts a vote granted in an earlier term
+    "MatchIsLogLength",        \* a follower answers matchIndex = its log length
+    "LogOkIgnoresTerm",        \* AppendEntries' log check ignores prevLogTerm
+    "ReadWithoutTermCommit",   \* ReadIndex before the leader committed in its term
+    "ReadWithoutConfirmation", \* a read answered without the confirmation round
+    "VoteNotPersisted",        \* a restart forgets the vote
+    "LeaderIgnoresHigherTerm", \* a leader ignores a higher term in an AppendEntries answer
+    "PreVoteRaisesTerm",       \* a pre-vote request raises the receiver's term
+    "LocalReads"               \* any server answers reads from its own state (RAFT_READS=local)
+}
+Bug(name) == name \in Bugs
+
+ASSUME Nil \notin Server /\ Noop \notin Value /\ MaxBatch \in Nat \ {0}
+ASSUME Bugs \subseteq KnownBugs
 
 Follower == "follower"
 PreCandidate == "precandidate"   \* Pre-Vote (Raft thesis 9.6)
@@ -50,11 +69,11 @@ Role == {Follower, PreCandidate, Candidate, Leader}
 -----------------------------------------------------------------------------
 (* Per-server state. *)
 VARIABLES
-    currentTerm,   \* currentTerm[i]: latest term i has seen
+    currentTerm,   \* currentTerm[i]: latest term i has seen (persistent)
     state,         \* state[i]: the chart's role
-    votedFor,      \* votedFor[i]: whom i voted for in currentTerm[i], or Nil
+    votedFor,      \* votedFor[i]: whom i voted for in currentTerm[i], or Nil (persistent)
     leader,        \* leader[i]: the leader i knows of in currentTerm[i], or Nil
-    log,           \* log[i]: sequence of entries [term, value]
+    log,           \* log[i]: sequence of entries [term, value] (persistent)
     commitIndex,   \* commitIndex[i]: highest index i knows committed
     lastApplied,   \* lastApplied[i]: highest index i applied to its state machine
     appliedLog,    \* appliedLog[i]: the entries i applied, in order (the state
@@ -63,23 +82,36 @@ VARIABLES
     preVotes,      \* preVotes[i]: servers that would vote for i in currentTerm[i] + 1
     votesGranted,  \* votesGranted[i]: servers that granted i a vote this term
     nextIndex,     \* nextIndex[i][j]: next entry the leader i sends to j
-    matchIndex     \* matchIndex[i][j]: highest index the leader i knows j stores
+    matchIndex,    \* matchIndex[i][j]: highest index the leader i knows j stores
+    heartbeatSeq,  \* heartbeatSeq[i]: number of the leader's latest AppendEntries
+                   \* broadcast in its term (1 after BecomeLeader)
+    acked,         \* acked[i][j]: highest broadcast number j answered in i's term
+    reads          \* reads[i]: reads waiting at the leader i, oldest first:
+                   \* [seq, readIndex, mustSee] (mustSee is history, see below)
+
+(* Kept by the node's runtime beside the chart (the `track` and `apply`
+   effects): the writes i must answer once applied, as [index, term]. *)
+VARIABLE pending
 
 (* The network: a bag (multiset) of messages. *)
 VARIABLE msgs
 
-(* History, for invariants only; no action reads them. *)
+(* History, for invariants and model bounds only; no action reads them. *)
 VARIABLES
     elected,       \* set of <<term, server>>: who became leader in which term
-    committed      \* set of [index, entry, term]: entries committed by a leader
+    committed,     \* set of [index, entry, term]: entries committed by a leader
                    \* in term `term`
+    answered,      \* the answers clients got: [kind |-> "read", mustSee, state]
+                   \* or [kind |-> "write", index, entry]
+    restartCount   \* how many Restart steps happened
 
 serverVars == <<currentTerm, state, votedFor, leader>>
 logVars == <<log, commitIndex, lastApplied, appliedLog>>
 candidateVars == <<preVotes, votesGranted>>
 leaderVars == <<nextIndex, matchIndex>>
-historyVars == <<elected, committed>>
-vars == <<serverVars, logVars, candidateVars, leaderVars, msgs, historyVars>>
+clientVars == <<heartbeatSeq, acked, reads, pending>>
+historyVars == <<elected, committed, answered, restartCount>>
+vars == <<serverVars, logVars, candidateVars, leaderVars, clientVars, msgs, historyVars>>
 
 -----------------------------------------------------------------------------
 (* Helpers. *)
@@ -121,7 +153,7 @@ FirstNew(xlog, prev, entries) ==
                     \/ xlog[prev + k].term /= entries[k].term}
     IN IF new = {} THEN 0 ELSE CHOOSE k \in new : \A k2 \in new : k <= k2
 MergeEntries(xlog, prev, entries) ==
-    IF BugTruncateWithoutConflict
+    IF Bug("TruncateWithoutConflict")
     THEN SubSeq(xlog, 1, prev) \o entries                \* the seed's bug
     ELSE LET k == FirstNew(xlog, prev, entries)
          IN IF k = 0 THEN xlog
@@ -136,6 +168,10 @@ FirstIndexOfTerm(xlog, n) ==
 BackOffHint(xlog, prev) ==
     IF prev > Len(xlog) THEN Len(xlog) + 1 ELSE FirstIndexOfTerm(xlog, prev)
 
+(* The highest index committed so far (history; what a read must see). *)
+CommittedLen == LET idx == {c.index : c \in committed}
+                IN IF idx = {} THEN 0 ELSE CHOOSE n \in idx : \A k \in idx : k <= n
+
 -----------------------------------------------------------------------------
 (* Message types. *)
 PreVoteRequest == "pre_vote"
@@ -144,6 +180,22 @@ RequestVoteRequest == "request_vote"
 RequestVoteResponse == "request_vote_res"
 AppendEntriesRequest == "append_entries"
 AppendEntriesResponse == "append_entries_res"
+
+(* An AppendEntries from the leader i to j: its entries from nextIndex[i][j],
+   at most `count` of them, numbered with broadcast `seq`. *)
+AppendEntriesMessage(i, j, count, seq) ==
+    LET prevLogIndex == nextIndex[i][j] - 1
+        prevLogTerm == IF prevLogIndex > 0 THEN log[i][prevLogIndex].term ELSE 0
+        lastEntry == Min(Len(log[i]), prevLogIndex + count)
+    IN [mtype |-> AppendEntriesRequest,
+        mterm |-> currentTerm[i],
+        mprevLogIndex |-> prevLogIndex,
+        mprevLogTerm |-> prevLogTerm,
+        mentries |-> SubSeq(log[i], nextIndex[i][j], lastEntry),
+        mcommitIndex |-> commitIndex[i],
+        mseq |-> seq,
+        msource |-> i,
+        mdest |-> j]
 
 -----------------------------------------------------------------------------
 Init ==
@@ -159,62 +211,117 @@ Init ==
     /\ votesGranted = [i \in Server |-> {}]
     /\ nextIndex = [i \in Server |-> [j \in Server |-> 1]]
     /\ matchIndex = [i \in Server |-> [j \in Server |-> 0]]
+    /\ heartbeatSeq = [i \in Server |-> 0]
+    /\ acked = [i \in Server |-> [j \in Server |-> 0]]
+    /\ reads = [i \in Server |-> << >>]
+    /\ pending = [i \in Server |-> {}]
     /\ msgs = EmptyBag
     /\ elected = {}
     /\ committed = {}
+    /\ answered = {}
+    /\ restartCount = 0
 
 -----------------------------------------------------------------------------
-(* The guards of the chart's eventless transitions (becomeCandidate,
-   becomeLeader, advanceCommitIndex, applyCommitted).  XState takes an enabled eventless
-   transition before the machine handles its next event (they run within the
-   macrostep of the event that enabled them), so a server handles no event,
-   timer or client request while one of them is enabled: every action of
-   server i that the chart triggers by an event requires Settled(i).  Other
-   servers and the network may still move in between. *)
-CanBecomeCandidate(i) ==
-    /\ state[i] = PreCandidate
-    /\ preVotes[i] \in Quorum
-CanBecomeLeader(i) ==
-    /\ state[i] = Candidate
-    /\ votesGranted[i] \in Quorum
+(* The chart's guards, under the chart's names (isHigherTerm is
+   IsHigherTerm).  The mirror check finds each one as a conjunct of the
+   branch its transition maps to. *)
+
+IsHigherTerm(i, m) == m.mterm > currentTerm[i]
+IsStaleTerm(i, m) == m.mterm < currentTerm[i]
+IsCurrentTerm(i, m) == m.mterm = currentTerm[i]
+
+(* Figure 2 RequestVote: same term, no other vote this term, the candidate's
+   log at least as up to date. *)
+CanGrantVote(i, m) ==
+    /\ IsCurrentTerm(i, m)
+    /\ \/ votedFor[i] \in {Nil, m.msource}
+       \/ Bug("TwoVotesPerTerm")
+    /\ LogUpToDate(i, m.mlastLogTerm, m.mlastLogIndex)
+
+(* Pre-Vote: a later term, a log at least as up to date, and no live leader
+   known (leader stickiness). *)
+CanGrantPreVote(i, m) ==
+    /\ m.mterm > currentTerm[i]
+    /\ leader[i] = Nil
+    /\ LogUpToDate(i, m.mlastLogTerm, m.mlastLogIndex)
+
+IsPreVoteGranted(i, m) == m.mvoteGranted /\ m.mrequestedTerm = currentTerm[i] + 1
+HasPreVoteQuorum(i) == preVotes[i] \in Quorum
+IsVoteGrantedInCurrentTerm(i, m) ==
+    /\ \/ IsCurrentTerm(i, m)
+       \/ Bug("CountStaleVote") /\ m.mterm < currentTerm[i]
+    /\ m.mvoteGranted
+HasVoteQuorum(i) == votesGranted[i] \in Quorum
+HasCommittedUnapplied(i) == lastApplied[i] < commitIndex[i]
+
+(* Only the current term's entries are committed by counting replicas
+   (Raft 5.4.2, Figure 8). *)
 CanAdvanceCommitIndex(i) ==
     LET n == MedianMatch(i) IN
-    /\ state[i] = Leader
     /\ n > commitIndex[i]
     /\ \/ log[i][n].term = currentTerm[i]
-       \/ BugCommitEarlierTerm                               \* the bug (Figure 8)
-HasCommittedUnapplied(i) == lastApplied[i] < commitIndex[i]
+       \/ Bug("CommitEarlierTerm")
+
+(* A leader serves a read without the log once it has committed an entry of
+   its own term, so that its commit index is up to date. *)
+CanServeReadIndex(i) ==
+    \/ /\ commitIndex[i] > 0
+       /\ log[i][commitIndex[i]].term = currentTerm[i]
+    \/ Bug("ReadWithoutTermCommit")
+
+(* A read is ready once a majority (the leader included) answered a
+   broadcast numbered at least the read's, and the leader applied up to the
+   read's index. *)
+IsReadReady(i, r) ==
+    /\ lastApplied[i] >= r.readIndex
+    /\ \/ {i} \cup {j \in Server \ {i} : acked[i][j] >= r.seq} \in Quorum
+       \/ Bug("ReadWithoutConfirmation")
+HasConfirmedRead(i) == reads[i] /= << >> /\ IsReadReady(i, Head(reads[i]))
+
+(* The chart's eventless transitions (becomeCandidate, becomeLeader,
+   advanceCommitIndex, applyCommitted, answerReads) run before the machine
+   handles its next event: XState takes an enabled eventless transition within
+   the macrostep of the event that enabled it.  So a server handles no event,
+   timer or client request while one of them is enabled: every action of
+   server i that an event triggers requires Settled(i).  Other servers and
+   the network may still move in between. *)
 Settled(i) ==
-    /\ ~CanBecomeCandidate(i)
-    /\ ~CanBecomeLeader(i)
-    /\ ~CanAdvanceCommitIndex(i)
+    /\ ~(state[i] = PreCandidate /\ HasPreVoteQuorum(i))
+    /\ ~(state[i] = Candidate /\ HasVoteQuorum(i))
+    /\ ~(state[i] = Leader /\ CanAdvanceCommitIndex(i))
     /\ ~HasCommittedUnapplied(i)
+    /\ ~(state[i] = Leader /\ HasConfirmedRead(i))
 
 -----------------------------------------------------------------------------
 (* Actions of the servers. *)
 
-(* Chart: updateTerm (any role, any Raft message with a higher term, except
-   a pre-vote request, whose term is only proposed).
-   Adopt the term, clear the vote, forget the leader, become follower.  The
+(* Chart: updateTerm (any role, any Raft message with a higher term but a
+   pre-vote request, whose term is only proposed).  Adopt the term, clear the
+   vote and the votes granted, forget the leader, become follower; reads
+   waiting at a leader fail (error 11, which is always safe for a read).  The
    message stays in the network: the chart's reprocessEvent handles it next,
    as a follower of the new term (any step may come in between, which only
    adds behaviours). *)
 UpdateTerm(m) ==
     LET i == m.mdest IN
     /\ Settled(i)
-    /\ m.mtype /= PreVoteRequest
-    /\ m.mterm > currentTerm[i]
+    /\ \/ m.mtype /= PreVoteRequest
+       \/ Bug("PreVoteRaisesTerm")
+    /\ ~(Bug("LeaderIgnoresHigherTerm") /\ m.mtype = AppendEntriesResponse /\ state[i] = Leader)
+    /\ IsHigherTerm(i, m)
     /\ currentTerm' = [currentTerm EXCEPT ![i] = m.mterm]
     /\ votedFor' = [votedFor EXCEPT ![i] = Nil]
     /\ leader' = [leader EXCEPT ![i] = Nil]
-    /\ IF BugNoStepDown /\ state[i] = Leader
+    /\ votesGranted' = [votesGranted EXCEPT ![i] = {}]
+    /\ reads' = [reads EXCEPT ![i] = << >>]
+    /\ IF Bug("NoStepDown") /\ state[i] = Leader
        THEN UNCHANGED state                                 \* the bug
        ELSE state' = [state EXCEPT ![i] = Follower]
-    /\ UNCHANGED <<logVars, candidateVars, leaderVars, msgs, historyVars>>
+    /\ UNCHANGED <<logVars, preVotes, leaderVars, heartbeatSeq, acked, pending,
+                   msgs, historyVars>>
 
 (* Next term, vote for self, forget the leader, request votes: what
-   becomeCandidate does after a pre-vote quorum (and what a timeout does in a
-   model with PreVote = FALSE). *)
+   becomeCandidate does after a pre-vote quorum. *)
 Campaign(i) ==
     /\ state' = [state EXCEPT ![i] = Candidate]
     /\ currentTerm' = [currentTerm EXCEPT ![i] = currentTerm[i] + 1]
@@ -227,7 +334,6 @@ Campaign(i) ==
                                     mlastLogIndex |-> LastIndex(log[i]),
                                     msource |-> i,
                                     mdest |-> j] : j \in Server \ {i}})
-    /\ UNCHANGED <<logVars, preVotes, leaderVars, historyVars>>
 
 (* Chart: followerElectionTimeout, preCandidateElectionTimeout,
    candidateElectionTimeout.  Forget the leader and ask every peer whether it
@@ -235,48 +341,53 @@ Campaign(i) ==
 Timeout(i) ==
     /\ Settled(i)
     /\ state[i] \in {Follower, PreCandidate, Candidate}
-    /\ IF PreVote
-       THEN /\ state' = [state EXCEPT ![i] = PreCandidate]
-            /\ leader' = [leader EXCEPT ![i] = Nil]
-            /\ preVotes' = [preVotes EXCEPT ![i] = {i}]
-            /\ msgs' = msgs (+) SetToBag({[mtype |-> PreVoteRequest,
-                                            mterm |-> currentTerm[i] + 1,
-                                            mlastLogTerm |-> LastTerm(log[i]),
-                                            mlastLogIndex |-> LastIndex(log[i]),
-                                            msource |-> i,
-                                            mdest |-> j] : j \in Server \ {i}})
-            /\ UNCHANGED <<currentTerm, votedFor, logVars, votesGranted, leaderVars,
-                           historyVars>>
-       \* Without Pre-Vote (a bug model's shortcut, not the chart): the
-       \* timeout starts the election at once.
-       ELSE Campaign(i)
+    /\ state' = [state EXCEPT ![i] = PreCandidate]
+    /\ leader' = [leader EXCEPT ![i] = Nil]
+    /\ preVotes' = [preVotes EXCEPT ![i] = {i}]
+    /\ msgs' = msgs (+) SetToBag({[mtype |-> PreVoteRequest,
+                                    mterm |-> currentTerm[i] + 1,
+                                    mlastLogTerm |-> LastTerm(log[i]),
+                                    mlastLogIndex |-> LastIndex(log[i]),
+                                    msource |-> i,
+                                    mdest |-> j] : j \in Server \ {i}})
+    /\ UNCHANGED <<currentTerm, votedFor, logVars, votesGranted, leaderVars,
+                   clientVars, historyVars>>
 
-(* Chart: grantPreVote, rejectPreVote (any role), leaderRefusesPreVote
-   (leader).  Say whether we would vote for the sender in the term it
-   proposes: a later term than ours, a log at least as up to date, and no
-   live leader known (leader stickiness); a leader never would.  Nothing
-   changes here: no term, no vote.  A refusal that the sender ignores (ours
-   is not a newer term than the sender's) is not sent: sending and losing it
-   is the same. *)
-HandlePreVoteRequest(m) ==
-    LET i == m.mdest
-        j == m.msource
-        grant == /\ state[i] /= Leader
-                 /\ m.mterm > currentTerm[i]
-                 /\ leader[i] = Nil
-                 /\ LogUpToDate(i, m.mlastLogTerm, m.mlastLogIndex)
-    IN
-    /\ m.mtype = PreVoteRequest
-    /\ Settled(i)
-    /\ IF grant \/ currentTerm[i] >= m.mterm
+(* Chart: grantPreVote (any role but leader).  We would vote for the sender in
+   the term it proposes.  Nothing changes here: no term, no vote. *)
+GrantPreVote(m) ==
+    LET i == m.mdest IN
+    /\ state[i] /= Leader
+    /\ CanGrantPreVote(i, m)
+    /\ Reply([mtype |-> PreVoteResponse,
+              mterm |-> currentTerm[i],
+              mvoteGranted |-> TRUE,
+              mrequestedTerm |-> m.mterm,
+              msource |-> i,
+              mdest |-> m.msource], m)
+
+(* Chart: rejectPreVote (any role), leaderRefusesPreVote (leader).  A refusal
+   the sender ignores (ours is not a newer term than the sender's) is not
+   sent: sending and losing it is the same. *)
+RejectPreVote(m) ==
+    LET i == m.mdest IN
+    /\ ~(state[i] /= Leader /\ CanGrantPreVote(i, m))
+    /\ IF currentTerm[i] >= m.mterm
        THEN Reply([mtype |-> PreVoteResponse,
                    mterm |-> currentTerm[i],
-                   mvoteGranted |-> grant,
+                   mvoteGranted |-> FALSE,
                    mrequestedTerm |-> m.mterm,
                    msource |-> i,
-                   mdest |-> j], m)
+                   mdest |-> m.msource], m)
        ELSE Discard(m)
-    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, historyVars>>
+
+HandlePreVoteRequest(m) ==
+    /\ m.mtype = PreVoteRequest
+    /\ Settled(m.mdest)
+    /\ \/ GrantPreVote(m)
+       \/ RejectPreVote(m)
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars,
+                   historyVars>>
 
 (* Chart: recordPreVote (precandidate).  A peer would vote for us in the next
    term.  Other answers are ignored by the chart (a newer term goes through
@@ -285,53 +396,62 @@ HandlePreVoteResponse(m) ==
     LET i == m.mdest IN
     /\ m.mtype = PreVoteResponse
     /\ Settled(i)
-    /\ m.mterm <= currentTerm[i]
     /\ state[i] = PreCandidate
-    /\ m.mvoteGranted
-    /\ m.mrequestedTerm = currentTerm[i] + 1
+    /\ IsPreVoteGranted(i, m)
     /\ preVotes' = [preVotes EXCEPT ![i] = @ \cup {m.msource}]
     /\ Discard(m)
-    /\ UNCHANGED <<serverVars, logVars, votesGranted, leaderVars, historyVars>>
+    /\ UNCHANGED <<serverVars, logVars, votesGranted, leaderVars, clientVars,
+                   historyVars>>
 
-(* Chart: becomeCandidate (precandidate, eventless, guard hasPreVoteQuorum).
-   A majority would vote for us: start an election in the next term, vote
-   for self, forget the leader, send RequestVote to every peer. *)
+(* Chart: becomeCandidate (precandidate, eventless).  A majority would vote
+   for us: start an election in the next term, vote for self, forget the
+   leader, send RequestVote to every peer. *)
 BecomeCandidate(i) ==
-    /\ CanBecomeCandidate(i)
+    /\ state[i] = PreCandidate
+    /\ HasPreVoteQuorum(i)
     /\ Campaign(i)
+    /\ UNCHANGED <<logVars, preVotes, leaderVars, clientVars, historyVars>>
 
-(* Chart: grantVote (follower), rejectVote (any role).
-   A RequestVote of our term or older (a newer one goes through UpdateTerm
-   first).  Grant only in the current term, at most one candidate per term,
-   and only if the candidate's log is at least as up to date as ours. *)
-HandleRequestVoteRequest(m) ==
-    LET i == m.mdest
-        j == m.msource
-        grant == /\ state[i] = Follower
-                 /\ m.mterm = currentTerm[i]
-                 /\ LogUpToDate(i, m.mlastLogTerm, m.mlastLogIndex)
-                 /\ \/ votedFor[i] \in {Nil, j}
-                    \/ BugTwoVotesPerTerm                      \* the bug
-    IN
-    /\ m.mtype = RequestVoteRequest
-    /\ Settled(i)
-    /\ m.mterm <= currentTerm[i]
-    /\ IF grant
-       THEN votedFor' = [votedFor EXCEPT ![i] = j]
-       ELSE UNCHANGED votedFor
-    \* A refusal of the candidate's own term is ignored by the candidate (the
-    \* chart has no transition for it), so the spec does not send it: sending
-    \* it and losing it is the same.  A refusal of a newer term is sent: it
-    \* makes a stale candidate step down.
-    /\ IF grant \/ m.mterm < currentTerm[i]
+(* Chart: grantVote (follower).  Grant the vote and stay follower (the chart
+   re-enters the role, restarting the election timer). *)
+GrantVote(m) ==
+    LET i == m.mdest IN
+    /\ state[i] = Follower
+    /\ CanGrantVote(i, m)
+    /\ votedFor' = [votedFor EXCEPT ![i] = m.msource]
+    /\ state' = [state EXCEPT ![i] = Follower]
+    /\ Reply([mtype |-> RequestVoteResponse,
+              mterm |-> currentTerm[i],
+              mvoteGranted |-> TRUE,
+              msource |-> i,
+              mdest |-> m.msource], m)
+
+(* Chart: rejectVote (any role).  A refusal of the candidate's own term is
+   ignored by the candidate (the chart has no transition for it), so it is
+   not sent: sending and losing it is the same.  A refusal of a newer term is
+   sent: it makes a stale candidate step down. *)
+RejectVote(m) ==
+    LET i == m.mdest IN
+    /\ ~(state[i] = Follower /\ CanGrantVote(i, m))
+    /\ IF m.mterm < currentTerm[i]
        THEN Reply([mtype |-> RequestVoteResponse,
                    mterm |-> currentTerm[i],
-                   mvoteGranted |-> grant,
+                   mvoteGranted |-> FALSE,
                    msource |-> i,
-                   mdest |-> j], m)
+                   mdest |-> m.msource], m)
        ELSE Discard(m)
-    /\ UNCHANGED <<currentTerm, state, leader, logVars, candidateVars,
-                   leaderVars, historyVars>>
+    /\ UNCHANGED <<state, votedFor>>
+
+(* A RequestVote of our term or older (a newer one goes through UpdateTerm
+   first). *)
+HandleRequestVoteRequest(m) ==
+    /\ m.mtype = RequestVoteRequest
+    /\ Settled(m.mdest)
+    /\ ~IsHigherTerm(m.mdest, m)
+    /\ \/ GrantVote(m)
+       \/ RejectVote(m)
+    /\ UNCHANGED <<currentTerm, leader, logVars, candidateVars, leaderVars,
+                   clientVars, historyVars>>
 
 (* Chart: recordVote (candidate).  A vote granted in our current term.
    Responses of an older term, refusals, or arriving at a non-candidate are
@@ -340,121 +460,155 @@ HandleRequestVoteResponse(m) ==
     LET i == m.mdest IN
     /\ m.mtype = RequestVoteResponse
     /\ Settled(i)
-    /\ m.mterm = currentTerm[i]
     /\ state[i] = Candidate
-    /\ m.mvoteGranted
+    /\ IsVoteGrantedInCurrentTerm(i, m)
     /\ votesGranted' = [votesGranted EXCEPT ![i] = @ \cup {m.msource}]
     /\ Discard(m)
-    /\ UNCHANGED <<serverVars, logVars, preVotes, leaderVars, historyVars>>
+    /\ UNCHANGED <<serverVars, logVars, preVotes, leaderVars, clientVars,
+                   historyVars>>
 
-(* Chart: becomeLeader (candidate, eventless, guard hasVoteQuorum).
-   Initialise nextIndex to lastIndex + 1 and matchIndex to 0, forget the
-   known leader, append a no-op entry of the new term.  The AppendEntries
-   that the chart's replicateLog then sends are AppendEntries steps. *)
+(* Chart: becomeLeader (candidate, eventless).  Initialise nextIndex to
+   lastIndex + 1 and matchIndex to 0, forget the known leader, append a no-op
+   entry of the new term, and start broadcast 1 of the term (its
+   AppendEntries to each follower are AppendEntries steps). *)
 BecomeLeader(i) ==
-    /\ CanBecomeLeader(i)
+    /\ state[i] = Candidate
+    /\ HasVoteQuorum(i)
     /\ state' = [state EXCEPT ![i] = Leader]
     /\ leader' = [leader EXCEPT ![i] = Nil]
     /\ nextIndex' = [nextIndex EXCEPT ![i] = [j \in Server |-> Len(log[i]) + 1]]
     /\ matchIndex' = [matchIndex EXCEPT ![i] = [j \in Server |-> 0]]
     /\ log' = [log EXCEPT ![i] = Append(@, [term |-> currentTerm[i], value |-> Noop])]
+    /\ heartbeatSeq' = [heartbeatSeq EXCEPT ![i] = 1]
+    /\ acked' = [acked EXCEPT ![i] = [j \in Server |-> 0]]
+    /\ reads' = [reads EXCEPT ![i] = << >>]
     /\ elected' = elected \cup {<<currentTerm[i], i>>}
     /\ UNCHANGED <<currentTerm, votedFor, commitIndex, lastApplied, appliedLog,
-                   candidateVars, msgs, committed>>
+                   candidateVars, pending, msgs, committed, answered, restartCount>>
 
 (* Chart: clientRequest (leader).  A client request (direct, or proxied by a
-   follower: proxyToLeader) enters the leader's log in its current term. *)
+   follower: proxyToLeader) enters the leader's log in its current term; the
+   leader answers it once applied (pending).  The chart's replicateLog sends
+   are AppendEntries steps. *)
 ClientRequest(i, v) ==
+    LET k == Len(log[i]) + 1 IN
     /\ Settled(i)
     /\ state[i] = Leader
     /\ log' = [log EXCEPT ![i] = Append(@, [term |-> currentTerm[i], value |-> v])]
-    /\ UNCHANGED <<serverVars, commitIndex, lastApplied, appliedLog,
-                   candidateVars, leaderVars, msgs, historyVars>>
+    /\ pending' = [pending EXCEPT ![i] =
+                      {p \in @ : p.index /= k} \cup {[index |-> k, term |-> currentTerm[i]]}]
+    /\ UNCHANGED <<serverVars, commitIndex, lastApplied, appliedLog, candidateVars,
+                   leaderVars, heartbeatSeq, acked, reads, msgs, historyVars>>
 
-(* Chart: heartbeat (leader), and the replicateLog effect of becomeLeader,
-   clientRequest and handleAppendEntriesResponse.  Send j the entries from
-   nextIndex[i][j] (at most MaxBatch; none when j is up to date). *)
-AppendEntries(i, j) ==
-    /\ i /= j
+(* Chart: heartbeat (leader).  A new broadcast: its AppendEntries to each
+   follower (from nextIndex, empty when the follower is up to date, a
+   retransmission when one was lost) are AppendEntries steps.  The role is
+   re-entered (the chart restarts the heartbeat timer). *)
+Heartbeat(i) ==
     /\ Settled(i)
     /\ state[i] = Leader
-    /\ LET prevLogIndex == nextIndex[i][j] - 1
-           prevLogTerm == IF prevLogIndex > 0 THEN log[i][prevLogIndex].term ELSE 0
-           lastEntry == Min(Len(log[i]), prevLogIndex + MaxBatch)
-           entries == SubSeq(log[i], nextIndex[i][j], lastEntry)
-       IN Send([mtype |-> AppendEntriesRequest,
-                mterm |-> currentTerm[i],
-                mprevLogIndex |-> prevLogIndex,
-                mprevLogTerm |-> prevLogTerm,
-                mentries |-> entries,
-                mcommitIndex |-> commitIndex[i],
-                msource |-> i,
-                mdest |-> j])
-    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, historyVars>>
+    /\ state' = [state EXCEPT ![i] = Leader]
+    /\ heartbeatSeq' = [heartbeatSeq EXCEPT ![i] = @ + 1]
+    /\ UNCHANGED <<currentTerm, votedFor, leader, logVars, candidateVars,
+                   leaderVars, acked, reads, pending, msgs, historyVars>>
 
-(* Chart: rejectStaleAppendEntries (any role), acceptAppendEntries (follower),
-   abandonPreVote (precandidate), yieldToLeader (candidate).  An AppendEntries of our term or older (a newer
-   one goes through UpdateTerm first).
-   - older term: answer failure with our term, so the sender steps down;
-   - current term: become (or stay) follower, remember the leader, check the
-     log matches at prevLogIndex; if so append (truncating only on conflict)
-     and set commitIndex := max(commitIndex, min(leaderCommit, index of the
-     last new entry)); answer success and that index (mmatchIndex), or
-     failure and a back-off hint (mhint, from BackOffHint). *)
-HandleAppendEntriesRequest(m) ==
+(* The AppendEntries the chart's sendHeartbeats and replicateLog send: the
+   entries from nextIndex[i][j] (at most MaxBatch; none when j is up to
+   date), numbered with the current broadcast.  Since the network may lose
+   any message, sending to every follower at once reaches no state that
+   per-follower sending does not.  Not Settled(i): replicateLog sends within
+   the macrostep of an AppendEntries answer, before advanceCommitIndex runs
+   (so with the commit index of before). *)
+AppendEntries(i, j) ==
+    /\ i /= j
+    /\ state[i] = Leader
+    /\ Send(AppendEntriesMessage(i, j, MaxBatch, heartbeatSeq[i]))
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars,
+                   historyVars>>
+
+(* Chart: rejectStaleAppendEntries (any role).  An AppendEntries of an older
+   term: answer failure with our term, so that the sender steps down. *)
+RejectStaleAppendEntries(m) ==
+    LET i == m.mdest IN
+    /\ IsStaleTerm(i, m)
+    /\ Reply([mtype |-> AppendEntriesResponse,
+              mterm |-> currentTerm[i],
+              msuccess |-> FALSE,
+              mhint |-> 0,
+              msource |-> i,
+              mdest |-> m.msource], m)
+    /\ UNCHANGED <<serverVars, log, commitIndex>>
+
+(* Chart: acceptAppendEntries (follower), abandonPreVote (precandidate),
+   yieldToLeader (candidate).  An AppendEntries of our term: become (or stay)
+   follower, remember the leader, check the log matches at prevLogIndex; if so
+   append (truncating only on conflict) and set commitIndex := max(commitIndex,
+   min(leaderCommit, index of the last new entry)); answer success and that
+   index (mmatchIndex), or failure and a back-off hint (mhint).  The answer
+   echoes the broadcast number (mseq). *)
+AcceptAppendEntries(m) ==
     LET i == m.mdest
         j == m.msource
         logOk == \/ m.mprevLogIndex = 0
                  \/ /\ m.mprevLogIndex <= Len(log[i])
-                    /\ log[i][m.mprevLogIndex].term = m.mprevLogTerm
+                    /\ \/ log[i][m.mprevLogIndex].term = m.mprevLogTerm
+                       \/ Bug("LogOkIgnoresTerm")
         lastNew == m.mprevLogIndex + Len(m.mentries)
-        accept(match) == [mtype |-> AppendEntriesResponse,
-                          mterm |-> currentTerm[i],
-                          msuccess |-> TRUE,
-                          mmatchIndex |-> match,
-                          msource |-> i,
-                          mdest |-> j]
-        refuse(hint) == [mtype |-> AppendEntriesResponse,
-                         mterm |-> currentTerm[i],
-                         msuccess |-> FALSE,
-                         mhint |-> hint,
-                         msource |-> i,
-                         mdest |-> j]
+        merged == MergeEntries(log[i], m.mprevLogIndex, m.mentries)
     IN
+    /\ state[i] /= Leader
+    /\ IsCurrentTerm(i, m)
+    /\ state' = [state EXCEPT ![i] = Follower]
+    /\ leader' = [leader EXCEPT ![i] = j]
+    /\ IF logOk
+       THEN /\ log' = [log EXCEPT ![i] = merged]
+            /\ commitIndex' = [commitIndex EXCEPT ![i] =
+                                   Max(@, Min(m.mcommitIndex, lastNew))]
+            /\ Reply([mtype |-> AppendEntriesResponse,
+                      mterm |-> currentTerm[i],
+                      msuccess |-> TRUE,
+                      mmatchIndex |-> IF Bug("MatchIsLogLength") THEN Len(merged) ELSE lastNew,
+                      mseq |-> m.mseq,
+                      msource |-> i,
+                      mdest |-> j], m)
+       ELSE /\ Reply([mtype |-> AppendEntriesResponse,
+                      mterm |-> currentTerm[i],
+                      msuccess |-> FALSE,
+                      mhint |-> Max(BackOffHint(log[i], m.mprevLogIndex), 1),
+                      mseq |-> m.mseq,
+                      msource |-> i,
+                      mdest |-> j], m)
+            /\ UNCHANGED <<log, commitIndex>>
+
+(* An AppendEntries of our term or older (a newer one goes through UpdateTerm
+   first). *)
+HandleAppendEntriesRequest(m) ==
     /\ m.mtype = AppendEntriesRequest
-    /\ Settled(i)
-    /\ m.mterm <= currentTerm[i]
-    /\ \/ /\ m.mterm < currentTerm[i]                 \* rejectStaleAppendEntries
-          /\ Reply(refuse(0), m)
-          /\ UNCHANGED <<serverVars, logVars>>
-       \/ /\ m.mterm = currentTerm[i]                 \* acceptAppendEntries,
-          /\ state[i] /= Leader                        \* abandonPreVote, yieldToLeader
-          /\ state' = [state EXCEPT ![i] = Follower]
-          /\ leader' = [leader EXCEPT ![i] = j]
-          /\ IF logOk
-             THEN /\ log' = [log EXCEPT ![i] = MergeEntries(@, m.mprevLogIndex, m.mentries)]
-                  /\ commitIndex' = [commitIndex EXCEPT ![i] =
-                                         Max(@, Min(m.mcommitIndex, lastNew))]
-                  /\ Reply(accept(lastNew), m)
-             ELSE /\ Reply(refuse(Max(BackOffHint(log[i], m.mprevLogIndex), 1)), m)
-                  /\ UNCHANGED <<log, commitIndex>>
-          /\ UNCHANGED <<currentTerm, votedFor, lastApplied, appliedLog>>
-    /\ UNCHANGED <<candidateVars, leaderVars, historyVars>>
+    /\ Settled(m.mdest)
+    /\ ~IsHigherTerm(m.mdest, m)
+    /\ \/ RejectStaleAppendEntries(m)
+       \/ AcceptAppendEntries(m)
+    /\ UNCHANGED <<currentTerm, votedFor, lastApplied, appliedLog, candidateVars,
+                   leaderVars, clientVars, historyVars>>
 
 (* Chart: handleAppendEntriesResponse (leader).  A response of our term:
-   on success matchIndex := max(old, m) (m capped at our last index) and
-   nextIndex := max(nextIndex, matchIndex + 1); on failure back nextIndex off
-   to the follower's hint, by at least one, never below matchIndex + 1 nor 1.
-   Responses of an older term are ignored by the chart: for the spec they are
-   lost (DropMessage). *)
+   note the broadcast it answers (acked); on success matchIndex := max(old, m)
+   (m capped at our last index) and nextIndex := max(nextIndex,
+   matchIndex + 1); on failure back nextIndex off to the follower's hint, by
+   at least one, never below matchIndex + 1 nor 1.  The chart's replicateLog
+   sends are AppendEntries steps.  Responses of an older term are ignored by
+   the chart: for the spec they are lost (DropMessage). *)
 HandleAppendEntriesResponse(m) ==
     LET i == m.mdest
         j == m.msource
     IN
     /\ m.mtype = AppendEntriesResponse
     /\ Settled(i)
-    /\ m.mterm = currentTerm[i]
     /\ state[i] = Leader
+    /\ IsCurrentTerm(i, m)
+    \* (a refusal of a stale AppendEntries carries no broadcast number: it
+    \* answers a request of an older term, though it arrives in ours)
+    /\ acked' = IF "mseq" \in DOMAIN m THEN [acked EXCEPT ![i][j] = Max(@, m.mseq)] ELSE acked
     /\ IF m.msuccess
        THEN LET match == Max(matchIndex[i][j], Min(m.mmatchIndex, Len(log[i]))) IN
             /\ matchIndex' = [matchIndex EXCEPT ![i][j] = match]
@@ -463,12 +617,14 @@ HandleAppendEntriesResponse(m) ==
                                  Max(Max(matchIndex[i][j] + 1, Min(@ - 1, m.mhint)), 1)]
             /\ UNCHANGED matchIndex
     /\ Discard(m)
-    /\ UNCHANGED <<serverVars, logVars, candidateVars, historyVars>>
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, heartbeatSeq, reads, pending,
+                   historyVars>>
 
 (* Chart: advanceCommitIndex (leader, eventless).  Commit up to the median of
    the match indexes if that entry is of the current term (Raft 5.4.2). *)
 AdvanceCommitIndex(i) ==
     LET n == MedianMatch(i) IN
+    /\ state[i] = Leader
     /\ CanAdvanceCommitIndex(i)
     /\ commitIndex' = [commitIndex EXCEPT ![i] = n]
     \* record each entry the first time it is committed (with that term)
@@ -477,30 +633,110 @@ AdvanceCommitIndex(i) ==
                          k \in {k2 \in (commitIndex[i] + 1)..n :
                                    ~\E c \in committed : c.index = k2 /\ c.entry = log[i][k2]}}
     /\ UNCHANGED <<serverVars, log, lastApplied, appliedLog, candidateVars,
-                   leaderVars, msgs, elected>>
+                   leaderVars, clientVars, msgs, elected, answered, restartCount>>
 
 (* Chart: applyCommitted (any role, eventless).  Apply the committed entries
    not yet applied to the state machine, in log order, all in one step as the
-   chart does. *)
+   chart does, and answer the writes this server holds for them: those whose
+   entry is still the one it appended (same term); the others' clients get
+   no answer (they time out: indefinite, always safe). *)
 ApplyEntry(i) ==
+    LET new == (lastApplied[i] + 1)..commitIndex[i]
+        done == {p \in pending[i] : p.index \in new}
+    IN
     /\ HasCommittedUnapplied(i)
     /\ lastApplied' = [lastApplied EXCEPT ![i] = commitIndex[i]]
     /\ appliedLog' = [appliedLog EXCEPT ![i] =
                          @ \o SubSeq(log[i], lastApplied[i] + 1, commitIndex[i])]
+    /\ pending' = [pending EXCEPT ![i] = @ \ done]
+    /\ answered' = answered \cup
+                   {[kind |-> "write", index |-> p.index, entry |-> log[i][p.index]] :
+                        p \in {q \in done : log[i][q.index].term = q.term}}
     /\ UNCHANGED <<serverVars, log, commitIndex, candidateVars, leaderVars,
-                   msgs, historyVars>>
+                   heartbeatSeq, acked, reads, msgs, elected, committed, restartCount>>
 
-(* Chart: restart (any role, eventless, taken once when the node starts from
-   durable state).  A crash loses everything volatile; the persistent state
-   of Figure 2 -- currentTerm, votedFor and log -- survives, since the runtime
-   makes it durable before it sends anything that depends on it.  The node
-   comes back a follower that knows no leader, with nothing known committed
-   and nothing applied (its state machine is rebuilt as entries commit).
-   Messages in flight are not lost by a crash (the network may still lose
-   them: DropMessage). *)
+(* The chart's confirmLeadership, after reads were queued or answered: when
+   reads wait and none waits on a broadcast already sent, start a broadcast
+   of empty AppendEntries to every follower.  `rs` is the reads after the
+   step. *)
+ConfirmLeadership(i, rs) ==
+    IF rs /= << >> /\ \A k \in 1..Len(rs) : rs[k].seq > heartbeatSeq[i]
+    THEN /\ heartbeatSeq' = [heartbeatSeq EXCEPT ![i] = @ + 1]
+         /\ msgs' = msgs (+) SetToBag({AppendEntriesMessage(i, j, 0, heartbeatSeq[i] + 1) :
+                                           j \in Server \ {i}})
+    ELSE UNCHANGED <<heartbeatSeq, msgs>>
+
+(* Chart: readIndex (leader).  A read at a leader that has committed an entry
+   of its term waits, with the commit index as its read index, for a majority
+   to answer a broadcast sent after it arrived (ReadIndex).  mustSee records
+   (history) the highest index committed when it arrived. *)
+ReadIndex(i) ==
+    LET rs == Append(reads[i], [seq |-> heartbeatSeq[i] + 1,
+                                readIndex |-> commitIndex[i],
+                                mustSee |-> CommittedLen])
+    IN
+    /\ Settled(i)
+    /\ state[i] = Leader
+    /\ CanServeReadIndex(i)
+    /\ reads' = [reads EXCEPT ![i] = rs]
+    /\ ConfirmLeadership(i, rs)
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, acked, pending,
+                   historyVars>>
+
+(* Chart: answerReads (leader, eventless).  Answer every confirmed read whose
+   read index is applied, oldest first, from the state machine (the entries
+   applied so far); start a broadcast for reads that came later. *)
+AnswerReads(i) ==
+    LET rs == reads[i]
+        n == Cardinality({k \in 1..Len(rs) : \A k2 \in 1..k : IsReadReady(i, rs[k2])})
+        rest == SubSeq(rs, n + 1, Len(rs))
+    IN
+    /\ state[i] = Leader
+    /\ HasConfirmedRead(i)
+    /\ reads' = [reads EXCEPT ![i] = rest]
+    /\ answered' = answered \cup
+                   {[kind |-> "read", mustSee |-> rs[k].mustSee, state |-> appliedLog[i]] :
+                        k \in 1..n}
+    /\ ConfirmLeadership(i, rest)
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, acked, pending,
+                   elected, committed, restartCount>>
+
+(* Chart: followerLocalRead, preCandidateLocalRead, candidateLocalRead and
+   leaderLocalRead, taken only with RAFT_READS=local: the tutorial's exercise
+   of serving reads from local state.  It is unsafe, so here it is a bug
+   model: any server, in any role, answers a read at once from the entries it
+   has applied, with no leadership check and no confirmation round. *)
+CanServeLocalRead(i) == Bug("LocalReads")
+
+LocalRead(i) ==
+    /\ CanServeLocalRead(i)
+    /\ answered' = answered \cup
+                   {[kind |-> "read", mustSee |-> CommittedLen, state |-> appliedLog[i]]}
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars, msgs,
+                   elected, committed, restartCount>>
+
+(* Chart: checkQuorum (leader).  A leader that has not heard from a majority
+   for a lease window steps down in the same term and forgets the leader;
+   its waiting reads fail.  When that happens is timing, so here it may happen
+   at any time. *)
+CheckQuorum(i) ==
+    /\ Settled(i)
+    /\ state[i] = Leader
+    /\ state' = [state EXCEPT ![i] = Follower]
+    /\ leader' = [leader EXCEPT ![i] = Nil]
+    /\ reads' = [reads EXCEPT ![i] = << >>]
+    /\ UNCHANGED <<currentTerm, votedFor, logVars, candidateVars, leaderVars,
+                   heartbeatSeq, acked, pending, msgs, historyVars>>
+
+(* A crash and restart: the persistent state (currentTerm, votedFor, log)
+   survives, everything else is lost; the state machine is rebuilt from the
+   log as entries commit again.  Messages in flight stay in flight. *)
 Restart(i) ==
     /\ state' = [state EXCEPT ![i] = Follower]
     /\ leader' = [leader EXCEPT ![i] = Nil]
+    /\ IF Bug("VoteNotPersisted")
+       THEN votedFor' = [votedFor EXCEPT ![i] = Nil]          \* the bug
+       ELSE UNCHANGED votedFor
     /\ commitIndex' = [commitIndex EXCEPT ![i] = 0]
     /\ lastApplied' = [lastApplied EXCEPT ![i] = 0]
     /\ appliedLog' = [appliedLog EXCEPT ![i] = << >>]
@@ -508,29 +744,25 @@ Restart(i) ==
     /\ votesGranted' = [votesGranted EXCEPT ![i] = {}]
     /\ nextIndex' = [nextIndex EXCEPT ![i] = [j \in Server |-> 1]]
     /\ matchIndex' = [matchIndex EXCEPT ![i] = [j \in Server |-> 0]]
-    /\ UNCHANGED <<currentTerm, votedFor, log, msgs, historyVars>>
-
-(* Chart: checkQuorum (leader).  A leader that has not heard from a
-   majority for a lease window steps down in the same term and forgets the
-   leader; when that happens is timing, so here it may happen at any time. *)
-CheckQuorum(i) ==
-    /\ Settled(i)
-    /\ state[i] = Leader
-    /\ state' = [state EXCEPT ![i] = Follower]
-    /\ leader' = [leader EXCEPT ![i] = Nil]
-    /\ UNCHANGED <<currentTerm, votedFor, logVars, candidateVars, leaderVars,
-                   msgs, historyVars>>
+    /\ heartbeatSeq' = [heartbeatSeq EXCEPT ![i] = 0]
+    /\ acked' = [acked EXCEPT ![i] = [j \in Server |-> 0]]
+    /\ reads' = [reads EXCEPT ![i] = << >>]
+    /\ pending' = [pending EXCEPT ![i] = {}]
+    /\ restartCount' = restartCount + 1
+    /\ UNCHANGED <<currentTerm, log, msgs, elected, committed, answered>>
 
 -----------------------------------------------------------------------------
 (* Actions of the environment: the network loses and duplicates messages. *)
 
 DropMessage(m) ==
     /\ Discard(m)
-    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, historyVars>>
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars,
+                   historyVars>>
 
 DuplicateMessage(m) ==
     /\ Send(m)
-    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, historyVars>>
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars,
+                   historyVars>>
 
 -----------------------------------------------------------------------------
 (* Each disjunct names one action; test/mirror.test.ts reads this list. *)
@@ -544,11 +776,15 @@ Next ==
     \/ \E m \in DOMAIN msgs : HandleRequestVoteResponse(m)
     \/ \E i \in Server : BecomeLeader(i)
     \/ \E i \in Server, v \in Value : ClientRequest(i, v)
+    \/ \E i \in Server : Heartbeat(i)
     \/ \E i, j \in Server : AppendEntries(i, j)
     \/ \E m \in DOMAIN msgs : HandleAppendEntriesRequest(m)
     \/ \E m \in DOMAIN msgs : HandleAppendEntriesResponse(m)
     \/ \E i \in Server : AdvanceCommitIndex(i)
     \/ \E i \in Server : ApplyEntry(i)
+    \/ \E i \in Server : ReadIndex(i)
+    \/ \E i \in Server : AnswerReads(i)
+    \/ \E i \in Server : LocalRead(i)
     \/ \E i \in Server : CheckQuorum(i)
     \/ \E i \in Server : Restart(i)
     \/ \E m \in DOMAIN msgs : DropMessage(m)
@@ -570,9 +806,11 @@ Message ==
           msource : Server, mdest : Server]
     \cup [mtype : {AppendEntriesRequest}, mterm : Nat, mprevLogIndex : Nat,
           mprevLogTerm : Nat, mentries : Seq(Entry), mcommitIndex : Nat,
-          msource : Server, mdest : Server]
+          mseq : Nat, msource : Server, mdest : Server]
     \cup [mtype : {AppendEntriesResponse}, mterm : Nat, msuccess : {TRUE},
-          mmatchIndex : Nat, msource : Server, mdest : Server]
+          mmatchIndex : Nat, mseq : Nat, msource : Server, mdest : Server]
+    \cup [mtype : {AppendEntriesResponse}, mterm : Nat, msuccess : {FALSE},
+          mhint : Nat, mseq : Nat, msource : Server, mdest : Server]
     \cup [mtype : {AppendEntriesResponse}, mterm : Nat, msuccess : {FALSE},
           mhint : Nat, msource : Server, mdest : Server]
 
@@ -589,9 +827,15 @@ TypeOK ==
     /\ votesGranted \in [Server -> SUBSET Server]
     /\ nextIndex \in [Server -> [Server -> Nat \ {0}]]
     /\ matchIndex \in [Server -> [Server -> Nat]]
+    /\ heartbeatSeq \in [Server -> Nat]
+    /\ acked \in [Server -> [Server -> Nat]]
+    /\ \A i \in Server : \A k \in 1..Len(reads[i]) :
+          reads[i][k] \in [seq : Nat, readIndex : Nat, mustSee : Nat]
+    /\ \A i \in Server : pending[i] \subseteq [index : Nat \ {0}, term : Nat]
     /\ IsABag(msgs) /\ BagToSet(msgs) \subseteq Message
     /\ elected \subseteq Nat \X Server
     /\ \A c \in committed : c.index \in Nat \ {0} /\ c.entry \in Entry /\ c.term \in Nat
+    /\ restartCount \in Nat
 
 (* At most one leader per term: among the current roles, and over the whole
    history of elections. *)
@@ -631,6 +875,18 @@ StateMachineSafety ==
 KnownLeaderWasLeader ==
     \A i \in Server : leader[i] /= Nil => <<currentTerm[i], leader[i]>> \in elected
 
+(* Every client answer is linearizable with respect to the committed log:
+   - a write is answered only once its entry is committed at its index (so
+     a read that arrives after the answer must see it: see below);
+   - a read returns the state after a prefix of the committed log that holds
+     at least every entry committed before the read arrived. *)
+AnswersLinearizable ==
+    \A a \in answered :
+        IF a.kind = "write"
+        THEN \E c \in committed : c.index = a.index /\ c.entry = a.entry
+        ELSE /\ Len(a.state) >= a.mustSee
+             /\ \A c \in committed : c.index <= Len(a.state) => a.state[c.index] = c.entry
+
 (* Also worth checking. *)
 
 (* Every entry committed is stored on a majority, now and forever: no server
@@ -663,5 +919,20 @@ VotesGrantedSound ==
         \A j \in votesGranted[i] :
             currentTerm[j] > currentTerm[i]
             \/ (currentTerm[j] = currentTerm[i] /\ votedFor[j] = i)
+
+(* A property of steps, not states ("a pre-vote never changes a term"): a
+   server's term changes only when it campaigns (the next term, voting for
+   itself) or when it adopts the term of a message addressed to it that is
+   not a pre-vote request. *)
+PreVoteNeverChangesTerm ==
+    [][\A i \in Server :
+          currentTerm'[i] /= currentTerm[i] =>
+              \/ /\ currentTerm'[i] = currentTerm[i] + 1
+                 /\ state'[i] = Candidate
+                 /\ votedFor'[i] = i
+              \/ \E m \in DOMAIN msgs :
+                    /\ m.mdest = i
+                    /\ m.mtype /= PreVoteRequest
+                    /\ m.mterm = currentTerm'[i]]_vars
 
 =============================================================================

@@ -317,14 +317,6 @@ export class RaftLog<Op = unknown> {
     return this.entries.slice(start, end);
   }
 
-  /** Bytes (entryBytes) of the held entries from `from` to `to`, both inclusive. */
-  bytesBetween(from: number, to: number): number {
-    let n = 0;
-    const end = Math.min(to - this.base, this.entries.length);
-    for (let k = Math.max(from - this.base, 1) - 1; k < end; k++) n += this.sizes[k]!;
-    return n;
-  }
-
   /**
    * The first index of the term of the entry at `index`, used as a back-off
    * hint so a leader skips a whole conflicting term at once (never below the

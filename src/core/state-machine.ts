@@ -147,6 +147,17 @@ export class KvStateMachine {
   }
 
   /**
+   * Answers a read-only transaction without going through the log (ReadIndex
+   * or local reads), exactly as applying it would: same reads, same error 22
+   * for a key that holds no list. Changes nothing; a txn that appends is
+   * refused (error 13), since only the log may change the state.
+   */
+  readOnly(txn: readonly MicroOp[]): ReplyBody {
+    if (txn.some(([f]) => f !== 'r')) return errorBody(ErrorCode.Crash, 'internal error: a transaction that appends must go through the log');
+    return this.apply({ f: 'txn', txn: txn as MicroOp[] });
+  }
+
+  /**
    * The whole state as data (for a snapshot): [[key, value], ...] in JSON,
    * keys in their stored form. Values are bounded in depth, so this is safe.
    */

@@ -14,8 +14,12 @@
 //                       this many applied entries (default 10000)
 //   RAFT_DATA_DIR       directory for this node's durable state (term, vote, log);
 //                       unset: memory only, and a restarted node comes back empty
+//   RAFT_READS          how reads are served: log | readindex (default) | local
+//                       (local is UNSAFE: stale reads; see docs/exercises.md)
+//   RAFT_TXN_READS      how read-only transactions are served: log | readindex
+//                       (default) | local (UNSAFE)
 
-import { defaultConfig, type RaftConfig } from '../../machines/context.js';
+import { defaultConfig, READ_MODES, TXN_READ_MODES, type RaftConfig } from '../../machines/context.js';
 import { realClock } from '../runtime/clock.js';
 import { LOG_LEVELS, RaftNode, type LogLevel, type Message } from './node.js';
 import { NodeTraceLog } from '../runtime/trace.js';
@@ -59,6 +63,17 @@ function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; l
       problems.push(`RAFT_ELECTION_MS must look like 300-600; using ${defaultConfig.electionMinMs}-${defaultConfig.electionMaxMs}`);
     }
   }
+  const mode = <M extends string>(name: string, modes: readonly M[], dflt: M): M | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    if ((modes as readonly string[]).includes(raw)) return raw as M;
+    problems.push(`${name} must be one of ${modes.join(', ')}; using ${dflt}`);
+    return undefined;
+  };
+  const reads = mode('RAFT_READS', READ_MODES, defaultConfig.reads);
+  if (reads !== undefined) config.reads = reads;
+  const txnReads = mode('RAFT_TXN_READS', TXN_READ_MODES, defaultConfig.txnReads);
+  if (txnReads !== undefined) config.txnReads = txnReads;
   return { config, limits, level: LOG_LEVELS.includes(level) ? level : 'info', problems };
 }
 
@@ -67,13 +82,19 @@ const stderr = (text: string): void => {
   process.stderr.write(`${text}\n`);
 };
 for (const p of problems) stderr(`warn ${p}`);
+const unsafe = [config.reads === 'local' ? 'RAFT_READS=local' : '', config.txnReads === 'local' ? 'RAFT_TXN_READS=local' : ''].filter((x) => x !== '');
+if (unsafe.length > 0) {
+  stderr(
+    `warn ${unsafe.join(' and ')}: reads are answered from each node's own state machine, so a node cut off ` +
+      'from the leader answers with stale values (not linearizable: an exercise, see docs/exercises.md)',
+  );
+}
 
 // Outgoing messages are gathered and written once per turn of the event loop.
 let out: string[] = [];
 let flushScheduled = false;
 const flush = (): void => {
   flushScheduled = false;
-  if (out.length === 0) return;
   const chunk = out.join('');
   out = [];
   process.stdout.write(chunk);
@@ -94,7 +115,6 @@ const node: RaftNode = new RaftNode({
   clock: realClock,
   logLevel: level,
   log: (lvl, text) => stderr(`${new Date().toISOString()} ${lvl} ${text}`),
-  flushOutput: flush,
   config,
   limits,
   seed: (process.pid * 2654435761) | 0,

@@ -62,12 +62,6 @@ export interface NodeOptions {
   readonly openStorage?: (nodeId: string, nodeIds: readonly string[]) => OpenedStorage;
   /** The node cannot go on (storage could not be opened, or failed): the process should exit. */
   readonly onFatal?: (reason: string) => void;
-  /**
-   * Pushes out what `output` was given so far, if the transport gathers it
-   * (the binary writes once per turn of the event loop): the runtime calls
-   * it before it blocks on a disk sync.
-   */
-  readonly flushOutput?: () => void;
   /** Longest snapshot accepted from a leader, in characters (default 512 Mi). */
   readonly maxSnapshotChars?: number;
 }
@@ -421,7 +415,6 @@ export class RaftNode {
         reply: (to, inReplyTo, b) => this.reply(to, inReplyTo, b),
         proxy: (leader, client, inReplyTo, b) => this.proxy(leader, client, inReplyTo, b),
         log: (level, text) => this.log(level, text),
-        flush: () => this.opts.flushOutput?.(),
       },
       ...(this.opts.onTransition ? { onTransition: (step: TransitionStep) => this.opts.onTransition!(this, step) } : {}),
     });

@@ -32,13 +32,6 @@ export interface RuntimeHost {
   /** Forward a client request to the leader and relay its answer to `client`. */
   proxy(leader: string, client: string, inReplyTo: number | undefined, body: ReplyBody): void;
   log(level: LogLevel, text: string): void;
-  /**
-   * Pushes out at once what was sent so far (the binary gathers output per
-   * turn of the event loop): called before the node blocks on a disk sync,
-   * so that what need not wait for it (a leader's AppendEntries) is on its
-   * way meanwhile.
-   */
-  flush?(): void;
 }
 
 /** One chart transition taken, as reported to `onTransition`. */
@@ -195,54 +188,17 @@ export class RaftRuntime {
    */
   private endOfStep(): void {
     if (this.holds > 0 || this.failed) return;
-    const effects = this.batch;
-    this.batch = [];
-    let late: Effect[] | undefined;
-    if (this.opts.storage) {
-      // What promises nothing about this step's state goes out before the
-      // state is made durable (Raft thesis 10.2.1: a leader sends its new
-      // entries while it writes them; it counts its own copy only once it
-      // has it, and it cannot count anyone's before then either: their
-      // acknowledgements come back in a later step). The rest waits.
-      for (const e of effects) {
-        if (this.mayPrecedeSave(e)) this.perform(e);
-        else (late ??= []).push(e);
-      }
-      this.opts.host.flush?.();
-    } else {
-      late = effects;
-    }
     try {
       this.persist();
     } catch (err) {
       this.fail(err);
       return;
     }
-    if (late) for (const e of late) this.perform(e);
+    const effects = this.batch;
+    this.batch = [];
+    for (const e of effects) this.perform(e);
     this.observe();
     this.maybeSnapshot();
-  }
-
-  /**
-   * Whether an effect may be carried out before the step's changes to term,
-   * vote and log are durable: a leader's AppendEntries and snapshot chunks
-   * (the follower makes them durable before it acknowledges), requests
-   * forwarded to the leader, answers to clients (they answer only what is
-   * committed, so durable on a majority, or refuse), and local bookkeeping.
-   * Not: any answer to a peer (an acknowledgement, a vote) or request for
-   * votes, nor installing a snapshot (it saves its own state).
-   */
-  private mayPrecedeSave(e: Effect): boolean {
-    switch (e.kind) {
-      case 'send':
-        return e.body.type === 'append_entries';
-      case 'reply':
-        return !this.context.nodes.includes(e.to);
-      case 'restore':
-        return false;
-      default:
-        return true;
-    }
   }
 
   /**
@@ -350,6 +306,9 @@ export class RaftRuntime {
         );
         break;
       }
+      case 'readTxn':
+        host.reply(e.to, e.inReplyTo, this.stateMachine.readOnly(e.txn));
+        break;
     }
   }
 

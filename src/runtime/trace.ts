@@ -27,9 +27,17 @@
 // `violation`, `checker` and `end`. src/sim/trace-events.ts writes them in
 // the simulator (`--trace`, `--html`); the node binary at RAFT_LOG=trace
 // (NodeTraceLog below) writes its transitions, `send` and `deliver`.
+//
+// For trace validation (tla/TraceRaft.tla, `npm run tlc:trace`), a
+// transition line also lists in `sends` the messages to other servers that
+// the transition itself sent (in the spec's field names, as `event`), `vars`
+// carries the ReadIndex bookkeeping the spec models (heartbeatSeq, acked,
+// reads as [seq, readIndex] pairs), AppendEntries requests and answers carry
+// their broadcast number as `mseq`, and the simulator's header gives `maxBatch`.
 
 import { tlaMapping } from '../../spec/tla-mapping.js';
-import type { RaftContext } from '../../machines/index.js';
+import { actions as chartActions, type Effect, type RaftContext } from '../../machines/index.js';
+import type { MachineOverrides } from '../../machines/raft.js';
 import type { TransitionStep } from './runtime.js';
 import type { LogTracker, RaftLog } from '../core/log.js';
 
@@ -45,6 +53,10 @@ export function tlaMessage(ev: TransitionStep['event'], self: string): Record<st
   if (!b || ev.src === undefined) return undefined;
   const base = { msource: ev.src, mdest: self, mterm: b.term };
   switch (b.type) {
+    case 'pre_vote':
+      return { mtype: 'pre_vote', ...base, mlastLogTerm: b.last_log_term, mlastLogIndex: b.last_log_index };
+    case 'pre_vote_res':
+      return { mtype: 'pre_vote_res', ...base, mvoteGranted: b.vote_granted, mrequestedTerm: b.requested_term };
     case 'request_vote':
       return { mtype: 'request_vote', ...base, mlastLogTerm: b.last_log_term, mlastLogIndex: b.last_log_index };
     case 'request_vote_res':
@@ -57,13 +69,51 @@ export function tlaMessage(ev: TransitionStep['event'], self: string): Record<st
         mprevLogTerm: b.prev_log_term,
         mentries: (b.entries as { term: number; op: unknown }[]).map((e) => [e.term, tlaValue(e.op)]),
         mcommitIndex: b.leader_commit,
+        ...seqOf(b),
       };
     case 'append_entries_res':
-      return { mtype: 'append_entries_res', ...base, msuccess: b.success, ...(b.success === true ? { mmatchIndex: b.match_index } : { mhint: b.hint }) };
+      return {
+        mtype: 'append_entries_res',
+        ...base,
+        msuccess: b.success,
+        ...(b.success === true ? { mmatchIndex: b.match_index } : { mhint: b.hint }),
+        ...seqOf(b),
+      };
     default:
       // A client request (read/write/cas/txn): the spec's ClientRequest value.
       return { mtype: 'client_request', msource: ev.src, mdest: self, value: b };
   }
+}
+
+const seqOf = (b: Record<string, unknown>): { mseq?: unknown } => (b.seq === undefined ? {} : { mseq: b.seq });
+
+const RAFT_TYPES = new Set(['pre_vote', 'pre_vote_res', 'request_vote', 'request_vote_res', 'append_entries', 'append_entries_res']);
+
+/** The spec's message record for a message a node sends to another server (undefined for anything else). */
+export function tlaSend(self: string, e: Effect): Record<string, unknown> | undefined {
+  if (e.kind !== 'send' && e.kind !== 'reply') return undefined;
+  if (!RAFT_TYPES.has(e.body.type)) return undefined;
+  return tlaMessage({ type: e.body.type, src: self, body: e.body as TransitionStep['event']['body'] }, e.to);
+}
+
+/**
+ * Machine overrides that report every chart action's effects to `sink`
+ * (on top of `base`, a test-only bug variant or none). XState runs a
+ * transition's actions before it reports the microstep to the inspector, and
+ * hands the emitted effects to the runtime only at the end of the macrostep,
+ * so what `sink` collected between two transitions belongs to the second.
+ */
+export function recordingOverrides(base: MachineOverrides | undefined, sink: (effects: readonly Effect[]) => void): MachineOverrides {
+  const impls = { ...chartActions, ...base?.actions } as Record<string, (ctx: RaftContext, ev: never) => { effects?: readonly Effect[] }>;
+  const wrapped: Record<string, (ctx: RaftContext, ev: never) => { effects?: readonly Effect[] }> = {};
+  for (const [name, impl] of Object.entries(impls)) {
+    wrapped[name] = (ctx, ev) => {
+      const r = impl(ctx, ev);
+      if (r.effects && r.effects.length > 0) sink(r.effects);
+      return r;
+    };
+  }
+  return { ...(base?.guards ? { guards: base.guards } : {}), actions: wrapped as MachineOverrides['actions'] };
 }
 
 export class TraceWriter {
@@ -83,7 +133,7 @@ export class TraceWriter {
    * One chart transition. `changes` tells the lowest log index changed since
    * the previous line of this node (undefined: write the whole log).
    */
-  transition(time: number, node: string, step: TransitionStep, changes: LogTracker | undefined): void {
+  transition(time: number, node: string, step: TransitionStep, changes: LogTracker | undefined, effects: readonly Effect[] = []): void {
     const ctx = step.context;
     const from = changes ? changes.take() : 1;
     const line = {
@@ -94,6 +144,7 @@ export class TraceWriter {
       tla: tlaMapping[step.name]?.tla ?? null,
       event: tlaMessage(step.event, node) ?? { timer: step.event.type.startsWith('xstate.after') ? timerName(step) : step.event.type },
       vars: varsOf(step.role, ctx, from),
+      sends: effects.map((e) => tlaSend(node, e)).filter((m) => m !== undefined),
     };
     this.write(JSON.stringify(line));
   }
@@ -138,6 +189,9 @@ export function varsOf(role: string, ctx: RaftContext, logFrom = Infinity): Reco
     nextIndex,
     matchIndex,
     log,
+    heartbeatSeq: ctx.heartbeatSeq,
+    acked: Object.fromEntries(ctx.peers.map((p) => [p, ctx.acked[p] ?? 0])),
+    reads: ctx.reads.map((r) => [r.seq, r.readIndex]),
   };
 }
 

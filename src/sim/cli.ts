@@ -9,19 +9,27 @@ import { renderViewerHtml } from '../viz/viewer/html.js';
 import { TraceCollector } from '../viz/viewer/trace-file.js';
 import { BUG_NAMES, type BugName } from './bugs.js';
 import { FAULTS, type FaultName } from './network.js';
-import { defaultSimOptions, runSimulation, type SimOptions, type SimResult } from './simulation.js';
+import { defaultSimOptions, runSimulation, SIM_WORKLOADS, type SimOptions, type SimResult, type SimWorkload } from './simulation.js';
+import { READ_MODES, TXN_READ_MODES, type ReadMode, type TxnReadMode } from '../../machines/context.js';
 
 const USAGE = `usage: raftchart sim [options]
 
 Runs whole raftchart clusters (the real machines and runtime) in one process
 on a virtual clock with a seeded network; checks ElectionSafety, LogMatching,
 LeaderCompleteness and StateMachineSafety after every step, and the client
-history for linearizability at the end. The same seed replays exactly.
+history at the end (linearizability for lin-kv, strict serializability for
+txn-list-append). The same seed replays exactly.
 
 options:
   --seed S            run one seed (default 1)
   --seeds N           run N seeds: S, S+1, ... S+N-1 (S from --seed, default 1)
   --nodes N           servers (default ${defaultSimOptions.nodes})
+  -w, --workload NAME ${SIM_WORKLOADS.join(' or ')} (default ${defaultSimOptions.workload})
+  --consistency-models M  txn-list-append: strict-serializable (default) or serializable
+  --reads MODE        how nodes serve reads (RAFT_READS): ${READ_MODES.join(', ')} (default readindex;
+                      local is unsafe, on purpose)
+  --txn-reads MODE    how nodes serve read-only txns (RAFT_TXN_READS): ${TXN_READ_MODES.join(', ')}
+                      (default readindex; local is unsafe)
   --duration SECS     simulated seconds of load and faults (default ${defaultSimOptions.duration});
                       then ${defaultSimOptions.recovery} s of recovery (--recovery SECS)
   --faults LIST       comma-separated from ${FAULTS.join(', ')}; or all, none (default none)
@@ -95,6 +103,31 @@ export function parseSimArgs(args: readonly string[]): ParsedSimArgs | string {
         case '--nodes':
           o.nodes = int(1);
           break;
+        case '-w':
+        case '--workload': {
+          const v = value();
+          if (!(SIM_WORKLOADS as readonly string[]).includes(v)) throw new Error(`unknown workload '${v}' (known: ${SIM_WORKLOADS.join(', ')})`);
+          o.workload = v as SimWorkload;
+          break;
+        }
+        case '--consistency-models': {
+          const v = value();
+          if (v !== 'strict-serializable' && v !== 'serializable') throw new Error(`--consistency-models: strict-serializable or serializable, got '${v}'`);
+          o.consistencyModel = v;
+          break;
+        }
+        case '--reads': {
+          const v = value();
+          if (!(READ_MODES as readonly string[]).includes(v)) throw new Error(`--reads: one of ${READ_MODES.join(', ')}, got '${v}'`);
+          o.config = { ...o.config, reads: v as ReadMode };
+          break;
+        }
+        case '--txn-reads': {
+          const v = value();
+          if (!(TXN_READ_MODES as readonly string[]).includes(v)) throw new Error(`--txn-reads: one of ${TXN_READ_MODES.join(', ')}, got '${v}'`);
+          o.config = { ...o.config, txnReads: v as TxnReadMode };
+          break;
+        }
         case '--duration':
           o.duration = num(0);
           break;
@@ -178,6 +211,8 @@ export function parseSimArgs(args: readonly string[]): ParsedSimArgs | string {
 export function reproCommand(seed: number, o: Omit<SimOptions, 'seed'>): string {
   const d = defaultSimOptions;
   const parts = ['bin/raftchart sim', `--seed ${seed}`, `--nodes ${o.nodes}`, `--duration ${o.duration}`];
+  if (o.workload !== d.workload) parts.push(`--workload ${o.workload}`);
+  if (o.workload === 'txn-list-append' && o.consistencyModel !== d.consistencyModel) parts.push(`--consistency-models ${o.consistencyModel}`);
   parts.push(`--faults ${o.faults.length > 0 ? o.faults.join(',') : 'none'}`);
   if (o.rate !== d.rate) parts.push(`--rate ${o.rate}`);
   if (o.concurrency !== d.concurrency) parts.push(`--concurrency ${o.concurrency}`);
@@ -189,6 +224,8 @@ export function reproCommand(seed: number, o: Omit<SimOptions, 'seed'>): string 
   if (o.config?.maxBatch !== undefined) parts.push(`--max-batch ${o.config.maxBatch}`);
   if (o.config?.snapshotEntries !== undefined && o.config.snapshotEntries !== defaultSimOptions.config?.snapshotEntries) parts.push(`--snapshot-entries ${o.config.snapshotEntries}`);
   if (o.config?.heartbeatMs !== undefined) parts.push(`--heartbeat ${o.config.heartbeatMs}`);
+  if (o.config?.reads !== undefined) parts.push(`--reads ${o.config.reads}`);
+  if (o.config?.txnReads !== undefined) parts.push(`--txn-reads ${o.config.txnReads}`);
   if (o.bug) parts.push(`--bug ${o.bug}`);
   return parts.join(' ');
 }
@@ -198,7 +235,13 @@ export function describeResult(r: SimResult): string {
   const ops = r.ops;
   const verdict = r.violation
     ? `${r.violation.invariant} violated`
-    : r.linearizable === undefined
+    : r.consistency !== undefined
+      ? r.consistency.valid === true
+        ? r.consistency.model
+        : r.consistency.valid === false
+          ? `NOT ${r.consistency.model} (${r.consistency.anomalies.join(', ')})`
+          : `${r.consistency.model} unknown`
+      : r.linearizable === undefined
       ? 'not checked for linearizability'
       : r.linearizable === true
         ? 'linearizable'
@@ -288,7 +331,9 @@ export async function runSimCli(args: string[]): Promise<number> {
   if (count > 1) {
     out(
       `${ran} seeds (${seed}..${seed + ran - 1}), ${options.nodes} nodes, ${options.duration} s + ${options.recovery} s recovery, ` +
-        `faults ${options.faults.length > 0 ? options.faults.join(',') : 'none'}${options.bug ? `, bug ${options.bug}` : ''}: ` +
+        `faults ${options.faults.length > 0 ? options.faults.join(',') : 'none'}${options.bug ? `, bug ${options.bug}` : ''}` +
+        `${options.workload !== defaultSimOptions.workload ? `, ${options.workload}` : ''}` +
+        `${options.config?.reads !== undefined ? `, reads ${options.config.reads}` : ''}${options.config?.txnReads !== undefined ? `, txn reads ${options.config.txnReads}` : ''}: ` +
         `${ran - failed} ok, ${failed} failed${failing.length > 0 ? ` (seeds ${failing.slice(0, 20).join(', ')}${failing.length > 20 ? ', ...' : ''})` : ''}`,
     );
   }

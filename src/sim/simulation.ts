@@ -1,29 +1,43 @@
 // One deterministic simulation run: a whole raftchart cluster (the real
 // machines and runtime, one RaftNode per server) on one VirtualClock, a
-// seeded network with faults, a nemesis, and lin-kv clients. After every
+// seeded network with faults, a nemesis, and lin-kv or txn-list-append
+// clients. After every
 // step (one timer: a delivery, a node's timer, a client or nemesis action)
 // the Raft invariants are checked on the node the step touched; at the end
-// the client history is checked for linearizability with the bench's
-// checker. Nothing here reads the wall clock or Math.random: the seed
+// the client history is checked with the bench's checker (linearizability
+// for lin-kv, Elle-style strict serializability for txn-list-append). Nothing here reads the wall clock or Math.random: the seed
 // decides everything, so a run replays byte for byte.
 
 import { VirtualClock } from '../runtime/clock.js';
 import { RaftNode, type Message, type TransitionStep } from '../maelstrom/node.js';
 import { checkLinearizable } from '../bench/checker/linearizable.js';
-import type { RaftConfig } from '../../machines/index.js';
+import type { HistoryEvent } from '../bench/types.js';
+import type { Effect, RaftConfig } from '../../machines/index.js';
 import { BUGS, type BugName, type BugVariant } from './bugs.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import { NodeClock, SimNetwork, type FaultName, type StepLabel } from './network.js';
 import { Rng } from '../core/random.js';
-import { TraceWriter } from '../runtime/trace.js';
+import { recordingOverrides, TraceWriter } from '../runtime/trace.js';
 import { TraceEvents } from './trace-events.js';
 import { SimDisk } from './disk.js';
 import { openNodeStorage } from '../core/storage.js';
 import { LinKvClients } from './workload.js';
+import { TxnClients } from './txn-workload.js';
+import { ReadWitness } from './stale-reads.js';
+import { defaultConfig } from '../../machines/context.js';
+import { checkListAppend, type AnomalyName, type ConsistencyModel } from '../bench/checker/list-append.js';
+import { toCheckerResult } from '../bench/workloads/txn-list-append.js';
+
+export const SIM_WORKLOADS = ['lin-kv', 'txn-list-append'] as const;
+export type SimWorkload = (typeof SIM_WORKLOADS)[number];
 
 export interface SimOptions {
   readonly seed: number;
   readonly nodes: number;
+  /** The clients' workload (default lin-kv). */
+  readonly workload: SimWorkload;
+  /** txn-list-append: the consistency model checked at the end. */
+  readonly consistencyModel: ConsistencyModel;
   /** Simulated seconds of client load and faults (a recovery period follows). */
   readonly duration: number;
   readonly faults: readonly FaultName[];
@@ -62,6 +76,8 @@ export interface SimOptions {
 
 export const defaultSimOptions: Omit<SimOptions, 'seed'> = {
   nodes: 3,
+  workload: 'lin-kv',
+  consistencyModel: 'strict-serializable',
   duration: 20,
   faults: [],
   rate: 30,
@@ -83,8 +99,10 @@ export interface SimResult {
   readonly seed: number;
   readonly ok: boolean;
   readonly violation?: Violation & { readonly time: number; readonly step: number };
-  /** Linearizability verdict (undefined when not checked or a violation stopped the run). */
+  /** Linearizability verdict, lin-kv (undefined when not checked or a violation stopped the run). */
   readonly linearizable?: boolean | 'unknown';
+  /** txn-list-append: the verdict under the model checked, and the anomaly classes found. */
+  readonly consistency?: { readonly model: ConsistencyModel; readonly valid: boolean | 'unknown'; readonly anomalies: readonly AnomalyName[] };
   readonly linearizabilityProblems: readonly string[];
   /** Readable lines for the last steps before the end (or the violation). */
   readonly recent: readonly string[];
@@ -142,16 +160,24 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       // Variables of tla/Raft.tla not written per line: appliedLog[i] is SubSeq(log[i], 1, lastApplied[i]);
       // msgs is the network (each line's event is the message received); elected and committed are history.
       derived: { appliedLog: 'SubSeq(log, 1, lastApplied)' },
+      maxBatch: o.config?.maxBatch ?? defaultConfig.maxBatch,
     });
   }
 
   const events = tracer && o.traceEvents ? new TraceEvents(tracer, net, () => clock.now(), ids) : undefined;
 
+  // With a trace, each node's chart actions report their effects, so that a
+  // trace line can list the messages its transition sent.
+  const effectsOf = new Map<string, Effect[]>();
   const onTransition =
     tracer || o.explain
       ? (node: RaftNode, step: TransitionStep) => {
           if (o.explain) stepTransitions.push(`${node.id}:${step.name}`);
-          if (tracer) tracer.transition(clock.now(), node.id!, step, checker.watchOf(node as never)?.traces);
+          if (tracer) {
+            const sent = effectsOf.get(node.id!) ?? [];
+            effectsOf.set(node.id!, []);
+            tracer.transition(clock.now(), node.id!, step, checker.watchOf(node as never)?.traces, sent);
+          }
         }
       : undefined;
 
@@ -167,20 +193,34 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
   /** Server messages that reached a node while it was down. */
   const missed = new Map<string, Message[]>();
   let restarts = 0;
+  // With local reads, what each node held when it answered a read, to explain stale reads.
+  const witness =
+    o.workload === 'lin-kv' && o.config?.reads === 'local'
+      ? new ReadWitness(ids, () => net.blockedLinks, o.config.heartbeatMs ?? defaultConfig.heartbeatMs)
+      : undefined;
   const makeNode = (id: string): RaftNode => {
     const disk = disks.get(id);
+    effectsOf.set(id, []);
+    const overrides = tracer
+      ? recordingOverrides(bug, (effects) => {
+          const list = effectsOf.get(id) ?? [];
+          list.push(...effects);
+          effectsOf.set(id, list);
+        })
+      : bug;
     const node: RaftNode = new RaftNode({
       clock: clocks.get(id)!,
       // A process that died in the middle of a step sends nothing more.
       output: (msg: Message) => {
         if (disk?.dead || down.has(id)) return;
+        witness?.sent(node, msg, clock.now());
         if (events) events.send(msg, () => net.send(msg));
         else net.send(msg);
       },
       logLevel: 'error',
       seed: seeds.get(id)!,
       ...(o.config ? { config: o.config } : {}),
-      ...(bug ? { overrides: bug } : {}),
+      ...(overrides ? { overrides } : {}),
       ...(onTransition ? { onTransition } : {}),
       ...(disk
         ? {
@@ -255,14 +295,17 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     sim.touched = id;
   };
 
-  const clients = new LinKvClients(
-    clock,
-    clientRng,
-    net,
-    ids,
-    { concurrency: o.concurrency, rate: o.rate, timeoutMs: o.clientTimeoutMs, perKeyLimit: o.perKeyLimit },
-    sim,
-  );
+  const clients =
+    o.workload === 'txn-list-append'
+      ? new TxnClients(clock, clientRng, net, ids, { concurrency: o.concurrency, rate: o.rate, timeoutMs: o.clientTimeoutMs }, sim)
+      : new LinKvClients(
+          clock,
+          clientRng,
+          net,
+          ids,
+          { concurrency: o.concurrency, rate: o.rate, timeoutMs: o.clientTimeoutMs, perKeyLimit: o.perKeyLimit },
+          sim,
+        );
   net.addClient('c-init', { deliver: () => {} });
 
   const loadEnd = o.duration * 1000;
@@ -471,6 +514,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       for (const n of liveNodes()) if ((v = checker.check(n as never))) break;
     }
     if (touched !== undefined && !down.has(touched)) {
+      witness?.stepped(nodes.get(touched)!, clock.now());
       const role = nodes.get(touched)!.role;
       if (role === 'leader' && lastRole.get(touched) !== 'leader') onElected(touched);
       lastRole.set(touched, role);
@@ -507,13 +551,30 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
   clients.finish();
   events?.history(clients.history);
   let linearizable: boolean | 'unknown' | undefined;
+  let consistency: SimResult['consistency'];
   const problems: string[] = [];
   if (storm) problems.push(storm);
-  if (!violation && !storm && o.checkLinearizability) {
+  if (!violation && !storm && o.checkLinearizability && clients instanceof TxnClients) {
+    const r = checkListAppend(clients.history, { consistencyModel: o.consistencyModel });
+    consistency = { model: r.model, valid: r.valid, anomalies: r.anomalyTypes };
+    events?.checker(toCheckerResult(r));
+    if (r.valid === false) {
+      // No timing figures here: the simulator's output is the same bytes for the same seed.
+      problems.push(`${r.model}: NOT valid: ${r.anomalyTypes.map((n) => `${n} x${r.anomalyCounts[n]}`).join(', ')}`);
+      for (const name of r.anomalyTypes) {
+        const a = r.anomalies.find((x) => x.name === name)!;
+        problems.push(`${name}:`, ...a.explanation.map((l) => `  ${l}`));
+      }
+    }
+    for (const u of r.unknownReasons) problems.push(`${r.model}: unknown: ${u}`);
+  } else if (!violation && !storm && o.checkLinearizability && clients instanceof LinKvClients) {
     const r = checkLinearizable(clients.history, { timeLimit: 60 });
     linearizable = r.valid;
     events?.checker(r);
-    for (const f of r.failures) problems.push(`key ${f.key}: ${f.culprit}`, ...f.explanation.map((l) => `  ${l}`));
+    for (const f of r.failures) {
+      problems.push(`key ${f.key}: ${f.culprit}`, ...f.explanation.map((l) => `  ${l}`));
+      if (witness) problems.push(...witness.explain(clients.history as HistoryEvent[], f).map((l) => `  why: ${l}`));
+    }
     if (r.unknownKeys.length > 0) problems.push(`linearizability unknown for keys ${r.unknownKeys.join(', ')} (search budget)`);
   }
   if (!violation && !storm) {
@@ -536,9 +597,10 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
 
   return {
     seed: o.seed,
-    ok: !violation && linearizable !== false && problems.length === 0,
+    ok: !violation && linearizable !== false && consistency?.valid !== false && problems.length === 0,
     ...(violation ? { violation } : {}),
     ...(linearizable !== undefined ? { linearizable } : {}),
+    ...(consistency !== undefined ? { consistency } : {}),
     linearizabilityProblems: problems,
     recent: lines,
     simSeconds,

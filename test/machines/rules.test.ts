@@ -93,10 +93,48 @@ describe('AppendEntries receiver', () => {
     expect(ok.effects).toContainEqual(expect.objectContaining({ body: expect.objectContaining({ success: true, match_index: 4 }) }));
   });
 
+  it('a success that claims more than the leader holds counts only up to its last index', () => {
+    const ctx = ctxWith({ term: 3, nextIndex: { n1: 3, n2: 3 }, matchIndex: { n1: 0, n2: 0 }, inflight: { n1: 2, n2: 0 } }, [3, 3]);
+    const r = actions.handleAppendEntriesResponse(ctx, ev('append_entries_res', 'n1', { term: 3, success: true, match_index: 99, seq: 1 }));
+    expect(r.assign?.matchIndex).toEqual({ n1: 2, n2: 0 });
+    expect(r.assign?.nextIndex).toEqual({ n1: 3, n2: 3 });
+  });
+
   it('the leader backs off to the hint but never below match + 1', () => {
     const ctx = ctxWith({ term: 3, nextIndex: { n1: 10, n2: 10 }, matchIndex: { n1: 4, n2: 0 }, inflight: {} }, [3]);
     const fail = (hint: number) => ev('append_entries_res', 'n1', { term: 3, success: false, hint });
     expect(actions.handleAppendEntriesResponse(ctx, fail(7)).assign?.nextIndex).toEqual({ n1: 7, n2: 10 });
     expect(actions.handleAppendEntriesResponse(ctx, fail(1)).assign?.nextIndex).toEqual({ n1: 5, n2: 10 });
+  });
+});
+
+describe('ReadIndex (Raft thesis 6.4)', () => {
+  const read = { seq: 3, readIndex: 3, key: 'k', to: 'c1', inReplyTo: 1 };
+  it('a read is ready once a majority (the leader with one peer) answered a broadcast sent after it arrived, and the state machine reached its read index', () => {
+    const ready = ctxWith({ term: 2, commitIndex: 3, lastApplied: 3, acked: { n1: 3 }, reads: [read] }, [1, 2, 2]);
+    expect(guards.hasConfirmedRead(ready)).toBe(true);
+    // An answer to an earlier broadcast proves nothing about the time of the read.
+    expect(guards.hasConfirmedRead({ ...ready, acked: { n1: 2, n2: 2 } })).toBe(false);
+    // Not applied up to the read index yet (an apply that lags the commit index).
+    expect(guards.hasConfirmedRead({ ...ready, lastApplied: 2 })).toBe(false);
+  });
+
+  it('no read skips the log before the leader committed an entry of its term', () => {
+    const rd = ev('client_request', 'c1', { type: 'read', key: 'k' });
+    // Leader of term 3 whose commit index (2) is of term 2: its predecessor may have committed more.
+    const ctx = ctxWith({ term: 3, commitIndex: 2, lastApplied: 2 }, [1, 2, 3]);
+    expect(guards.canServeReadIndex(ctx, rd)).toBe(false);
+    expect(guards.canServeReadIndex({ ...ctx, commitIndex: 3, lastApplied: 3 }, rd)).toBe(true);
+  });
+});
+
+describe('snapshots', () => {
+  it('a snapshot is taken only of an applied index the log still holds', () => {
+    const ctx = ctxWith({ term: 2, commitIndex: 3, lastApplied: 2 }, [1, 2, 2]);
+    const taken = (index: number) => ev('snapshot_taken', 'n0', { index });
+    expect(guards.isNewSnapshot(ctx, taken(2))).toBe(true);
+    expect(guards.isNewSnapshot(ctx, taken(3))).toBe(false); // committed, not applied
+    expect(guards.isNewSnapshot(ctx, taken(4))).toBe(false); // past the log
+    expect(guards.isNewSnapshot(ctx, taken(0))).toBe(false); // nothing new
   });
 });

@@ -1,5 +1,6 @@
 // Model-based tests of the Raft chart with xstate/graph: paths through a test
-// model derived from spec/chart.ts reach every state and every transition;
+// model written from Raft's rules (test/mbt/model.ts, not derived from
+// spec/chart.ts) reach every state and every transition;
 // each path runs against a real RaftNode (virtual clock, Maelstrom messages)
 // and checks, step by step, the transitions the node took and what a peer or
 // a client observes. Coverage is measured against the transition list of
@@ -43,7 +44,6 @@ describe('model-based tests of the Raft chart (xstate/graph)', () => {
     for (const path of paths) {
       const h = new Harness();
       let current: Snap | undefined;
-      let termBefore = 0;
       try {
         await path.test({
           states: Object.fromEntries(
@@ -51,18 +51,23 @@ describe('model-based tests of the Raft chart (xstate/graph)', () => {
               r,
               (state: Snap) => {
                 current = state;
-                // What a peer sees: the node's role and term are the model's.
                 if (h.role !== r) throw new Error(`the node is ${h.role}, the model says ${r}`);
                 rolesReached.add(h.role);
-                // What a client sees, probed without side effects: a request
-                // proxied by a peer is never proxied again; only a leader takes it.
+                // What a peer sees, probed with messages that change nothing:
+                // the node's term, and whether it would pre-vote (no for a
+                // leader, or a follower that hears from one).
+                h.reset();
+                const term = h.observedTerm();
+                if (term !== h.exp.term) throw new Error(`a peer sees term ${term}, the oracle expects ${h.exp.term}`);
+                const wouldPreVote = !(r === 'leader' || (r === 'follower' && state.context.leaderKnown));
+                if (h.wouldPreVote() !== wouldPreVote) throw new Error(`a ${r} (leader known: ${state.context.leaderKnown}) ${wouldPreVote ? 'grants' : 'refuses'} a pre-vote, but this one does not`);
+                // What a client sees: a request proxied by a peer is never
+                // proxied again; only a leader takes it. (A write: with local
+                // reads, any node answers a read itself.)
                 if (r !== 'leader') {
-                  h.reset();
-                  h.deliver(OTHER, { type: 'read', key: 'probe' });
+                  h.deliver(OTHER, { type: 'write', key: 'probe', value: 0 });
                   const res = h.repliesTo(OTHER);
                   if (res.length !== 1 || res[0]!.code !== 11) throw new Error(`a ${r} refuses a proxied request with 11: ${JSON.stringify(res)}`);
-                  const leaderKnown = r === 'follower' && state.context.leaderKnown;
-                  if (leaderKnown !== (h.ctx.leader !== null)) throw new Error(`leader known: model ${leaderKnown}, node ${h.ctx.leader}`);
                 }
                 h.reset();
               },
@@ -74,8 +79,7 @@ describe('model-based tests of the Raft chart (xstate/graph)', () => {
               () => {
                 const from = current!;
                 h.reset();
-                termBefore = h.ctx.term;
-                ev.exec(h);
+                ev.exec(h, from.value, from.context);
                 steps++;
                 const expected = ev.expect(from.value, from.context);
                 const background = backgroundTransitions[ev.type] ?? [];
@@ -83,7 +87,7 @@ describe('model-based tests of the Raft chart (xstate/graph)', () => {
                 if (!sameMultiset(taken, expected)) {
                   throw new Error(`${ev.label} in ${from.value}: expected transitions [${expected.join(', ')}], the node took [${h.taken.join(', ')}]`);
                 }
-                ev.observe(h, from.value, from.context, termBefore);
+                ev.observe(h, from.value, from.context);
                 for (const t of h.taken) {
                   covered.add(t);
                   pairs.add(`${from.value}:${t}`);

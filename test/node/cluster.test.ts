@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LocalCluster } from '../support/local-cluster.js';
 import { actions } from '../../machines/index.js';
+import type { MachineOverrides } from '../../machines/raft.js';
 
 function leaderOf(c: LocalCluster): string {
   const leaders = c.leaders();
@@ -73,9 +74,16 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     c.run(2000);
     const leader = leaderOf(c);
     c.partition([leader], c.ids.filter((n) => n !== leader));
+    const before = c.nodes.get(leader)!.context!.log.lastIndex;
     c.request('c2', leader, { type: 'write', msg_id: 5, key: 1, value: 1 });
     c.run(100);
+    // The situation arose: the minority leader took the write into its log.
+    expect(c.nodes.get(leader)!.context!.log.lastIndex).toBe(before + 1);
     // The entry cannot commit; the client gets no answer yet (it will time out: indefinite).
+    expect(c.inbox.get('c2')).toEqual([]);
+    // Nor when the leader steps down (CheckQuorum): the entry may still commit elsewhere.
+    c.run(1500);
+    expect(c.nodes.get(leader)!.role).not.toBe('leader');
     expect(c.inbox.get('c2')).toEqual([]);
   });
 
@@ -99,13 +107,18 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     expect(c.nodes.get(leader)!.context!.log.lastIndex).toBe(before);
   });
 
-  it('a deposed leader that does not know it yet never serves a stale read', () => {
-    // A long lease window keeps the isolated leader believing it leads.
-    const c = new LocalCluster({ nodeCount: 3, nodeOptions: { config: { leaseTicks: 1000 } } });
+  /**
+   * A leader cut off (a long lease keeps it believing it leads) while the
+   * majority elects another and overwrites k; a read reaches the old leader,
+   * then the partition heals. Returns what the reader was answered.
+   */
+  function readAtDeposedLeader(overrides?: MachineOverrides) {
+    const c = new LocalCluster({ nodeCount: 3, nodeOptions: { config: { leaseTicks: 1000 }, ...(overrides ? { overrides } : {}) } });
     c.run(2000);
     const old = leaderOf(c);
     c.request('c1', old, { type: 'write', msg_id: 1, key: 1, value: 'old' });
     c.run(100);
+    expect(c.inbox.get('c1')?.[0]?.body.type).toBe('write_ok');
     const rest = c.ids.filter((n) => n !== old);
     c.partition([old], rest);
     c.run(800); // a new leader rises in the majority; the old one still thinks it leads
@@ -116,10 +129,28 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     c.run(100);
     expect(c.inbox.get('c2')?.[0]?.body.type).toBe('write_ok');
     c.request('c3', old, { type: 'read', msg_id: 3, key: 1 });
-    c.run(2000);
-    const answers = c.inbox.get('c3') ?? [];
-    // No read_ok with the old value: either no answer or a definite refusal.
-    expect(answers.filter((m) => m.body.type === 'read_ok')).toEqual([]);
+    c.run(500);
+    c.heal();
+    c.run(1000);
+    return { answers: c.inbox.get('c3') ?? [], oldRole: c.nodes.get(old)!.role };
+  }
+
+  it('a deposed leader that does not know it yet never serves a stale read', () => {
+    const { answers, oldRole } = readAtDeposedLeader();
+    // The read was answered (once the old leader learnt the new term), and not with the old value.
+    expect(oldRole).not.toBe('leader');
+    expect(answers).toHaveLength(1);
+    expect(answers[0]!.body).toMatchObject({ type: 'error', code: 11 });
+  });
+
+  it('the same test catches a leader that answers reads without confirming its leadership (known-bad)', () => {
+    const { answers } = readAtDeposedLeader({
+      guards: { hasConfirmedRead: (ctx) => ctx.reads.length > 0 },
+      actions: {
+        answerReads: (ctx) => ({ assign: { reads: [] }, effects: ctx.reads.map((r) => ({ kind: 'read' as const, key: r.key!, to: r.to, inReplyTo: r.inReplyTo })) }),
+      },
+    });
+    expect(answers.map((m) => m.body)).toEqual([{ type: 'read_ok', value: 'old', in_reply_to: 3 }]);
   });
 
   it('handles a duplicated request once', () => {

@@ -88,20 +88,32 @@ describe('deterministic simulation', () => {
 });
 
 /**
- * Each test-only bug variant must be caught within a stated number of seeds
- * (1..within). The bounds leave headroom over the first failing seed found
- * when they were last set (election timeouts drawn from src/core/random.ts):
- * two-votes 12 (1 of 60 seeds), apply-before-commit 1 (58 of 60),
- * truncate-without-conflict 1 (20 of 20), commit-earlier-term 72 (1 of 100),
- * forget-log 1 (57 of 100), forget-vote 40 (2 of 100: it needs two
- * candidates of one term at once, the voter crashing between their requests,
- * and the loser's request arriving again after the restart).
+ * Each test-only bug variant must be caught at `atLeast` different seeds
+ * within the first `seeds` (the hunt stops once it has them), so that a hunt
+ * does not hang on one lucky seed and survives changes that merely shift the
+ * random stream. The options make each bug's situation frequent: tight
+ * election timeouts (150-160 ms) put two candidates in one term often (two
+ * votes, forget-vote); Figure 8 needs single-entry AppendEntries and many
+ * partitions and pauses. Rates measured when these were set, over the stated
+ * seeds (npx vitest run test/sim/sim.test.ts prints each hunt's seeds):
+ * two-votes 9 of 40, forget-vote 5 of 40, apply-before-commit, truncate and
+ * forget-log nearly every seed. Figure 8 (commit-earlier-term) is rare under
+ * random faults (3 of the first 600 seeds: 72, 124, 468; about 0.4 s a
+ * seed), far too slow for `npm test`, so its hunt (2 seeds within 1,000,
+ * a miss about 4% likely at that rate) runs
+ * in `npm run sim:hunts` (RAFT_LONG_HUNTS=1); in `npm test` the Figure 8 rule
+ * is caught deterministically by the transcripts (test/transcripts/testdata/
+ * backoff.txt: a new leader does not commit its predecessor's entries until
+ * its own no-op is on a majority), the chart rules and the mutant suite.
  */
-const hunts: Record<BugName, { within: number; options: Partial<SimOptions>; expect: string[] }> = {
-  'two-votes': { within: 60, options: { faults: [...FAULTS] }, expect: ['ElectionSafety'] },
-  'apply-before-commit': { within: 20, options: { faults: [...FAULTS] }, expect: ['StateMachineSafety'] },
+const LONG_HUNTS = process.env.RAFT_LONG_HUNTS === '1';
+const TIGHT_ELECTIONS = { electionMinMs: 150, electionMaxMs: 160 };
+const hunts: Record<BugName, { seeds: number; atLeast: number; long?: true; options: Partial<SimOptions>; expect: string[] }> = {
+  'two-votes': { seeds: 40, atLeast: 3, options: { faults: [...FAULTS], duration: 8, config: TIGHT_ELECTIONS }, expect: ['ElectionSafety'] },
+  'apply-before-commit': { seeds: 10, atLeast: 3, options: { faults: [...FAULTS] }, expect: ['StateMachineSafety'] },
   'truncate-without-conflict': {
-    within: 20,
+    seeds: 10,
+    atLeast: 3,
     options: { faults: [...FAULTS], stepBudget: 500 },
     expect: ['LeaderCompleteness', 'LogMatching', 'StateMachineSafety'],
   },
@@ -109,14 +121,17 @@ const hunts: Record<BugName, { within: number; options: Partial<SimOptions>; exp
   // no-op reaches anyone (one entry per AppendEntries), then to be cut off
   // while a node with a later-term entry at that index wins an election.
   'commit-earlier-term': {
-    within: 100,
+    seeds: 1000,
+    atLeast: 2,
+    long: true,
     options: { faults: ['partition', 'pause'], nemesisInterval: 2, rate: 30, config: { maxBatch: 1 } },
     expect: ['LeaderCompleteness', 'StateMachineSafety'],
   },
   // Persistence bugs need crashes: a restarted node forgets its vote, or its log.
-  'forget-vote': { within: 100, options: { faults: [...FAULTS], nemesisInterval: 2 }, expect: ['ElectionSafety'] },
+  'forget-vote': { seeds: 40, atLeast: 3, options: { faults: [...FAULTS], duration: 8, nemesisInterval: 1, config: TIGHT_ELECTIONS }, expect: ['ElectionSafety'] },
   'forget-log': {
-    within: 20,
+    seeds: 20,
+    atLeast: 3,
     options: { faults: ['partition', 'crash'] },
     expect: ['LeaderCompleteness', 'LogMatching', 'StateMachineSafety'],
   },
@@ -128,17 +143,17 @@ describe('the simulator catches test-only bug variants', () => {
   });
   for (const bug of BUG_NAMES) {
     const h = hunts[bug];
-    it(`${bug}: a violation within ${h.within} seeds`, () => {
-      let found: SimResult | undefined;
-      for (let seed = 1; seed <= h.within && !found; seed++) {
+    it.skipIf(h.long && !LONG_HUNTS)(`${bug}: violations at ${h.atLeast} seeds within ${h.seeds}${h.long ? ' (npm run sim:hunts)' : ''}`, { timeout: h.long ? 900_000 : 60_000 }, () => {
+      const found: SimResult[] = [];
+      for (let seed = 1; seed <= h.seeds && found.length < h.atLeast; seed++) {
         const r = runSimulation({ seed, bug, checkLinearizability: false, ...h.options });
-        if (r.violation) found = r;
+        if (r.violation) found.push(r);
       }
-      expect(found, `${bug} not caught in ${h.within} seeds`).toBeDefined();
-      console.log(`${bug}: caught at seed ${found!.seed}: ${found!.violation!.invariant}: ${found!.violation!.detail}`);
-      expect(h.expect).toContain(found!.violation!.invariant);
+      console.log(`${bug}: caught at seeds ${found.map((r) => r.seed).join(', ')}: ${found.map((r) => r.violation!.invariant).join(', ')}`);
+      expect(found.length, `${bug} caught at ${found.length} of the first ${h.seeds} seeds, fewer than ${h.atLeast}`).toBeGreaterThanOrEqual(h.atLeast);
+      for (const r of found) expect(h.expect).toContain(r.violation!.invariant);
       // The same seed without the bug passes.
-      const clean = runSimulation({ seed: found!.seed, checkLinearizability: true, ...h.options });
+      const clean = runSimulation({ seed: found[0]!.seed, checkLinearizability: true, ...h.options });
       expect(clean.ok, describeResult(clean)).toBe(true);
     });
   }
@@ -154,7 +169,7 @@ describe('traces and command line', () => {
     expect(header).toMatchObject({ header: true, servers: ['n0', 'n1', 'n2'], seed: 9 });
     const names = new Set(transitions.map((t) => t.name));
     const seen = new Set<string>();
-    const vars = ['currentTerm', 'state', 'votedFor', 'leader', 'log', 'commitIndex', 'lastApplied', 'preVotes', 'votesGranted', 'nextIndex', 'matchIndex'];
+    const vars = ['currentTerm', 'state', 'votedFor', 'leader', 'log', 'commitIndex', 'lastApplied', 'preVotes', 'votesGranted', 'nextIndex', 'matchIndex', 'heartbeatSeq', 'acked', 'reads'];
     // Rebuild each node's log from the deltas and check it against the trace's own lengths.
     const logs = new Map<string, unknown[]>();
     for (const l of lines.slice(1)) {

@@ -6,7 +6,8 @@
 //
 // 1. Pair invocations with completions into transactions (ok, info, fail).
 // 2. Per-transaction checks: internal consistency (a read must reflect the
-//    transaction's own earlier appends and reads), duplicate elements in a
+//    transaction's own earlier appends and reads), future reads (a read
+//    holds an element the transaction itself appends only later), duplicate elements in a
 //    read, elements nobody appended (garbage), elements appended by a failed
 //    transaction (G1a, aborted read), a read ending in an element that was
 //    not its writer's last append to that key (G1b, intermediate read).
@@ -61,6 +62,7 @@ export type AnomalyName =
   | 'G1a'
   | 'G1b'
   | 'internal'
+  | 'future-read'
   | 'duplicate-elements'
   | 'garbage-read'
   | 'incompatible-order'
@@ -400,9 +402,24 @@ export function checkListAppend(history: readonly TxnHistoryEvent[], opts: ListA
   for (const t of okTxns) {
     // Internal consistency: what this txn knows of each key so far.
     const known = new Map<Norm, { whole: boolean; vals: unknown[] }>();
+    // Elements this txn has read so far, per key, with the read that held them.
+    const readSoFar = new Map<Norm, Map<Norm, number>>();
     t.ops.forEach(([f, k, v], i) => {
       const kk = norm(k);
       if (f === 'append') {
+        const at = readSoFar.get(kk)?.get(norm(v));
+        if (at !== undefined) {
+          report({
+            name: 'future-read',
+            txns: [t.id],
+            keys: [k],
+            explanation: [
+              describeTxn(t),
+              `read key ${show(k)} = ${show(t.ops[at][2])} (micro-op ${at + 1}), which holds ${show(v)}, and only later (micro-op ${i + 1}) appended ${show(v)} itself:`,
+              'a transaction cannot observe its own write before making it (future read).',
+            ],
+          });
+        }
         const s = known.get(kk);
         if (s) s.vals.push(v);
         else known.set(kk, { whole: false, vals: [v] });
@@ -431,6 +448,9 @@ export function checkListAppend(history: readonly TxnHistoryEvent[], opts: ListA
         }
       }
       known.set(kk, { whole: true, vals: [...list] });
+      let rk = readSoFar.get(kk);
+      if (!rk) readSoFar.set(kk, (rk = new Map()));
+      for (const e of list) if (!rk.has(norm(e))) rk.set(norm(e), i);
 
       let rs = readsByKey.get(kk);
       if (!rs) readsByKey.set(kk, (rs = []));

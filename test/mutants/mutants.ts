@@ -1,0 +1,509 @@
+// The mutant list: semantic mutants of the chart (spec/chart.ts), its guards
+// and actions (machines/), the runtime, the protocol layer, storage and the
+// core. Each is one textual change to one file: `find` must occur exactly
+// once in it (a mutant whose patch no longer applies is reported as such by
+// `npm run mutants` and fails `npm test`'s check, so this list is kept up to
+// date with the code it mutates). Each is applied alone to a copy of the
+// tree, and the fast suite must fail against it.
+//
+// These are hand-written rather than generated (StrykerJS and the like):
+// every one is a plausible Raft bug with a reason, every one must be killed,
+// and a generated set on these files is dominated by equivalent mutants (log
+// texts, defensive `?? 0`s) that no test can or should kill. See the commit
+// that added this file.
+
+export interface Mutant {
+  /** A short unique name. */
+  readonly id: string;
+  /** The file it changes, from the repository root. */
+  readonly file: string;
+  /** Text that occurs exactly once in the file... */
+  readonly find: string;
+  /** ...and what it becomes. */
+  readonly replace: string;
+  /** More changes to the same file, each applied like the first (a swap takes two). */
+  readonly also?: readonly { readonly find: string; readonly replace: string }[];
+  /** The bug it stands for. */
+  readonly why: string;
+}
+
+const G = 'machines/guards.ts';
+const A = 'machines/actions.ts';
+const C = 'spec/chart.ts';
+const R = 'src/runtime/runtime.ts';
+const N = 'src/maelstrom/node.ts';
+
+export const MUTANTS: readonly Mutant[] = [
+  // ---- terms and voting ---------------------------------------------------
+  {
+    id: 'prevote-raises-term',
+    file: C,
+    find: "on: ['request_vote', 'request_vote_res', 'append_entries', 'append_entries_res', 'install_snapshot', 'install_snapshot_res', 'pre_vote_res'],",
+    replace: "on: ['request_vote', 'request_vote_res', 'append_entries', 'append_entries_res', 'install_snapshot', 'install_snapshot_res', 'pre_vote_res', 'pre_vote'],",
+    why: 'a pre-vote request raises the term of whoever hears it: what Pre-Vote exists to prevent',
+  },
+  {
+    id: 'stale-term-le',
+    file: G,
+    find: 'isStaleTerm: (ctx, ev) => termOf(ev) < ctx.term,',
+    replace: 'isStaleTerm: (ctx, ev) => termOf(ev) <= ctx.term,',
+    why: "the current leader's AppendEntries is refused as stale",
+  },
+  {
+    id: 'vote-ignores-votedFor',
+    file: G,
+    find: '(ctx.votedFor === null || ctx.votedFor === b.candidate_id) &&',
+    replace: '',
+    why: 'two votes in a term (ElectionSafety)',
+  },
+  {
+    id: 'vote-ignores-log',
+    file: G,
+    find: `(ctx.votedFor === null || ctx.votedFor === b.candidate_id) &&
+      ctx.log.isUpToDate(b.last_log_index, b.last_log_term)`,
+    replace: '(ctx.votedFor === null || ctx.votedFor === b.candidate_id)',
+    why: 'a vote for a candidate with a less up-to-date log (LeaderCompleteness)',
+  },
+  {
+    id: 'vote-any-term',
+    file: G,
+    find: `b.term === ctx.term &&
+      (ctx.votedFor`,
+    replace: `(ctx.votedFor`,
+    why: 'a vote request of an older term is granted (and the vote of the current term spent on it)',
+  },
+  {
+    id: 'uptodate-index-gt',
+    file: 'src/core/log.ts',
+    find: 'lastIndex >= this.lastIndex',
+    replace: 'lastIndex > this.lastIndex',
+    why: 'a candidate whose log is exactly as up to date is refused: elections stall',
+  },
+  {
+    id: 'uptodate-term-ignored',
+    file: 'src/core/log.ts',
+    find: 'return lastTerm > this.lastTerm || (lastTerm === this.lastTerm && lastIndex >= this.lastIndex);',
+    replace: 'return lastIndex >= this.lastIndex;',
+    why: 'a longer log of older terms counts as more up to date (Figure 2 compares last terms first)',
+  },
+  {
+    id: 'update-term-keeps-vote',
+    file: A,
+    find: "assign: { term: ev.body.term as number, votedFor: null, leader: null, votesGranted: [] },",
+    replace: "assign: { term: ev.body.term as number, leader: null, votesGranted: [] },",
+    why: 'a vote of an earlier term is carried into the new one',
+  },
+  {
+    id: 'update-term-keeps-leader',
+    file: A,
+    find: "assign: { term: ev.body.term as number, votedFor: null, leader: null, votesGranted: [] },",
+    replace: "assign: { term: ev.body.term as number, votedFor: null, votesGranted: [] },",
+    why: 'a node in a new term still believes in the leader of the old one (proxies to it, refuses pre-votes for it)',
+  },
+  {
+    id: 'grant-vote-not-recorded',
+    file: A,
+    find: "assign: { votedFor: ev.body.candidate_id as string },",
+    replace: '',
+    why: 'a vote granted is not recorded: another candidate of the term gets one too',
+  },
+  {
+    id: 'reject-append-echoes-term',
+    file: A,
+    find: "effects: reply(ev, { type: 'append_entries_res', term: ctx.term, success: false, hint: 0 }),",
+    replace: "effects: reply(ev, { type: 'append_entries_res', term: ev.body.term as number, success: false, hint: 0 }),",
+    why: 'a stale leader is refused without being told the newer term: it never steps down',
+  },
+  {
+    id: 'vote-quorum-minus-one',
+    file: G,
+    find: 'hasVoteQuorum: (ctx) => ctx.votesGranted.length >= majority(ctx.nodes.length),',
+    replace: 'hasVoteQuorum: (ctx) => ctx.votesGranted.length >= majority(ctx.nodes.length) - 1,',
+    why: 'off-by-one quorum: a candidate leads on its own vote',
+  },
+  {
+    id: 'vote-from-any-term',
+    file: G,
+    find: 'isVoteGrantedInCurrentTerm: (ctx, ev) => termOf(ev) === ctx.term && ev.body.vote_granted === true,',
+    replace: 'isVoteGrantedInCurrentTerm: (ctx, ev) => ev.body.vote_granted === true,',
+    why: 'a vote granted in an earlier election counts in this one',
+  },
+  {
+    id: 'candidate-no-term-bump',
+    file: A,
+    find: "assign: { term: ctx.term + 1, votedFor: ctx.self, leader: null, votesGranted: [ctx.self] },",
+    replace: "assign: { term: ctx.term, votedFor: ctx.self, leader: null, votesGranted: [ctx.self] },",
+    why: 'an election in the same term: two leaders of one term',
+  },
+
+  // ---- Pre-Vote -------------------------------------------------------------
+  {
+    id: 'prevote-sets-votedFor',
+    file: A,
+    find: "grantPreVote: (ctx, ev) => ({\n    effects:",
+    replace: "grantPreVote: (ctx, ev) => ({\n    assign: { votedFor: ev.body.candidate_id as string },\n    effects:",
+    why: 'a pre-vote spends the real vote of the current term',
+  },
+  {
+    id: 'prevote-no-stickiness',
+    file: G,
+    find: 'return b.term > ctx.term && ctx.leader === null && ctx.log.isUpToDate',
+    replace: 'return b.term > ctx.term && ctx.log.isUpToDate',
+    why: 'a node that hears from a live leader still says it would vote: a returning node deposes it',
+  },
+  {
+    id: 'prevote-same-term',
+    file: G,
+    find: 'return b.term > ctx.term && ctx.leader === null',
+    replace: 'return b.term >= ctx.term && ctx.leader === null',
+    why: 'a pre-vote for a term that is not later is granted',
+  },
+  {
+    id: 'prevote-ignores-log',
+    file: G,
+    find: 'ctx.leader === null && ctx.log.isUpToDate(b.last_log_index, b.last_log_term);',
+    replace: 'ctx.leader === null;',
+    why: 'a pre-vote for a less up-to-date log',
+  },
+  {
+    id: 'prevote-res-any-round',
+    file: G,
+    find: "isPreVoteGranted: (ctx, ev) => ev.body.vote_granted === true && ev.body.requested_term === ctx.term + 1,",
+    replace: 'isPreVoteGranted: (ctx, ev) => ev.body.vote_granted === true,',
+    why: 'a pre-vote answer of an earlier round counts in this one',
+  },
+  {
+    id: 'prevote-quorum-gt',
+    file: G,
+    find: 'hasPreVoteQuorum: (ctx) => ctx.preVotes.length >= majority(ctx.nodes.length),',
+    replace: 'hasPreVoteQuorum: (ctx) => ctx.preVotes.length > majority(ctx.nodes.length),',
+    why: 'off-by-one quorum: a majority of pre-votes is not enough',
+  },
+  {
+    id: 'prevote-current-term',
+    file: A,
+    find: "requestPreVotes: (ctx) => ({ effects: askForVotes(ctx, 'pre_vote', ctx.term + 1) }),",
+    replace: "requestPreVotes: (ctx) => ({ effects: askForVotes(ctx, 'pre_vote', ctx.term) }),",
+    why: 'pre-votes asked for the current term: nobody can grant them',
+  },
+  {
+    id: 'precandidate-keeps-leader',
+    file: A,
+    find: 'assign: { leader: null, preVotes: [ctx.self] },',
+    replace: 'assign: { preVotes: [ctx.self] },',
+    why: 'a node that timed out still believes in its leader',
+  },
+  {
+    id: 'leader-grants-prevote',
+    file: C,
+    find: "on: ['pre_vote'],\n    actions: ['rejectPreVote'],\n    description: 'A leader is the live leader",
+    replace: "on: ['pre_vote'],\n    actions: ['grantPreVote'],\n    description: 'A leader is the live leader",
+    why: 'a leader says it would vote for another',
+  },
+
+  // ---- the chart's shape ------------------------------------------------------
+  {
+    id: 'chart-swap-targets',
+    file: C,
+    find: "on: ['after:electionTimeout'],\n    target: 'precandidate',\n    actions: ['becomePreCandidate', 'requestPreVotes'],\n    description:\n      'No leader heard from",
+    replace: "on: ['after:electionTimeout'],\n    target: 'follower',\n    actions: ['becomePreCandidate', 'requestPreVotes'],\n    description:\n      'No leader heard from",
+    also: [{ find: "guard: 'canGrantVote',\n    target: 'follower',", replace: "guard: 'canGrantVote',\n    target: 'precandidate'," }],
+    why: "two targets swapped in a copy of the chart: a follower's election timeout keeps it a follower, a vote granted makes it a pre-candidate",
+  },
+  {
+    id: 'chart-yield-to-precandidate',
+    file: C,
+    find: "name: 'yieldToLeader',\n    source: 'candidate',\n    on: ['append_entries'],\n    guard: 'isCurrentTerm',\n    target: 'follower',",
+    replace: "name: 'yieldToLeader',\n    source: 'candidate',\n    on: ['append_entries'],\n    guard: 'isCurrentTerm',\n    target: 'precandidate',",
+    why: 'a candidate that hears from the leader of its term becomes a pre-candidate, not a follower',
+  },
+  {
+    id: 'no-step-down-on-higher-term',
+    file: C,
+    find: "guard: 'isHigherTerm',\n    target: 'follower',",
+    replace: "guard: 'isHigherTerm',",
+    why: 'a missing step-down: a leader or candidate that sees a higher term keeps its role',
+  },
+  {
+    id: 'no-step-down-on-lost-quorum',
+    file: C,
+    find: "guard: 'hasLostQuorum',\n    target: 'follower',",
+    replace: "guard: 'hasLostQuorum',",
+    why: 'a missing step-down: a leader cut off from the majority goes on leading (CheckQuorum)',
+  },
+  {
+    id: 'grant-vote-unguarded',
+    file: C,
+    find: "guard: 'canGrantVote',",
+    replace: '',
+    why: 'a dropped condition: every vote request of the current term is granted',
+  },
+  {
+    id: 'heartbeat-no-timer-restart',
+    file: C,
+    find: "guard: 'isCurrentTerm',\n    target: 'follower',\n    reenter: true,\n    actions: ['recordLeader', 'handleAppendEntries'],",
+    replace: "guard: 'isCurrentTerm',\n    target: 'follower',\n    actions: ['recordLeader', 'handleAppendEntries'],",
+    why: "a follower's election timer is not restarted by its leader's AppendEntries: it times out under a live leader",
+  },
+
+  // ---- AppendEntries --------------------------------------------------------
+  {
+    id: 'hint-off-by-one',
+    file: A,
+    find: 'b.prev_log_index > ctx.log.lastIndex ? ctx.log.lastIndex + 1 :',
+    replace: 'b.prev_log_index > ctx.log.lastIndex ? ctx.log.lastIndex :',
+    why: 'the back-off hint is one too low',
+  },
+  {
+    id: 'truncate-at-commit-index',
+    file: A,
+    find: 'if (conflict !== undefined && conflict <= ctx.commitIndex) {',
+    replace: 'if (conflict !== undefined && conflict < ctx.commitIndex) {',
+    why: 'off-by-one: an AppendEntries may overwrite the entry at the commit index',
+  },
+  {
+    id: 'commit-past-new-entries',
+    file: A,
+    find: 'Math.max(ctx.commitIndex, Math.min(b.leader_commit, lastNew))',
+    replace: 'Math.max(ctx.commitIndex, b.leader_commit)',
+    why: 'a follower commits entries the AppendEntries did not vouch for (Figure 2: min(leaderCommit, last new entry))',
+  },
+  {
+    id: 'match-claims-whole-log',
+    file: A,
+    find: "success: true, match_index: lastNew,",
+    replace: "success: true, match_index: ctx.log.lastIndex,",
+    why: 'a follower claims to match entries a delayed AppendEntries never covered',
+  },
+  {
+    id: 'prev-term-of-next',
+    file: A,
+    find: 'prev_log_term: ctx.log.termAt(prev) ?? 0,',
+    replace: 'prev_log_term: ctx.log.termAt(next) ?? 0,',
+    why: 'the consistency check is sent with the wrong term',
+  },
+  {
+    id: 'backoff-below-match',
+    file: A,
+    find: 'const backedOff = Math.max(match + 1, Math.min(next - 1, ev.body.hint as number), 1);',
+    replace: 'const backedOff = Math.max(Math.min(next - 1, ev.body.hint as number), 1);',
+    why: 'a stale refusal backs the next index off below what the follower is known to hold',
+  },
+  {
+    id: 'match-uncapped',
+    file: A,
+    find: 'const newMatch = Math.max(match, Math.min(ev.body.match_index as number, ctx.log.lastIndex));\n      // The entries',
+    replace: 'const newMatch = Math.max(match, ev.body.match_index as number);\n      // The entries',
+    why: 'a success claiming more than the leader has is believed (and counted towards commit)',
+  },
+  {
+    id: 'replicate-ignores-inflight',
+    file: A,
+    find: 'if ((ctx.inflight[p] ?? 0) > 0 || (ctx.nextIndex[p] ?? 0) > ctx.log.lastIndex) continue;',
+    replace: 'if ((ctx.nextIndex[p] ?? 0) > ctx.log.lastIndex) continue;',
+    why: 'more than one AppendEntries with entries in flight per follower: every request resends the backlog',
+  },
+
+  // ---- commit ---------------------------------------------------------------
+  {
+    id: 'commit-earlier-term',
+    file: G,
+    find: 'return n > ctx.commitIndex && ctx.log.termAt(n) === ctx.term;',
+    replace: 'return n > ctx.commitIndex;',
+    why: 'Figure 8: an entry of an earlier term committed by counting replicas',
+  },
+  {
+    id: 'quorum-index-off-by-one',
+    file: 'src/core/quorum.ts',
+    find: 'return sorted[sorted.length - majority(sorted.length)]!;',
+    replace: 'return sorted[sorted.length - majority(sorted.length) + 1]!;',
+    why: 'off-by-one quorum: an index held by a minority counts as committed',
+  },
+  {
+    id: 'leader-assumes-followers-match',
+    file: A,
+    find: 'matchIndex[p] = 0;',
+    replace: 'matchIndex[p] = next - 1;',
+    why: 'a new leader assumes every follower holds its whole log: it commits what nobody else has',
+  },
+  {
+    id: 'leader-no-noop',
+    file: A,
+    find: "ctx.log.append({ term: ctx.term, op: { f: 'noop' } });",
+    replace: '',
+    why: "a new leader appends no entry of its term: earlier entries stay uncommitted until a client writes",
+  },
+
+  // ---- ReadIndex --------------------------------------------------------------
+  {
+    id: 'readindex-before-commit-in-term',
+    file: G,
+    find: 'ctx.log.termAt(ctx.commitIndex) === ctx.term &&',
+    replace: '',
+    why: "a new leader serves reads from a commit index older than its predecessor's (stale read, or 20 for a committed write)",
+  },
+  {
+    id: 'read-ready-before-applied',
+    file: G,
+    find: 'if (ctx.lastApplied < read.readIndex) return false;',
+    replace: '',
+    why: 'a read is answered before the state machine reached its read index',
+  },
+  {
+    id: 'read-accepts-stale-ack',
+    file: G,
+    find: 'if ((ctx.acked[p] ?? 0) >= read.seq) acks++;',
+    replace: 'if ((ctx.acked[p] ?? 0) >= read.seq - 1) acks++;',
+    why: 'an acknowledgement of a broadcast sent before the read arrived confirms it (a deposed leader serves a stale read)',
+  },
+  {
+    id: 'read-seq-current',
+    file: A,
+    find: 'seq: ctx.heartbeatSeq + 1,\n          readIndex: ctx.commitIndex,',
+    replace: 'seq: ctx.heartbeatSeq,\n          readIndex: ctx.commitIndex,',
+    why: 'a read waits for the broadcast already in flight, sent before it arrived',
+  },
+  {
+    id: 'ack-any-seq',
+    file: A,
+    find: "typeof seq === 'number' && seq > (ctx.acked[peer] ?? 0) ? { ...ctx.acked, [peer]: seq } : ctx.acked;",
+    replace: '{ ...ctx.acked, [peer]: ctx.heartbeatSeq };',
+    why: 'any answer counts as an answer to the latest broadcast',
+  },
+  {
+    id: 'read-no-self-ack',
+    file: G,
+    find: 'let acks = 1;',
+    replace: 'let acks = 0;',
+    why: "the leader does not count itself: reads wait for one answer too many",
+  },
+  {
+    id: 'read-round-per-read',
+    file: A,
+    find: 'if (ctx.reads.length === 0 || ctx.reads.some((r) => r.seq <= ctx.heartbeatSeq)) return {};',
+    replace: 'if (ctx.reads.length === 0) return {};',
+    why: 'every read starts its own confirmation round',
+  },
+  {
+    id: 'reads-not-abandoned',
+    file: A,
+    find: "abandonReads: (ctx) =>\n    ctx.reads.length === 0",
+    replace: "abandonReads: (ctx) =>\n    ctx.reads.length >= 0",
+    why: 'reads waiting when leadership ends are never answered',
+  },
+
+  // ---- leader lease (CheckQuorum) ------------------------------------------------
+  {
+    id: 'lost-quorum-off-by-one',
+    file: G,
+    find: 'ctx.heard.length + 1 < majority(ctx.nodes.length)',
+    replace: 'ctx.heard.length < majority(ctx.nodes.length)',
+    why: 'off-by-one: the leader does not count itself, and steps down while a majority hears it',
+  },
+  {
+    id: 'lease-never-resets',
+    file: A,
+    find: '? { assign: { leaseTick: 0, heard: [] } }',
+    replace: '? { assign: { leaseTick: 0 } }',
+    why: 'peers heard in one window count in every later one: a cut-off leader never steps down',
+  },
+
+  // ---- clients, proxying, replies ----------------------------------------------
+  {
+    id: 'proxy-proxied-request',
+    file: G,
+    find: 'canProxy: (ctx, ev) => ctx.leader !== null && !ctx.nodes.includes(ev.src),',
+    replace: 'canProxy: (ctx, ev) => ctx.leader !== null,',
+    why: 'a request a peer proxied is proxied again (loops between nodes that disagree about the leader)',
+  },
+  {
+    id: 'proxy-expiry-definite-error',
+    file: N,
+    find: 'this.proxied.delete(id);\n        this.stats.proxyExpired++;',
+    replace:
+      "this.proxied.delete(id);\n        this.stats.proxyExpired++;\n        if (p.inReplyTo !== undefined) this.reply(p.client, p.inReplyTo, { type: 'error', code: ErrorCode.TemporarilyUnavailable, text: 'proxy timeout' });",
+    why: 'a definite error where the fate is unknown: the leader may have committed the request',
+  },
+  {
+    id: 'reply-for-overwritten-entry',
+    file: R,
+    find: 'if (w.term === entry.term) this.opts.host.reply(w.to, w.inReplyTo, result);',
+    replace: 'this.opts.host.reply(w.to, w.inReplyTo, result);',
+    why: "a client is answered with the result of another client's entry that replaced its own",
+  },
+  {
+    id: 'step-down-fails-writes',
+    file: R,
+    find: 'if (role !== this.lastRole || term !== this.lastTerm) {',
+    replace:
+      "if (this.lastRole === 'leader' && role !== 'leader') {\n      for (const w of this.waiting.values()) this.opts.host.reply(w.to, w.inReplyTo, errorBody(ErrorCode.TemporarilyUnavailable, 'not the leader any more'));\n      this.waiting.clear();\n    }\n    if (role !== this.lastRole || term !== this.lastTerm) {",
+    why: 'a definite error where the fate is unknown: writes in the log of a deposed leader may still commit',
+  },
+  {
+    id: 'duplicates-not-dropped',
+    file: N,
+    find: 'if (body.msg_id !== undefined && this.recent.seen(`${msg.src}#${body.msg_id}`)) {',
+    replace: 'if (false) {',
+    why: 'a duplicated request is appended twice',
+  },
+
+  // ---- durability --------------------------------------------------------------
+  {
+    id: 'vote-change-not-persisted',
+    file: R,
+    find: 'const hsChanged = hs.term !== this.durable.term || hs.votedFor !== this.durable.votedFor;',
+    replace: 'const hsChanged = hs.term !== this.durable.term;',
+    why: 'a persisted field not persisted: a vote cast without a term change is lost in a crash',
+  },
+  {
+    id: 'vote-not-in-wal',
+    file: 'src/core/storage.ts',
+    find: 'if (u.hardState) p.h = [u.hardState.term, u.hardState.votedFor];',
+    replace: 'if (u.hardState) p.h = [u.hardState.term, null];',
+    why: 'a persisted field not persisted: the write-ahead log drops votedFor',
+  },
+  {
+    id: 'save-without-fsync',
+    file: 'src/core/storage.ts',
+    find: 'this.disk.append(WAL, r);\n    this.disk.sync(WAL);',
+    replace: 'this.disk.append(WAL, r);',
+    why: 'a save returns before its record is on disk: a crash loses acknowledged state',
+  },
+  {
+    id: 'send-before-persist',
+    file: R,
+    find: 'try {\n      this.persist();\n    } catch (err) {\n      this.fail(err);\n      return;\n    }\n    const effects = this.batch;\n    this.batch = [];\n    for (const e of effects) this.perform(e);',
+    replace: 'const effects = this.batch;\n    this.batch = [];\n    for (const e of effects) this.perform(e);\n    try {\n      this.persist();\n    } catch (err) {\n      this.fail(err);\n      return;\n    }',
+    why: 'a reply sent early: a vote or an acknowledgement leaves before what it promises is durable',
+  },
+
+  // ---- snapshots ---------------------------------------------------------------
+  {
+    id: 'snapshot-unapplied-index',
+    file: R,
+    find: 'const index = this.applied;',
+    replace: 'const index = ctx.log.lastIndex;',
+    why: 'a snapshot taken of an index not yet applied (and of entries not yet committed)',
+  },
+  {
+    id: 'install-keeps-applied',
+    file: A,
+    find: 'assign: { commitIndex: b.last_included_index, lastApplied: b.last_included_index },',
+    replace: 'assign: { commitIndex: b.last_included_index },',
+    why: 'after installing a snapshot the node applies the entries it covers again, from a log that no longer has them',
+  },
+  {
+    id: 'snapshot-response-ignored',
+    file: A,
+    find: "if (!ctx.peers.includes(peer) || ev.body.success !== true) return {};\n    const match",
+    replace: "if (!ctx.peers.includes(peer) || ev.body.success === true) return {};\n    const match",
+    why: 'a follower that installed the snapshot is not credited with it: the leader resends it forever',
+  },
+  {
+    id: 'snapshot-stale-installed',
+    file: A,
+    find: 'if (b.last_included_index <= ctx.commitIndex) return { effects: ok };',
+    replace: 'if (b.last_included_index < 0) return { effects: ok };',
+    why: 'a snapshot covering less than the node has committed replaces its state (rolling applied state back)',
+  },
+];
