@@ -117,6 +117,8 @@ export interface RaftContext {
   readonly matchIndex: Readonly<Record<string, number>>;
   /** Per peer, the last index carried by an AppendEntries awaiting its answer (0: none in flight). */
   readonly inflight: Readonly<Record<string, number>>;
+  /** Peers sent AppendEntries with entries since the last heartbeat tick: the tick sends them no heartbeat. */
+  readonly sentSinceTick: readonly string[];
   /** Peers heard from in the current lease window. */
   readonly heard: readonly string[];
   readonly leaseTick: number;
@@ -174,6 +176,7 @@ export function initialContext(input: RaftInput): RaftContext {
     nextIndex: {},
     matchIndex: {},
     inflight: {},
+    sentSinceTick: [],
     heard: [],
     leaseTick: 0,
     heartbeatSeq: 0,
