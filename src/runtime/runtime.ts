@@ -355,6 +355,7 @@ export class RaftRuntime {
     for (const index of [...this.waiting.keys()]) if (index <= snap.index) this.waiting.delete(index);
     this.snapshot = snap;
     this.persistStats.snapshotsInstalled++;
+    this.opts.host.log('info', `installed snapshot index=${snap.index} term=${snap.term} bytes=${snap.data.length}`);
     const ctx = this.context;
     try {
       this.opts.storage?.saveSnapshot(snap, { term: ctx.term, votedFor: ctx.votedFor }, ctx.log.slice(snap.index + 1, Infinity));
