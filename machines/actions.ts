@@ -137,7 +137,7 @@ export const actions = {
    */
   applyCommitted: (ctx) => ({
     assign: { lastApplied: ctx.commitIndex },
-    effects: [{ kind: 'apply', upTo: ctx.commitIndex, log: ctx.log }],
+    effects: [{ kind: 'apply', from: ctx.lastApplied + 1, upTo: ctx.commitIndex, entries: ctx.log.slice(ctx.lastApplied + 1, ctx.commitIndex - ctx.lastApplied) }],
   }),
 
   refuseUnavailable: (ctx, ev) => ({

@@ -104,6 +104,8 @@ export async function runTest(opts: BenchOptions, quiet = false, probe: RunProbe
   const started = new Date();
   /** Wall-clock time of history time 0 (the start of the client phase), for aligning node logs. */
   let historyStartedAt: string | undefined;
+  /** Network time (ms) of history time 0; node events are put on the history's time axis. */
+  let historyT0 = 0;
   const dir = makeRunDir(opts, started);
   mkdirSync(join(dir, 'node-logs'), { recursive: true });
 
@@ -169,6 +171,7 @@ export async function runTest(opts: BenchOptions, quiet = false, probe: RunProbe
         ? planNemesis(streams.nemesis, { faults: opts.nemesis, nodes, interval: opts.nemesisInterval, timeLimit: opts.timeLimit })
         : [];
     const tStart = net.now();
+    historyT0 = tStart;
     historyStartedAt = new Date().toISOString();
     const tEnd = tStart + opts.timeLimit * 1000;
     const sinceStart = () => (net.now() - tStart) / 1000;
@@ -416,6 +419,8 @@ export async function runTest(opts: BenchOptions, quiet = false, probe: RunProbe
       nemesis: nemesisOps,
       faults,
       problems: net.problems,
+      snapshots: net.snapshots.map((e) => ({ ...e, time: e.time - historyT0 / 1000 })),
+      snapshotCounts: net.snapshotCounts,
       files: {},
     };
     await writeStore(dir, opts.store, results, history, net.journal, net.journalTruncated);
