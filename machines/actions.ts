@@ -137,7 +137,7 @@ export const actions = {
    */
   applyCommitted: (ctx) => ({
     assign: { lastApplied: ctx.commitIndex },
-    effects: [{ kind: 'apply', upTo: ctx.commitIndex, log: ctx.log }],
+    effects: [{ kind: 'apply', from: ctx.lastApplied + 1, upTo: ctx.commitIndex, entries: ctx.log.slice(ctx.lastApplied + 1, ctx.commitIndex - ctx.lastApplied) }],
   }),
 
   refuseUnavailable: (ctx, ev) => ({
@@ -261,7 +261,7 @@ export const actions = {
       inflight[p] = 0;
     }
     return {
-      assign: { leader: null, nextIndex, matchIndex, inflight, heard: [], leaseTick: 0, acked: {}, reads: [], snapshotSent: {} },
+      assign: { leader: null, nextIndex, matchIndex, inflight, sentSinceTick: [], heard: [], leaseTick: 0, acked: {}, reads: [], snapshotSent: {} },
       effects: [info(`became leader for term ${ctx.term}`)],
     };
   },
@@ -269,14 +269,23 @@ export const actions = {
   /**
    * Every peer gets AppendEntries from its next index: heartbeat and
    * retransmission; a peer that needs entries we compacted away also gets our
-   * snapshot, when it is due.
+   * snapshot, when it is due. A peer that was sent entries since the last
+   * tick gets nothing (unless reads wait for this broadcast).
    */
   sendHeartbeats: (ctx) => {
     const inflight: Record<string, number> = {};
     const effects: Effect[] = [];
     const sending = { ...ctx, heartbeatSeq: ctx.heartbeatSeq + 1 };
     let snapshotSent: Record<string, number> | undefined;
+    // A follower sent entries since the last tick already knows we lead and
+    // restarted its election timer: no heartbeat of its own (unless reads
+    // wait, whose confirmation needs this broadcast's number).
+    const skip = ctx.reads.length === 0 ? ctx.sentSinceTick : [];
     for (const p of ctx.peers) {
+      if (skip.includes(p)) {
+        inflight[p] = ctx.inflight[p] ?? 0;
+        continue;
+      }
       const e = appendEntriesTo(sending, p);
       effects.push(e);
       inflight[p] = lastIndexCarried(e);
@@ -286,7 +295,10 @@ export const actions = {
         inflight[p] = ctx.log.snapshotIndex;
       }
     }
-    return { assign: { inflight, heartbeatSeq: sending.heartbeatSeq, ...(snapshotSent ? { snapshotSent } : {}) }, effects };
+    return {
+      assign: { inflight, heartbeatSeq: sending.heartbeatSeq, sentSinceTick: [], ...(snapshotSent ? { snapshotSent } : {}) },
+      effects,
+    };
   },
 
   /**
@@ -357,6 +369,7 @@ export const actions = {
   replicateLog: (ctx) => {
     let inflight: Record<string, number> | undefined;
     let snapshotSent: Record<string, number> | undefined;
+    let sentSinceTick: string[] | undefined;
     const effects: Effect[] = [];
     for (const p of ctx.peers) {
       if ((ctx.inflight[p] ?? 0) > 0 || (ctx.nextIndex[p] ?? 0) > ctx.log.lastIndex) continue;
@@ -371,8 +384,11 @@ export const actions = {
       effects.push(e);
       inflight ??= { ...ctx.inflight };
       inflight[p] = lastIndexCarried(e);
+      if (!(sentSinceTick ?? ctx.sentSinceTick).includes(p)) sentSinceTick = [...(sentSinceTick ?? ctx.sentSinceTick), p];
     }
-    return inflight ? { assign: { inflight, ...(snapshotSent ? { snapshotSent } : {}) }, effects } : {};
+    return inflight
+      ? { assign: { inflight, ...(snapshotSent ? { snapshotSent } : {}), ...(sentSinceTick ? { sentSinceTick } : {}) }, effects }
+      : {};
   },
 
   /** A follower installed our snapshot: it holds everything up to the snapshot's index. */

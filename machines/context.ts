@@ -7,7 +7,7 @@
 // they belong to the runtime, which applies entries and answers clients when
 // the chart says so (the `apply`, `track` and `read` effects).
 
-import { RaftLog } from '../src/core/log.js';
+import { RaftLog, type Entry } from '../src/core/log.js';
 import { Rng, type RngState } from '../src/core/random.js';
 import type { EventName } from '../spec/chart.js';
 import type { Key, MicroOp, Op, ReplyBody } from '../src/core/state-machine.js';
@@ -117,6 +117,8 @@ export interface RaftContext {
   readonly matchIndex: Readonly<Record<string, number>>;
   /** Per peer, the last index carried by an AppendEntries awaiting its answer (0: none in flight). */
   readonly inflight: Readonly<Record<string, number>>;
+  /** Peers sent AppendEntries with entries since the last heartbeat tick: the tick sends them no heartbeat. */
+  readonly sentSinceTick: readonly string[];
   /** Peers heard from in the current lease window. */
   readonly heard: readonly string[];
   readonly leaseTick: number;
@@ -174,6 +176,7 @@ export function initialContext(input: RaftInput): RaftContext {
     nextIndex: {},
     matchIndex: {},
     inflight: {},
+    sentSinceTick: [],
     heard: [],
     leaseTick: 0,
     heartbeatSeq: 0,
@@ -225,10 +228,13 @@ export type Effect =
       readonly body: ReplyBody;
     }
   /**
-   * Apply the committed entries up to `upTo` (of this log) to the state
-   * machine, in order, answering the clients tracked for them.
+   * Apply the committed entries `from`..`upTo` to the state machine, in
+   * order, answering the clients tracked for them. The entries travel with
+   * the effect: the runtime carries effects out after the batch they came
+   * from, and by then a snapshot installed later in the batch may have
+   * discarded them from the log.
    */
-  | { readonly kind: 'apply'; readonly upTo: number; readonly log: RaftLog<Op> }
+  | { readonly kind: 'apply'; readonly from: number; readonly upTo: number; readonly entries: readonly Entry<Op>[] }
   /** Answer this client once the entry at `index` is applied, if it is still of `term`. */
   | { readonly kind: 'track'; readonly index: number; readonly term: number; readonly to: string; readonly inReplyTo: number }
   /** Send our latest snapshot to a follower that needs entries we have compacted away (in chunks). */

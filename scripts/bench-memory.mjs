@@ -42,6 +42,7 @@ const c = new ProcessCluster({
   bin: values.bin,
   nodeCount,
   onStderr: (id, line) => {
+    if (/^\s*(\w*Error|throw |at )/.test(line) || / error /.test(line)) console.log(`${id} stderr: ${line.slice(0, 300)}`);
     const m = / role=(\w+) /.exec(`${line} `);
     if (m) roles.set(id, m[1]);
   },
@@ -94,6 +95,11 @@ try {
   const s = (Date.now() - start) / 1000;
   const after = c.ids.map((id) => rssOf(c.procs.get(id)));
   console.log(`done: ${done} ok, ${failed} not ok, in ${s.toFixed(1)} s (${Math.round(writes / s)} writes/s); final RSS ${c.ids.map((id, i) => `${id} ${mb(after[i])}`).join(', ')}`);
+  if (c.exited.length > 0) {
+    // A node that died shows as NaN MB above: say so, and fail.
+    console.log(`NODE EXITED during the run: ${c.exited.join(', ')} (its stderr: RAFT_LOG lines above, or rerun with the node's log)`);
+    process.exitCode = 1;
+  }
   if (dir) {
     const { execSync } = await import('node:child_process');
     console.log(`data directories: ${execSync(`du -sh ${c.ids.map((id) => join(dir, id)).join(' ')}`).toString().trim().replace(/\n/g, '; ').replaceAll(dir, '<dir>')}`);

@@ -40,6 +40,7 @@ export type Write =
   | 'nextIndex'
   | 'matchIndex'
   | 'inflight'
+  | 'sentSinceTick'
   | 'heard'
   | 'leaseTick'
   | 'heartbeatSeq'
@@ -78,14 +79,14 @@ export const actionWrites: Readonly<Record<string, readonly Write[]>> = {
   handleAppendEntries: ['log', 'commitIndex', 'send'],
   proxyToLeader: ['proxy'],
   recordVote: ['votesGranted'],
-  becomeLeader: ['log', 'leader', 'nextIndex', 'matchIndex', 'inflight', 'heard', 'leaseTick', 'acked', 'reads', 'snapshotSent'],
-  sendHeartbeats: ['inflight', 'heartbeatSeq', 'send', 'snapshotSent', 'sendSnapshot'],
+  becomeLeader: ['log', 'leader', 'nextIndex', 'matchIndex', 'inflight', 'sentSinceTick', 'heard', 'leaseTick', 'acked', 'reads', 'snapshotSent'],
+  sendHeartbeats: ['inflight', 'sentSinceTick', 'heartbeatSeq', 'send', 'snapshotSent', 'sendSnapshot'],
   confirmLeadership: ['heartbeatSeq', 'send'],
   queueRead: ['reads'],
   answerReads: ['reads', 'read'],
   serveLocalRead: ['read'],
   abandonReads: ['reads', 'refuse'],
-  replicateLog: ['inflight', 'send', 'snapshotSent', 'sendSnapshot'],
+  replicateLog: ['inflight', 'sentSinceTick', 'send', 'snapshotSent', 'sendSnapshot'],
   handleInstallSnapshotResponse: ['heard', 'inflight', 'snapshotSent', 'matchIndex', 'nextIndex'],
   rejectSnapshot: ['send'],
   installSnapshot: ['log', 'logStart', 'commitIndex', 'lastApplied', 'restore', 'send'],

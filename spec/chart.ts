@@ -399,7 +399,7 @@ export const transitions: readonly TransitionSpec[] = [
     reenter: true,
     actions: ['tickLeaderLease', 'sendHeartbeats'],
     description:
-      'Heartbeat tick: count a tick of the lease window, then send every follower AppendEntries from its next index (empty when it is up to date; a retransmission when a request was lost), or our snapshot to a follower that needs entries we have compacted away (again only after a few ticks without an answer).',
+      'Heartbeat tick: count a tick of the lease window, then send every follower AppendEntries from its next index (empty when it is up to date; a retransmission when a request was lost), except, while no read waits, a follower sent entries since the last tick (it heard from us already), or our snapshot to a follower that needs entries we have compacted away (again only after a few ticks without an answer).',
   },
 ];
 

@@ -148,6 +148,7 @@ export const tlaVariables: Readonly<Record<string, string | readonly string[] | 
   read: 'answered',
   answer: 'answered',
   inflight: null,
+  sentSinceTick: null,
   heard: null,
   leaseTick: null,
   rng: null,

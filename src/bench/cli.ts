@@ -68,6 +68,14 @@ export function summarize(r: BenchResults, dir: string): string {
     }
     if (faults.length > 20) lines.push(`  ... and ${faults.length - 20} more (see results.json)`);
   }
+  const snaps = Object.entries(r.snapshotCounts ?? {}).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+  if (snaps.length > 0) {
+    const taken = snaps.reduce((n, [, c]) => n + c.taken, 0);
+    const installed = snaps.reduce((n, [, c]) => n + c.installed, 0);
+    lines.push(`snapshots: ${taken} taken, ${installed} installed from a leader (${snaps.map(([node, c]) => `${node} ${c.taken}/${c.installed}`).join(', ')}; taken/installed)`);
+    const firsts = (r.snapshots ?? []).filter((e) => e.kind === 'installed').slice(0, 5);
+    for (const e of firsts) lines.push(`  ${fmt(e.time)} s  ${e.node} installed a snapshot up to index ${e.index} (term ${e.term}, ${e.bytes} bytes)`);
+  }
   const l = r.linearizability;
   if ('listAppend' in l) lines.push(...describeTxnChecker(l as TxnCheckerResult));
   else lines.push(`linearizability: ${l.valid === true ? 'valid' : l.valid === false ? 'INVALID' : 'unknown'} (${l.keyCount} keys checked in ${l.seconds.toFixed(2)} s)`);

@@ -9,7 +9,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { LatencyDist, NodeProblem } from './types.js';
+import type { LatencyDist, NodeProblem, SnapshotEvent } from './types.js';
 import { MinHeap } from '../core/heap.js';
 import { nestingDepth } from '../maelstrom/codec.js';
 import type { Rng } from '../core/random.js';
@@ -101,6 +101,10 @@ export interface NodeSpawnOptions {
 const MAX_LINE = 16 * 1024 * 1024;
 const MAX_STDIN_BACKLOG = 64 * 1024 * 1024;
 const MAX_PROBLEMS_PER_KIND = 20;
+/** Snapshot events kept for the report (a long run at a low threshold takes many). */
+const MAX_SNAPSHOT_EVENTS = 2000;
+/** raftchart's node logs `snapshot index=I term=T bytes=B ...` and `installed snapshot index=I term=T bytes=B`. */
+const SNAPSHOT_LINE = /\b(installed )?snapshot index=(\d+) term=(\d+) bytes=(\d+)/;
 /**
  * Deepest nesting accepted in a node's message: far beyond any workload, and
  * shallow enough that nothing the bench does with a message (JSON.stringify
@@ -225,6 +229,7 @@ export class NodeProcess {
     this.errBuf = lines.pop() ?? '';
     if (this.errBuf.length > 4096) this.errBuf = this.errBuf.slice(0, 4096);
     for (const l of lines) {
+      this.net.noteNodeLine(this.id, l);
       this.stderrTail.push(l.length > 500 ? `${l.slice(0, 500)}...` : l);
       if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
     }
@@ -341,6 +346,12 @@ export class NodeProcess {
 
 export type ClientHandler = (msg: NetMessage) => void;
 
+/** Watches server traffic as it is sent (a benchmark's probe; see src/bench/perf-table.ts). */
+export interface NetObserver {
+  /** A message between two nodes was accepted for delivery, at `now` ms since the network started. */
+  serverSent(src: string, dest: string, type: unknown, now: number): void;
+}
+
 export class Network {
   readonly t0 = performance.now();
   readonly nodes = new Map<string, NodeProcess>();
@@ -371,8 +382,13 @@ export class Network {
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   closing = false;
+  /** Told of every server message accepted (null: nobody watches). */
+  observer: NetObserver | null = null;
   private readonly problemCounts = new Map<string, number>();
   readonly problems: NodeProblem[] = [];
+  /** Snapshots taken or installed, as the nodes' log lines say (the first MAX_SNAPSHOT_EVENTS). */
+  readonly snapshots: SnapshotEvent[] = [];
+  readonly snapshotCounts: Record<string, { taken: number; installed: number }> = {};
 
   constructor(private readonly opts: NetworkOptions) {
     this.journalLimit = opts.journalLimit ?? 200_000;
@@ -387,6 +403,19 @@ export class Network {
     const tail = n.lastStderrLines();
     const errorLine = [...tail].reverse().find((l) => /error|exception|panic|fatal|traceback/i.test(l)) ?? tail.filter((l) => l.trim() !== '').pop();
     this.problem(n.id, 'exit', `node process ended with ${n.exitInfo}${errorLine ? `; its stderr ends with: ${errorLine.trim().slice(0, 300)}` : ''}`, tail);
+  }
+
+  /** A line a node wrote to stderr: notes the snapshots it reports. */
+  noteNodeLine(node: string, line: string): void {
+    if (!line.includes('snapshot index=')) return;
+    const m = SNAPSHOT_LINE.exec(line);
+    if (!m) return;
+    const kind = m[1] ? 'installed' : 'taken';
+    const c = (this.snapshotCounts[node] ??= { taken: 0, installed: 0 });
+    c[kind]++;
+    if (this.snapshots.length < MAX_SNAPSHOT_EVENTS) {
+      this.snapshots.push({ node, time: this.now() / 1000, kind, index: Number(m[2]), term: Number(m[3]), bytes: Number(m[4]) });
+    }
   }
 
   problem(node: string, kind: NodeProblem['kind'], detail: string, stderrTail?: string[]): void {
@@ -490,7 +519,10 @@ export class Network {
       return;
     }
     if (clientTraffic) this.counters.clientMsgs++;
-    else this.counters.serverMsgs++;
+    else {
+      this.counters.serverMsgs++;
+      this.observer?.serverSent(src, dest, body.type, now);
+    }
     let delay = 0;
     if (!clientTraffic && this.opts.latency > 0) {
       const mean = this.opts.latency;

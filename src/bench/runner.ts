@@ -27,6 +27,21 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export interface RunOutput {
   results: BenchResults;
   dir: string;
+  /** The history, in memory (also in the store's history.jsonl). */
+  history: readonly HistoryEvent[];
+}
+
+/**
+ * Hooks for a benchmark that watches a run from inside the bench
+ * (src/bench/perf-table.ts): they see the network and the node processes,
+ * and may act on the network (a partition of their own); they never change
+ * what the run does otherwise.
+ */
+export interface RunProbe {
+  /** The client phase starts now (history time 0). */
+  started?(run: { net: Network; cluster: Cluster; nodes: readonly string[] }): void;
+  /** The client phase ended (before in-flight operations finish, healing and checking). */
+  ended?(): void;
 }
 
 function timestampDir(d: Date): string {
@@ -85,10 +100,12 @@ function makeRunDir(opts: BenchOptions, started: Date): string {
   }
 }
 
-export async function runTest(opts: BenchOptions, quiet = false): Promise<RunOutput> {
+export async function runTest(opts: BenchOptions, quiet = false, probe: RunProbe = {}): Promise<RunOutput> {
   const started = new Date();
   /** Wall-clock time of history time 0 (the start of the client phase), for aligning node logs. */
   let historyStartedAt: string | undefined;
+  /** Network time (ms) of history time 0; node events are put on the history's time axis. */
+  let historyT0 = 0;
   const dir = makeRunDir(opts, started);
   mkdirSync(join(dir, 'node-logs'), { recursive: true });
 
@@ -154,6 +171,7 @@ export async function runTest(opts: BenchOptions, quiet = false): Promise<RunOut
         ? planNemesis(streams.nemesis, { faults: opts.nemesis, nodes, interval: opts.nemesisInterval, timeLimit: opts.timeLimit })
         : [];
     const tStart = net.now();
+    historyT0 = tStart;
     historyStartedAt = new Date().toISOString();
     const tEnd = tStart + opts.timeLimit * 1000;
     const sinceStart = () => (net.now() - tStart) / 1000;
@@ -327,10 +345,12 @@ export async function runTest(opts: BenchOptions, quiet = false): Promise<RunOut
       );
     }, 250);
 
+    probe.started?.({ net, cluster, nodes });
     const gen = generator();
     nemesisDone = nemesis();
     while (net.now() < tEnd) await sleep(Math.min(100, tEnd - net.now()));
     stopping = true;
+    probe.ended?.();
     kick();
     await gen;
     await nemesisDone;
@@ -399,9 +419,11 @@ export async function runTest(opts: BenchOptions, quiet = false): Promise<RunOut
       nemesis: nemesisOps,
       faults,
       problems: net.problems,
+      snapshots: net.snapshots.map((e) => ({ ...e, time: e.time - historyT0 / 1000 })),
+      snapshotCounts: net.snapshotCounts,
       files: {},
     };
     await writeStore(dir, opts.store, results, history, net.journal, net.journalTruncated);
-    return { results, dir };
+    return { results, dir, history };
   }
 }

@@ -155,6 +155,21 @@ export interface NodeProblem {
   stderrTail?: string[];
 }
 
+/**
+ * A snapshot a node reported on stderr: one it took (`snapshot index=...`,
+ * raftchart's node logs it at info) or one it installed from its leader
+ * (`installed snapshot index=...`). Another binary's logs give none.
+ */
+export interface SnapshotEvent {
+  node: string;
+  /** Seconds since start, when the bench read the line. */
+  time: number;
+  kind: 'taken' | 'installed';
+  index: number;
+  term: number;
+  bytes: number;
+}
+
 export interface LinearizabilityFailure {
   key: number;
   /** The operation whose completion could not be linearised. */
@@ -287,6 +302,9 @@ export interface BenchResults {
   /** Kill and pause periods, per node. */
   faults: FaultPeriod[];
   problems: NodeProblem[];
+  /** Snapshots the nodes reported (at most MAX_SNAPSHOT_EVENTS kept; `snapshotCounts` counts them all). */
+  snapshots?: SnapshotEvent[];
+  snapshotCounts?: Record<string, { taken: number; installed: number }>;
   /** Set by `raftchart analyze` when it re-checked the stored history. */
   analyzed?: { at: string; changed: Record<string, unknown> };
   /** Relative paths of the artefacts in the run directory. */

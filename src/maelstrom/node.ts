@@ -409,7 +409,7 @@ export class RaftNode {
       clock: this.opts.clock,
       overrides: this.opts.overrides,
       ...(opened ? { storage: opened.storage, recovered: opened.recovered } : {}),
-      onFatal: (err) => this.opts.onFatal?.(`storage failed: ${err instanceof Error ? err.message : String(err)}`),
+      onFatal: (why) => this.opts.onFatal?.(why),
       host: {
         send: (to, b) => this.emit(to, { ...b, msg_id: ++this.nextMsgId }),
         reply: (to, inReplyTo, b) => this.reply(to, inReplyTo, b),

@@ -64,7 +64,7 @@ export interface RuntimeOptions {
   /** What the storage held when the node started (it starts from it, through the chart's `restart`). */
   readonly recovered?: DurableState;
   /** Called when the node cannot go on safely (storage failed): it has stopped and sent nothing more. */
-  readonly onFatal?: (err: unknown) => void;
+  readonly onFatal?: (why: string) => void;
 }
 
 /** Rewrite the write-ahead log whole once this much was appended (and at least its last whole size). */
@@ -232,13 +232,14 @@ export class RaftRuntime {
     this.maybeSnapshot(true);
   }
 
-  private fail(err: unknown): void {
-    // Never send what depends on state that did not reach the disk.
+  private fail(err: unknown, cause = 'storage failed'): void {
+    // Never send what depends on state that did not reach the disk (or that would diverge).
     this.failed = true;
     this.batch = [];
-    this.opts.host.log('error', `storage failed, node stops: ${err instanceof Error ? err.message : String(err)}`);
+    const text = `${cause}: ${err instanceof Error ? err.message : String(err)}`;
+    this.opts.host.log('error', `${cause}, node stops: ${err instanceof Error ? err.message : String(err)}`);
     this.actor.stop();
-    this.opts.onFatal?.(err);
+    this.opts.onFatal?.(text);
   }
 
   /** Saves the hard state and the log from its lowest changed index, if anything changed. */
@@ -289,7 +290,7 @@ export class RaftRuntime {
         this.waiting.set(e.index, { term: e.term, to: e.to, inReplyTo: e.inReplyTo });
         break;
       case 'apply':
-        this.applyUpTo(e.upTo, e.log);
+        this.applyUpTo(e.from, e.upTo, e.entries);
         break;
       case 'sendSnapshot':
         this.sendSnapshot(e.to);
@@ -355,6 +356,7 @@ export class RaftRuntime {
     for (const index of [...this.waiting.keys()]) if (index <= snap.index) this.waiting.delete(index);
     this.snapshot = snap;
     this.persistStats.snapshotsInstalled++;
+    this.opts.host.log('info', `installed snapshot index=${snap.index} term=${snap.term} bytes=${snap.data.length}`);
     const ctx = this.context;
     try {
       this.opts.storage?.saveSnapshot(snap, { term: ctx.term, votedFor: ctx.votedFor }, ctx.log.slice(snap.index + 1, Infinity));
@@ -372,10 +374,15 @@ export class RaftRuntime {
    * past an entry before its result is used, and the state machine never
    * throws, so no failure can make an entry apply twice or stall the rest.
    */
-  private applyUpTo(upTo: number, log: { entry(i: number): { term: number; op: Op } }): void {
+  private applyUpTo(from: number, upTo: number, entries: readonly { term: number; op: Op }[]): void {
+    if (this.applied < upTo && (this.applied + 1 < from || upTo - from + 1 !== entries.length)) {
+      // The chart and the runtime disagree on what was applied: going on would diverge.
+      this.fail(new Error(`apply ${from}..${upTo} (${entries.length} entries) does not follow the applied index ${this.applied}`), 'internal error');
+      return;
+    }
     while (this.applied < upTo) {
       const index = ++this.applied;
-      const entry = log.entry(index);
+      const entry = entries[index - from]!;
       const result = this.stateMachine.apply(entry.op);
       const w = this.waiting.get(index);
       if (w) {

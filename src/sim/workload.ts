@@ -1,10 +1,13 @@
-// A lin-kv client workload for the simulator, shaped like the bench's (and
-// Maelstrom's): client threads in groups of 2 x node-count share one key at a
-// time, the first node-count threads of a group read, the others write or
-// cas (1:2) random values 0..4; after about `perKeyLimit` operations a group
-// moves to a fresh key. Thread t talks to node t mod node-count. A request
-// that times out is indeterminate (`info`, or `fail` for a read) and the
-// thread continues as a new Jepsen process. The history has the bench's
+// A lin-kv client workload for the simulator. The operations come from the
+// bench's generator (src/bench/workloads/lin-kv-generator.ts, Maelstrom's
+// lin-kv as Jepsen builds it): client threads in groups of 2 x node-count
+// share one key at a time, the first node-count threads of a group read, the
+// others write or cas (1:2) random values 0..4, and a group moves to a fresh
+// key after about `perKeyLimit` operations or when too many processes worked
+// on it. This file adds what the simulator needs around it: think times on
+// the virtual clock, thread t talking to node t mod node-count, timeouts. A
+// request that times out is indeterminate (`info`, or `fail` for a read) and
+// the thread continues as a new Jepsen process. The history has the bench's
 // HistoryEvent shape, so the bench's linearizability checker reads it.
 
 import type { VirtualClock } from '../runtime/clock.js';
@@ -13,8 +16,8 @@ import type { HistoryEvent } from '../bench/types.js';
 import type { SimNetwork, StepLabel } from './network.js';
 import type { Rng } from '../core/random.js';
 import { isDefinite } from '../core/errors.js';
+import { LinKvGenerator } from '../bench/workloads/lin-kv-generator.js';
 
-/** Maelstrom error codes that say the operation certainly did not happen. */
 
 export interface WorkloadOptions {
   readonly concurrency: number;
@@ -28,27 +31,15 @@ interface Thread {
   readonly id: string;
   readonly index: number;
   readonly node: string;
-  process: number;
   nextMsgId: number;
   outstanding: { msgId: number; f: HistoryEvent['f']; key: number; value: unknown; timer: number } | undefined;
-}
-
-interface Group {
-  readonly first: number;
-  readonly size: number;
-  readonly readers: number;
-  key: number;
-  issued: number;
-  limit: number;
 }
 
 export class LinKvClients {
   readonly history: HistoryEvent[] = [];
   readonly stats = { invoked: 0, ok: 0, fail: 0, info: 0 };
   private readonly threads: Thread[] = [];
-  private readonly groups: Group[] = [];
-  private readonly groupOf: number[] = [];
-  private nextKey = 0;
+  private readonly generator: LinKvGenerator;
   private running = false;
   private readonly thinkMeanMs: number;
 
@@ -61,23 +52,14 @@ export class LinKvClients {
     private readonly sim: { label: StepLabel | undefined; touched: string | undefined },
   ) {
     const n = nodes.length;
+    // The generator's own stream (split per thread inside it), apart from think times.
+    this.generator = new LinKvGenerator(rng.fork(0x6c696e), { nodeCount: n, concurrency: opts.concurrency, perKeyLimit: opts.perKeyLimit });
     for (let t = 0; t < opts.concurrency; t++) {
-      const th: Thread = { id: `c${t}`, index: t, node: nodes[t % n]!, process: t, nextMsgId: 0, outstanding: undefined };
+      const th: Thread = { id: `c${t}`, index: t, node: nodes[t % n]!, nextMsgId: 0, outstanding: undefined };
       this.threads.push(th);
       net.addClient(th.id, { deliver: (msg) => this.onReply(th, msg) });
     }
-    const size = 2 * n;
-    for (let start = 0; start < opts.concurrency; start += size) {
-      const count = Math.min(size, opts.concurrency - start);
-      const g: Group = { first: start, size: count, readers: count === size ? n : Math.floor(count / 2), key: this.nextKey++, issued: 0, limit: this.limit() };
-      for (let t = start; t < start + count; t++) this.groupOf[t] = this.groups.length;
-      this.groups.push(g);
-    }
     this.thinkMeanMs = opts.rate > 0 ? (1000 * opts.concurrency) / opts.rate : Infinity;
-  }
-
-  private limit(): number {
-    return Math.max(1, Math.floor((0.9 + 0.1 * this.rng.next()) * this.opts.perKeyLimit));
   }
 
   start(): void {
@@ -108,42 +90,28 @@ export class LinKvClients {
 
   private invoke(th: Thread): void {
     if (!this.running) return;
-    const g = this.groups[this.groupOf[th.index]!]!;
-    if (g.issued >= g.limit) {
-      g.key = this.nextKey++;
-      g.issued = 0;
-      g.limit = this.limit();
-    }
-    g.issued++;
-    let f: HistoryEvent['f'];
-    let value: unknown;
-    let body: Message['body'];
+    const op = this.generator.next(th.index);
+    const key = op.key;
+    const f: HistoryEvent['f'] = op.f;
+    const value: unknown = op.value;
     const msgId = ++th.nextMsgId;
-    if (th.index - g.first < g.readers) {
-      f = 'read';
-      value = null;
-      body = { type: 'read', msg_id: msgId, key: g.key };
-    } else if (this.rng.int(3) === 0) {
-      f = 'write';
-      value = this.rng.int(5);
-      body = { type: 'write', msg_id: msgId, key: g.key, value };
-    } else {
-      f = 'cas';
-      const from = this.rng.int(5);
-      const to = this.rng.int(5);
-      value = [from, to];
-      body = { type: 'cas', msg_id: msgId, key: g.key, from, to };
+    let body: Message['body'];
+    if (op.f === 'read') body = { type: 'read', msg_id: msgId, key };
+    else if (op.f === 'write') body = { type: 'write', msg_id: msgId, key, value: op.value };
+    else {
+      const [from, to] = op.value as [number, number];
+      body = { type: 'cas', msg_id: msgId, key, from, to };
     }
-    this.sim.label = { kind: 'client', text: `${th.id} invokes ${f} key ${g.key} ${JSON.stringify(value)} at ${th.node}` };
+    this.sim.label = { kind: 'client', text: `${th.id} invokes ${f} key ${key} ${JSON.stringify(value)} at ${th.node}` };
     this.stats.invoked++;
-    this.push({ type: 'invoke', process: th.process, client: th.id, node: th.node, f, key: g.key, value });
+    this.push({ type: 'invoke', process: this.generator.process(th.index), client: th.id, node: th.node, f, key, value });
     const timer = this.clock.setTimeout(() => {
-      this.sim.label = { kind: 'client', text: `${th.id} times out on ${f} key ${g.key}` };
+      this.sim.label = { kind: 'client', text: `${th.id} times out on ${f} key ${key}` };
       th.outstanding = undefined;
-      this.completeAs(th, f, g.key, value, f === 'read' ? 'fail' : 'info', f === 'read' ? null : value, 'net-timeout');
+      this.completeAs(th, f, key, value, f === 'read' ? 'fail' : 'info', f === 'read' ? null : value, 'net-timeout');
       this.later(th);
     }, this.opts.timeoutMs);
-    th.outstanding = { msgId, f, key: g.key, value, timer };
+    th.outstanding = { msgId, f, key, value, timer };
     this.net.send({ src: th.id, dest: th.node, body });
   }
 
@@ -180,9 +148,9 @@ export class LinKvClients {
     error?: HistoryEvent['error'],
   ): void {
     this.stats[type]++;
-    this.push({ type, process: th.process, client: th.id, node: th.node, f, key, value, ...(error !== undefined ? { error } : {}) });
-    // After an indeterminate operation, the thread goes on as a new process.
-    if (type === 'info') th.process += this.opts.concurrency;
+    this.push({ type, process: this.generator.process(th.index), client: th.id, node: th.node, f, key, value, ...(error !== undefined ? { error } : {}) });
+    // After an indeterminate operation, the thread goes on as a new process (and its group may move on to a new key).
+    this.generator.complete(th.index, type);
   }
 
   private push(ev: Omit<HistoryEvent, 'index' | 'time'>): void {

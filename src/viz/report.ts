@@ -107,6 +107,8 @@ export interface ResultsLike {
   faults?: FaultLike[];
   nemesis?: { at: number | null; time: number | null; f: string; spec?: string; nodes?: string[]; description?: string; final?: boolean }[];
   problems?: { node: string; time: number; kind: string; detail: string; stderrTail?: string[] }[];
+  snapshots?: { node: string; time: number; kind: string; index: number; term: number; bytes: number }[];
+  snapshotCounts?: Record<string, { taken: number; installed: number }>;
   files?: Record<string, string>;
   /** One line saying what went wrong (verdict not valid). */
   cause?: string | null;
@@ -501,7 +503,15 @@ function latencyLegend(ops: readonly Op[]): string {
   return `<div class="legend" id="latency-legend">${items.join('')}</div>`;
 }
 
-function roleTimeline(spans: Map<string, RoleSpan[]>, nodes: readonly string[], sx: XScale, parts: readonly PartitionLike[], problems: ResultsLike['problems'], faults: readonly FaultLike[]): string {
+function roleTimeline(
+  spans: Map<string, RoleSpan[]>,
+  nodes: readonly string[],
+  sx: XScale,
+  parts: readonly PartitionLike[],
+  problems: ResultsLike['problems'],
+  faults: readonly FaultLike[],
+  snapshots: NonNullable<ResultsLike['snapshots']> = [],
+): string {
   const lanes = [...new Set([...spans.keys(), ...faults.map((f) => f.node)])].sort(compareNodes);
   const missing = nodes.filter((n) => !spans.has(n));
   const note = missing.length
@@ -546,6 +556,14 @@ function roleTimeline(spans: Map<string, RoleSpan[]>, nodes: readonly string[], 
         `<rect class="node-fault node-${esc(f.fault)}" data-fault="${esc(f.fault)}" x="${r2(x0)}" y="${r2(y0 + 1)}" width="${r2(Math.max(1, x1 - x0))}" height="${LH - 2}" fill="url(#hatch-${f.fault === 'kill' ? 'kill' : 'pause'})" stroke="${f.fault === 'kill' ? '#7548a0' : '#1f77b4'}" stroke-width="1"><title>${esc(title)}</title></rect>`,
       );
     }
+    for (const e of snapshots) {
+      if (e.node !== node || e.time < sx.t0 || e.time > sx.t1) continue;
+      const x = r2(sx.x(e.time));
+      const title = `${node} ${e.kind === 'installed' ? 'installed a snapshot from its leader' : 'took a snapshot'} up to index ${e.index} (term ${e.term}, ${e.bytes} bytes) at ${num(e.time, 3)}s`;
+      out.push(
+        `<path class="snapshot-mark snapshot-${e.kind === 'installed' ? 'installed' : 'taken'}" d="M${x},${r2(y0 + LH - 1)}l-3,-5h6z" fill="${e.kind === 'installed' ? '#ff7f0e' : '#333'}"><title>${esc(title)}</title></path>`,
+      );
+    }
     for (const p of problems ?? []) {
       if (p.node !== node) continue;
       const x = r2(sx.x(p.time));
@@ -562,7 +580,7 @@ function roleLegend(): string {
   const roles = Object.keys(ROLE_FILL);
   return `<div class="legend">${roles
     .map((r) => `<span class="legend-item"><span class="swatch" style="background:${ROLE_FILL[r]}"></span>${r}</span>`)
-    .join('')}<span class="legend-item">label: F/P/C/L + term</span><span class="legend-item"><span class="swatch partition-swatch"></span>partition active</span><span class="legend-item"><span class="swatch kill-swatch"></span>killed (hatched purple)</span><span class="legend-item"><span class="swatch pause-swatch"></span>paused (hatched blue)</span><span class="legend-item"><span style="color:#d62728">▼</span> node problem (exit, bad output…)</span></div>`;
+    .join('')}<span class="legend-item">label: F/P/C/L + term</span><span class="legend-item"><span class="swatch partition-swatch"></span>partition active</span><span class="legend-item"><span class="swatch kill-swatch"></span>killed (hatched purple)</span><span class="legend-item"><span class="swatch pause-swatch"></span>paused (hatched blue)</span><span class="legend-item"><span style="color:#d62728">▼</span> node problem (exit, bad output…)</span><span class="legend-item"><span style="color:#333">▲</span> snapshot taken</span><span class="legend-item"><span style="color:#ff7f0e">▲</span> snapshot installed from the leader</span></div>`;
 }
 
 /**
@@ -742,6 +760,22 @@ function plotSection(plots: Record<string, string> | undefined, file: string, id
   return `<section id="${id}"><h2>${title}</h2><p class="note">${note}</p><div class="plot-wrap inline-plot">${svg}</div></section>`;
 }
 
+/** When each node took or installed a snapshot (from its log lines). */
+function snapshotsSection(r: ResultsLike): string {
+  const counts = Object.entries(r.snapshotCounts ?? {}).sort(([a], [b]) => compareNodes(a, b));
+  if (counts.length === 0) return '';
+  const events = (r.snapshots ?? []).filter((e) => e && typeof e.time === 'number' && typeof e.node === 'string');
+  const total = counts.reduce((n, [, c]) => n + c.taken + c.installed, 0);
+  const rows = events
+    .map((e) => `<tr class="snapshot snapshot-${e.kind === 'installed' ? 'installed' : 'taken'}"><td>${num(e.time, 2)} s</td><td><code>${esc(e.node)}</code></td><td>${e.kind === 'installed' ? 'installed from the leader' : 'taken'}</td><td>${e.index}</td><td>${e.term}</td><td>${e.bytes}</td></tr>`)
+    .join('');
+  return `<section id="snapshots"><h2>Snapshots</h2>
+<p class="note">From the nodes' <code>snapshot index=…</code> and <code>installed snapshot index=…</code> log lines (marked ▲ on the role lanes above).${events.length < total ? ` The first ${events.length} of ${total} are listed.` : ''}</p>
+<table class="grid-table" id="snapshot-counts"><thead><tr><th>node</th><th>taken</th><th>installed</th></tr></thead><tbody>${counts.map(([n, c]) => `<tr><td><code>${esc(n)}</code></td><td>${c.taken}</td><td>${c.installed}</td></tr>`).join('')}</tbody></table>
+<table class="grid-table" id="snapshot-events"><thead><tr><th>at</th><th>node</th><th>what</th><th>up to index</th><th>term</th><th>bytes</th></tr></thead><tbody>${rows}</tbody></table>
+</section>`;
+}
+
 /** Every nemesis operation (planned from the seed, and when carried out) and the kill/pause periods. */
 function faultsSection(r: ResultsLike): string {
   const nem = (r.nemesis ?? []).filter((n) => n && typeof n.f === 'string');
@@ -912,7 +946,7 @@ ${latencyLegend(ops)}<div class="plot-wrap">${latencyPlot(ops, sx, parts, faults
 ${plotSection(input.plots, 'latency-quantiles.svg', 'latency-quantiles', 'Latency quantiles', 'Quantiles 0.5, 0.95, 0.99 and 1 of the latency of completed operations, by function, per time bucket (as Jepsen&#39;s latency-quantiles plot).')}
 ${plotSection(input.plots, 'rate.svg', 'rate', 'Rate', 'Completions per second by function and outcome, per time bucket (as Jepsen&#39;s rate plot).')}
 <section id="roles"><h2>Node roles and terms</h2>
-${spans.size === 0 ? roleTimeline(spans, nodes, sx, parts, r.problems, faults) : `<p class="note" id="roles-alignment">From the nodes' own <code>role=… term=…</code> log lines, on the history's time axis: ${
+${spans.size === 0 ? roleTimeline(spans, nodes, sx, parts, r.problems, faults, r.snapshots ?? []) : `<p class="note" id="roles-alignment">From the nodes' own <code>role=… term=…</code> log lines, on the history's time axis: ${
     zero.how === 'historyStartedAt'
       ? 'time 0 is <code>historyStartedAt</code> from results.json.'
       : zero.how === 'init'
@@ -921,13 +955,14 @@ ${spans.size === 0 ? roleTimeline(spans, nodes, sx, parts, r.problems, faults) :
           ? '<strong>results.json has no <code>historyStartedAt</code> and no init line was found: time 0 is <code>startedAt</code>, which precedes the client phase by the nodes&#39; start-up, so the lanes may sit to the right of where they belong.</strong>'
           : 'no start time in results.json: cannot place log lines in time.'
   } Times before 0 (start-up) are not drawn.</p>
-${roleLegend()}<div class="plot-wrap">${roleTimeline(spans, nodes, sx, parts, r.problems, faults)}</div>`}</section>
+${roleLegend()}<div class="plot-wrap">${roleTimeline(spans, nodes, sx, parts, r.problems, faults, r.snapshots ?? [])}</div>`}</section>
 <section id="operations"><h2>Operations timeline</h2>
 <p class="note">One lane per client process; a bar from invocation to completion (to the end when none came). Hover for details.</p>
 ${timeline.note ? `<p class="note" id="timeline-capped">${esc(timeline.note)}</p>` : ''}
 ${opsLegend()}<div class="plot-wrap">${opsTimeline(timeline.shown, sx, parts, faults, flagged, culprits, 'ops-timeline')}</div></section>
 ${failuresSection(r, ops, sx, flagged, culprits)}
 ${faultsSection(r)}
+${snapshotsSection(r)}
 ${parts.length ? `<section id="partitions-list"><h2>Partitions</h2><table class="grid-table"><thead><tr><th>kind</th><th>from</th><th>to</th><th>grouping</th></tr></thead><tbody>${parts.map((p) => `<tr><td>${esc(p.kind ?? '')}</td><td>${num(p.start, 2)} s</td><td>${p.stop === null ? 'end' : num(p.stop, 2) + ' s'}</td><td>${esc(p.description ?? '')}</td></tr>`).join('')}</tbody></table></section>` : ''}
 ${r.problems?.length ? `<section id="problems"><h2>Node problems</h2><ul>${r.problems.map((p) => `<li><code>${esc(p.node)}</code> ${esc(p.kind)} at ${num(p.time, 3)} s: ${esc(p.detail)}${Array.isArray(p.stderrTail) && p.stderrTail.length ? `<pre class="stderr-tail">${esc(p.stderrTail.join('\n'))}</pre>` : ''}</li>`).join('')}</ul></section>` : ''}
 <footer>${links ? `Files: ${links}. ` : ''}Generated by raftchart (src/viz/report.ts); self-contained, no network.</footer>

@@ -47,23 +47,38 @@ export class Harness {
   readonly rolesSeen = new Set<string>();
   private msgId = 1000;
   private options: NodeOptions;
+  private lastTransition = '';
+  /**
+   * Peers the node sent AppendEntries carrying entries since its last
+   * heartbeat tick (or since it became leader), not counting what a tick sent:
+   * as a follower sees them, from the messages alone.
+   */
+  readonly entriesSinceTick = new Set<string>();
   /**
    * What the oracle expects, kept from the events alone (never read from the
    * node): its term, its last log entry, the newest broadcast number it sent,
    * the broadcast a waiting read needs, clients waiting for an answer.
    */
-  readonly exp = { term: 0, lastIndex: 0, lastTerm: 0, snapshotIndex: 0, lastSeq: 0, readSeq: 0, writes: 0, logReads: 0 };
+  readonly exp = { term: 0, lastIndex: 0, lastTerm: 0, snapshotIndex: 0, lastSeq: 0, readSeq: 0, writes: 0, logReads: 0, heartbeatTo: [] as string[] };
 
   constructor() {
     this.options = {
       clock: this.clock,
-      output: (m) => this.out.push(m),
+      output: (m) => {
+        this.out.push(m);
+        const e = m.body.entries;
+        if (m.body.type === 'append_entries' && Array.isArray(e) && e.length > 0 && this.lastTransition !== 'heartbeat' && this.lastTransition !== 'becomeLeader') {
+          this.entriesSinceTick.add(m.dest);
+        }
+      },
       logLevel: 'error',
       seed: 7,
       // A long lease so heartbeats alone never step the leader down; "the lease
       // expires" drives the clock through a whole window.
       config: { leaseTicks: 8 },
       onTransition: (_n, step) => {
+        this.lastTransition = step.name;
+        if (step.name === 'heartbeat' || step.name === 'becomeLeader') this.entriesSinceTick.clear();
         this.taken.push(step.name);
         this.allTaken.add(step.name);
         this.rolesSeen.add(step.role);
@@ -75,6 +90,8 @@ export class Harness {
   }
 
   private start(): RaftNode {
+    this.entriesSinceTick.clear();
+    this.lastTransition = '';
     const node = new RaftNode(this.options);
     node.handle({ src: 'c0', dest: SELF, body: { type: 'init', msg_id: 1, node_id: SELF, node_ids: NODES } });
     this.node = node;
@@ -630,13 +647,20 @@ export const abstractEvents: readonly AbstractEvent[] = [
     next: () => 'leader',
     expect: () => ['heartbeat'],
     update: () => ({}),
-    exec: (h) => {
+    exec: (h, _r, m) => {
+      // A peer sent entries since the last tick gets no heartbeat, unless a
+      // read waits (its confirmation needs the tick's broadcast).
+      h.exp.heartbeatTo = PEERS.filter((p) => m.readQueued || !h.entriesSinceTick.has(p));
       h.fireTimersUntil(() => h.taken.length > 0);
       h.noteBroadcasts();
     },
     observe: (h) => {
       const ae = appendEntriesSent(h);
-      check(ae.length === PEERS.length && ae.every((m) => m.body.term === h.exp.term && m.body.leader_id === SELF), 'heartbeats every peer with its term');
+      const to = ae.map((x) => x.dest).sort();
+      check(
+        JSON.stringify(to) === JSON.stringify([...h.exp.heartbeatTo].sort()) && ae.every((x) => x.body.term === h.exp.term && x.body.leader_id === SELF),
+        `heartbeats every peer not sent entries since the last tick (${h.exp.heartbeatTo.join(', ')}) with its term: ${JSON.stringify(to)}`,
+      );
     },
   },
   {

@@ -98,9 +98,11 @@ describe('deterministic simulation', () => {
  * seeds (npx vitest run test/sim/sim.test.ts prints each hunt's seeds):
  * two-votes 9 of 40, forget-vote 5 of 40, apply-before-commit, truncate and
  * forget-log nearly every seed. Figure 8 (commit-earlier-term) is rare under
- * random faults (3 of the first 600 seeds: 72, 124, 468; about 0.4 s a
- * seed), far too slow for `npm test`, so its hunt (2 seeds within 1,000,
- * a miss about 4% likely at that rate) runs
+ * random faults (5 of the first 600 seeds: 72, 181, 186, 333, 386, with
+ * the bench's lin-kv generator driving the clients; since heartbeats skip
+ * followers sent entries since the last tick, LeaderCompleteness at 468,
+ * 596 and 879 of seeds 401-1,000; about 0.2-0.4 s a seed), far too slow for `npm test`, so its hunt (2 seeds within 1,000,
+ * a miss well under 1% likely at that rate) runs
  * in `npm run sim:hunts` (RAFT_LONG_HUNTS=1); in `npm test` the Figure 8 rule
  * is caught deterministically by the transcripts (test/transcripts/testdata/
  * backoff.txt: a new leader does not commit its predecessor's entries until

@@ -1,0 +1,52 @@
+// The measuring parts of `npm run bench:perf` (src/bench/perf-table.ts): which
+// node led, and the latency split by clients bound to the leader or not.
+import { describe, expect, it } from 'vitest';
+import { LeaderTracker, splitLatency, PERF_CASES } from '../../src/bench/perf-table.js';
+import type { HistoryEvent } from '../../src/bench/types.js';
+
+function op(process: number, node: string, invokeMs: number, endMs: number, type: 'ok' | 'fail' | 'info' = 'ok'): HistoryEvent[] {
+  const base = { process, client: `c${process}`, node, f: 'write' as const, key: 1, value: 1 };
+  return [
+    { ...base, index: 0, type: 'invoke', time: invokeMs * 1e6 },
+    { ...base, index: 0, type, time: endMs * 1e6 },
+  ];
+}
+
+describe('bench:perf measurements', () => {
+  it('takes as leader the node that sends to the most peers in a 100 ms bucket, and keeps it through silent buckets', () => {
+    const t = new LeaderTracker(1000);
+    // Bucket 0: n0 sends to both peers (a leader's AppendEntries); n1 sends more, but to n0 only.
+    t.serverSent('n0', 'n1', 'append_entries', 1010);
+    t.serverSent('n0', 'n2', 'append_entries', 1011);
+    for (let k = 0; k < 5; k++) t.serverSent('n1', 'n0', 'append_entries_res', 1020 + k);
+    // Bucket 1: nothing. Bucket 2: n2 leads.
+    t.serverSent('n2', 'n0', 'append_entries', 1250);
+    t.serverSent('n2', 'n1', 'append_entries', 1251);
+    expect(t.leaders()).toEqual(['n0', 'n0', 'n2']);
+    expect(t.leaderAt(50, 0)).toBe('n0');
+    expect(t.byType.get('append_entries')).toBe(4);
+    // Before the network's start: not counted.
+    t.serverSent('n1', 'n0', 'x', 999);
+    expect(t.byType.has('x')).toBe(false);
+  });
+
+  it('splits ok operations by whether their node led when they were invoked; failed ones count in neither', () => {
+    const history = [
+      ...op(1, 'n0', 10, 30), // bucket 0: n0 leads
+      ...op(2, 'n1', 20, 70), // a follower-bound op
+      ...op(3, 'n1', 150, 160), // bucket 1: n1 leads now
+      ...op(4, 'n0', 160, 400, 'fail'),
+    ];
+    const s = splitLatency(history, ['n0', 'n1']);
+    expect(s.leader).toEqual([20, 10]);
+    expect(s.follower).toEqual([50]);
+    expect(s.all).toEqual([20, 50, 10]);
+  });
+
+  it('has the rows the issue asks for, with unique ids', () => {
+    const ids = PERF_CASES.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ['latency10', 'aggressive', '20n', '5nodes', '7nodes', 'failover', 'ceiling']) expect(ids).toContain(id);
+    expect(PERF_CASES.find((c) => c.id === 'failover')!.failover).toBeDefined();
+  });
+});
