@@ -149,6 +149,30 @@ const why = !jar.path ? jar.reason : !java.path ? java.reason : null;
 if (why) console.warn(`SKIPPING the TLC trace-validation tests in test/tla/trace.test.ts: ${why}`);
 
 describe('TLC validates traces and rejects corrupted ones', () => {
+  it.skipIf(why !== null)('accepts a trace in which snapshots are taken and installed, and rejects one whose installed snapshot has the wrong term', { timeout: 600_000 }, async () => {
+    // A run with a low snapshot threshold, in which a follower installs a leader's snapshot.
+    let found: { raw: string[]; k: number } | undefined;
+    for (let seed = 1; seed <= 20 && !found; seed++) {
+      const raw: string[] = [];
+      runSimulation({ seed, duration: 8, recovery: 2, faults: [...ALL_FAULTS], config: { snapshotEntries: 5 }, checkLinearizability: false, trace: (l) => raw.push(l) });
+      const k = parsedLines(raw).findIndex(
+        (l) => l.transition === 'installSnapshot' && (l.event.mlastIncludedIndex as number) > 0 && l.vars.log.snapshotIndex === l.event.mlastIncludedIndex,
+      );
+      if (k >= 0) found = { raw, k };
+    }
+    expect(found, 'a run where a follower installs a snapshot').toBeDefined();
+    const { raw, k } = found!;
+    const good = parsedLines(raw);
+    expect(good.some((l) => l.transition === 'takeSnapshot')).toBe(true);
+    const wrong = structuredClone(good);
+    wrong[k]!.vars.log.snapshotTerm = (wrong[k]!.vars.log.snapshotTerm ?? 0) + 1;
+    const result = await validateTraces([good, wrong].map((ls) => parseTrace(write(raw[0]!, ls))), { jar: jar.path!, java: java.path!, workers: 1, mapping: tlaMapping });
+    expect(result.error).toBeUndefined();
+    expect(result.results[0]!.ok).toBe(true);
+    expect(result.results[1]!.ok).toBe(false);
+    expect(result.results[1]!.rejected?.line?.i).toBe(wrong[k]!.i);
+  });
+
   it.skipIf(why !== null)('accepts a trace of a faulty run and rejects a wrong term, a skipped step and a second vote in a term', { timeout: 600_000 }, async () => {
     // A run in which some node refuses a vote in a term it already voted in.
     let found: { raw: string[]; k: number } | undefined;
