@@ -35,6 +35,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that goes away (`raftchart sim --seeds 1000 | head`) is not an
+// error of ours: stop quietly, as Unix tools do, instead of crashing on EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

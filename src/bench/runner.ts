@@ -383,10 +383,12 @@ export async function runTest(opts: BenchOptions, quiet = false, probe: RunProbe
 
   async function finish(checker: CheckerResult | null, stats: BenchResults['stats'], notes: string[]): Promise<RunOutput> {
     const lin = checker ?? { valid: 'unknown' as const, keyCount: 0, failures: [], unknownKeys: [], seconds: 0, steps: 0 };
+    // On the history's time axis, as partitions and faults are (problems before the clients started are negative).
+    const problems = net.problems.map((p) => ({ ...p, time: p.time - historyT0 / 1000 }));
     const v = decideVerdict({
       checker,
       availability: { expected: opts.availability, actual: stats.availability },
-      problems: net.problems,
+      problems,
       notes,
     });
     const warnings: string[] = [];
@@ -418,7 +420,7 @@ export async function runTest(opts: BenchOptions, quiet = false, probe: RunProbe
       partitions,
       nemesis: nemesisOps,
       faults,
-      problems: net.problems,
+      problems,
       snapshots: net.snapshots.map((e) => ({ ...e, time: e.time - historyT0 / 1000 })),
       snapshotCounts: net.snapshotCounts,
       files: {},

@@ -565,7 +565,7 @@ function roleTimeline(
       );
     }
     for (const p of problems ?? []) {
-      if (p.node !== node) continue;
+      if (p.node !== node || p.time < sx.t0 || p.time > sx.t1) continue;
       const x = r2(sx.x(p.time));
       out.push(`<path class="node-problem" d="M${x},${r2(y0 + 1)}l-4,-6h8z" fill="#d62728"><title>${esc(`${p.kind} at ${num(p.time, 3)}s: ${p.detail}`)}</title></path>`);
     }

@@ -205,6 +205,10 @@ describe('a node that crashes', () => {
     expect(text).toMatch(/Errors occurred during analysis, but no anomalies found/);
     const r = JSON.parse(readFileSync(join(store, 'latest', 'results.json'), 'utf8')) as BenchResults;
     const crash = r.problems.find((p) => p.kind === 'exit')!;
+    // Timed on the history's axis: after the clients started, within the run.
+    expect(crash.time).toBeGreaterThanOrEqual(0);
+    expect(crash.time).toBeLessThanOrEqual(r.duration + 1);
+    expect(text).toContain(`crashed at ${crash.time.toFixed(2)} s`);
     expect(crash.stderrTail!.some((l) => /at applyOp/.test(l))).toBe(true);
     expect(crash.stderrTail!.length).toBeLessThanOrEqual(32);
   });

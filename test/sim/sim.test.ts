@@ -54,6 +54,23 @@ describe('deterministic simulation', () => {
     expect(a.stderr).toMatch(/^figures: /m);
   });
 
+  it('stops quietly when its reader goes away (raftchart sim ... | head)', async () => {
+    const { spawn } = await import('node:child_process');
+    if (!existsSync('dist/raftchart.js')) return; // built by `npm test`'s pretest
+    const child = spawn('node', ['bin/raftchart', 'sim', '--seeds', '8', '--duration', '2', '--recovery', '1', '--verbose'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    let lines = 0;
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.once('data', () => {
+      lines++;
+      child.stdout.destroy(); // as `head -1` does once it has its line
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(lines).toBe(1);
+    expect(err).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  });
+
   it('a failing seed prints its repro command, which replays the same failure, and the steps that led to it', async () => {
     const { spawnSync } = await import('node:child_process');
     if (!existsSync('dist/raftchart.js')) return;
