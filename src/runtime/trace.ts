@@ -153,11 +153,39 @@ export function recordingOverrides(base: MachineOverrides | undefined, sink: (ef
 
 export class TraceWriter {
   private i = 0;
+  /** Lines of the current step, while held (the node that took each transition). */
+  private held: { node: string | undefined; line: Record<string, unknown> }[] | undefined;
   constructor(private readonly write: (line: string) => void) {}
+
+  /**
+   * Holds the lines that follow until `release`: the simulator holds each
+   * step's lines, so that the transitions of a process that died during the
+   * step (in the middle of a disk write: nothing of the step became durable
+   * or was sent) can be left out, as if the step had never begun.
+   */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Writes the held lines in order, without the transitions of the nodes in `died`. */
+  release(died: ReadonlySet<string> = new Set()): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const h of held) if (h.node === undefined || !died.has(h.node)) this.emit(h.line, h.node !== undefined);
+  }
+
+  private emit(line: Record<string, unknown>, numbered: boolean, node?: string): void {
+    if (this.held) {
+      this.held.push({ node: numbered ? node : undefined, line });
+      return;
+    }
+    if (numbered) line.i = ++this.i;
+    this.write(JSON.stringify(line));
+  }
 
   /** A line of another kind than a transition (see the top of this file). */
   event(kind: string, time: number, fields: Record<string, unknown>): void {
-    this.write(JSON.stringify({ kind, t: Math.round(time * 1000) / 1000, ...fields }));
+    this.emit({ kind, t: Math.round(time * 1000) / 1000, ...fields }, false);
   }
 
   header(info: Record<string, unknown>): void {
@@ -172,7 +200,7 @@ export class TraceWriter {
     const ctx = step.context;
     const from = changes ? changes.take() : 1;
     const line = {
-      i: ++this.i,
+      i: 0, // numbered when written
       t: Math.round(time * 1000) / 1000,
       node,
       transition: step.name,
@@ -181,7 +209,7 @@ export class TraceWriter {
       vars: varsOf(step.role, ctx, from),
       sends: effects.map((e) => tlaSend(node, e, ctx)).filter((m) => m !== undefined),
     };
-    this.write(JSON.stringify(line));
+    this.emit(line, true, node);
   }
 }
 

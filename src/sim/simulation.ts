@@ -492,18 +492,24 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     sim.label = undefined;
     sim.touched = undefined;
     if (o.explain) stepTransitions = [];
+    // The trace holds the step's lines: a process that dies during the step
+    // loses all of it, so its transitions are left out of the trace.
+    tracer?.hold();
     clock.step(end);
     steps++;
     // A process that died during this step (in the middle of a disk write) is down now.
+    const diedInStep = new Set<string>();
     if (crashes) {
       for (const [id, d] of disks) {
         if (d.dead && !down.has(id)) {
+          diedInStep.add(id);
           crash(id);
           if (sim.touched === id) sim.touched = undefined;
           sim.label = { kind: 'nemesis', text: `${id} crashed in the middle of a disk write` };
         }
       }
     }
+    tracer?.release(diedInStep);
     let v: Violation | undefined;
     const touched = sim.touched;
     // Only the node a step touched can have changed (client and nemesis steps touch none);
