@@ -20,7 +20,7 @@ import { Rng } from '../core/random.js';
 import { recordingOverrides, TraceWriter } from '../runtime/trace.js';
 import { TraceEvents } from './trace-events.js';
 import { SimDisk } from './disk.js';
-import { openNodeStorage } from '../core/storage.js';
+import { openNodeStorage, type Storage } from '../core/storage.js';
 import { LinKvClients } from './workload.js';
 import { TxnClients } from './txn-workload.js';
 import { ReadWitness } from './stale-reads.js';
@@ -198,6 +198,31 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     o.workload === 'lin-kv' && o.config?.reads === 'local'
       ? new ReadWitness(ids, () => net.blockedLinks, o.config.heartbeatMs ?? defaultConfig.heartbeatMs)
       : undefined;
+  // Nodes whose process died inside `save`, the write that makes a step's
+  // term, vote and log durable before any of its effects: nothing of that
+  // step happened (no message left, nothing survives), so the trace leaves
+  // out its transitions. A death in a later write of the step (a snapshot)
+  // comes after the step's messages went out: its lines stay.
+  const diedInSave = new Set<string>();
+  const noteDeathInSave = (id: string, disk: SimDisk, storage: Storage): Storage => ({
+    save: (update) => {
+      const wasDead = disk.dead;
+      try {
+        storage.save(update);
+      } finally {
+        // A disk dies inside one of its operations; the process goes on until the step ends, its writes lost.
+        if (disk.dead && !wasDead) diedInSave.add(id);
+      }
+    },
+    get appendedBytes() {
+      return storage.appendedBytes;
+    },
+    get rewrittenBytes() {
+      return storage.rewrittenBytes;
+    },
+    rewrite: (state) => storage.rewrite(state),
+    saveSnapshot: (snapshot, hardState, entriesAfter) => storage.saveSnapshot(snapshot, hardState, entriesAfter),
+  });
   const makeNode = (id: string): RaftNode => {
     const disk = disks.get(id);
     effectsOf.set(id, []);
@@ -226,7 +251,8 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
         ? {
             openStorage: (nid: string, nids: readonly string[]) => {
               const opened = openNodeStorage(disk, nid, nids);
-              return bug?.storage ? { ...opened, storage: bug.storage(opened.storage) } : opened;
+              const storage = bug?.storage ? bug.storage(opened.storage) : opened.storage;
+              return { ...opened, storage: tracer ? noteDeathInSave(id, disk, storage) : storage };
             },
           }
         : {}),
@@ -492,24 +518,23 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     sim.label = undefined;
     sim.touched = undefined;
     if (o.explain) stepTransitions = [];
-    // The trace holds the step's lines: a process that dies during the step
-    // loses all of it, so its transitions are left out of the trace.
+    // The trace holds the step's lines: a process that dies while making the
+    // step durable loses all of it, so its transitions are left out.
     tracer?.hold();
+    diedInSave.clear();
     clock.step(end);
     steps++;
     // A process that died during this step (in the middle of a disk write) is down now.
-    const diedInStep = new Set<string>();
     if (crashes) {
       for (const [id, d] of disks) {
         if (d.dead && !down.has(id)) {
-          diedInStep.add(id);
           crash(id);
           if (sim.touched === id) sim.touched = undefined;
           sim.label = { kind: 'nemesis', text: `${id} crashed in the middle of a disk write` };
         }
       }
     }
-    tracer?.release(diedInStep);
+    tracer?.release(diedInSave);
     let v: Violation | undefined;
     const touched = sim.touched;
     // Only the node a step touched can have changed (client and nemesis steps touch none);
