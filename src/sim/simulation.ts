@@ -169,10 +169,13 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
   // With a trace, each node's chart actions report their effects, so that a
   // trace line can list the messages its transition sent.
   const effectsOf = new Map<string, Effect[]>();
+  /** Whether the node being restarted took the chart's `restart` transition (it does when it recovers durable state). */
+  let restartTraced = false;
   const onTransition =
     tracer || o.explain
       ? (node: RaftNode, step: TransitionStep) => {
           if (o.explain) stepTransitions.push(`${node.id}:${step.name}`);
+          if (step.name === 'restart') restartTraced = true;
           if (tracer) {
             const sent = effectsOf.get(node.id!) ?? [];
             effectsOf.set(node.id!, []);
@@ -317,7 +320,14 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     clocks.set(id, nc);
     net.replaceClock(id, nc);
     events?.restart(id);
-    makeNode(id);
+    restartTraced = false;
+    const node = makeNode(id);
+    // A process that had made nothing durable (it died in term 0) starts as
+    // new and takes no `restart` transition; for the spec it is still a
+    // Restart (its volatile state is gone), so the trace says so.
+    if (tracer && !restartTraced) {
+      tracer.transition(clock.now(), id, { name: 'restart', event: { type: 'xstate.init' }, role: node.role!, context: node.context! }, undefined);
+    }
     sim.touched = id;
   };
 
