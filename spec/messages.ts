@@ -92,6 +92,9 @@ export const schemas: Readonly<Record<string, BodySchema>> = {
   },
 };
 
+/** The Raft messages between servers (pre_vote ... install_snapshot_res): the bodies a peer sends. */
+export const raftMessageTypes: ReadonlySet<string> = new Set(Object.keys(schemas).filter((t) => schemas[t]!.from === 'peer'));
+
 /** Bounds that make a message too big to accept (error 12). */
 export const limits = {
   maxEntriesPerAppend: 10_000,

@@ -236,10 +236,10 @@ export class RaftRuntime {
     // Never send what depends on state that did not reach the disk (or that would diverge).
     this.failed = true;
     this.batch = [];
-    const text = `${cause}: ${err instanceof Error ? err.message : String(err)}`;
-    this.opts.host.log('error', `${cause}, node stops: ${err instanceof Error ? err.message : String(err)}`);
+    const why = err instanceof Error ? err.message : String(err);
+    this.opts.host.log('error', `${cause}, node stops: ${why}`);
     this.actor.stop();
-    this.opts.onFatal?.(text);
+    this.opts.onFatal?.(`${cause}: ${why}`);
   }
 
   /** Saves the hard state and the log from its lowest changed index, if anything changed. */

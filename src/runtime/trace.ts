@@ -39,6 +39,7 @@
 // their broadcast number as `mseq`, and the simulator's header gives `maxBatch`.
 
 import { tlaMapping } from '../../spec/tla-mapping.js';
+import { raftMessageTypes } from '../../spec/messages.js';
 import { actions as chartActions, type Effect, type RaftContext } from '../../machines/index.js';
 import type { MachineOverrides } from '../../machines/raft.js';
 import type { TransitionStep } from './runtime.js';
@@ -97,16 +98,6 @@ export function tlaMessage(ev: TransitionStep['event'], self: string): Record<st
 
 const seqOf = (b: Record<string, unknown>): { mseq?: unknown } => (b.seq === undefined ? {} : { mseq: b.seq });
 
-const RAFT_TYPES = new Set([
-  'pre_vote',
-  'pre_vote_res',
-  'request_vote',
-  'request_vote_res',
-  'append_entries',
-  'append_entries_res',
-  'install_snapshot',
-  'install_snapshot_res',
-]);
 
 /**
  * The spec's message record for a message a node sends to another server
@@ -127,7 +118,7 @@ export function tlaSend(self: string, e: Effect, ctx?: RaftContext): Record<stri
     };
   }
   if (e.kind !== 'send' && e.kind !== 'reply') return undefined;
-  if (!RAFT_TYPES.has(e.body.type)) return undefined;
+  if (!raftMessageTypes.has(e.body.type)) return undefined;
   return tlaMessage({ type: e.body.type, src: self, body: e.body as TransitionStep['event']['body'] }, e.to);
 }
 
