@@ -9,8 +9,20 @@
 import { ErrorCode } from '../src/core/errors.js';
 import type { Entry } from '../src/core/log.js';
 import { errorBody, type Op, type ReplyBody } from '../src/core/state-machine.js';
-import { isReadReady, majorityMatchIndex } from './guards.js';
-import { drawTimeout, type ActionResult, type Effect, type MessageEvent, type RaftContext, type ReadQuery } from './context.js';
+import { isReadReady, majorityMatchIndex, timeOf } from './guards.js';
+import {
+  drawTimeout,
+  leaseDuration,
+  MAX_BROADCAST_TIMES,
+  usesLeases,
+  type ActionResult,
+  type BroadcastTime,
+  type Effect,
+  type MessageEvent,
+  type RaftContext,
+  type ReadQuery,
+} from './context.js';
+import { quorumIndex } from '../src/core/quorum.js';
 import type { MicroOp } from '../src/core/state-machine.js';
 
 export type Action = (ctx: RaftContext, ev: MessageEvent) => ActionResult;
@@ -45,9 +57,43 @@ function queryOf(body: MessageEvent['body']): ReadQuery {
   return body.type === 'txn' ? { txn: body.txn as readonly MicroOp[] } : { key: body.key as string | number };
 }
 
-/** The effect that answers a read from the state machine as it stands. */
-function readEffect(q: ReadQuery, to: string, inReplyTo: number): Effect {
-  return q.txn !== undefined ? { kind: 'readTxn', txn: q.txn, to, inReplyTo } : { kind: 'read', key: q.key, to, inReplyTo };
+/** The effect that answers a read from the state machine as it stands (by lease: only while the lease holds). */
+function readEffect(q: ReadQuery, to: string, inReplyTo: number, leaseUntil?: number): Effect {
+  const lease = leaseUntil === undefined ? {} : { leaseUntil };
+  return q.txn !== undefined ? { kind: 'readTxn', txn: q.txn, to, inReplyTo, ...lease } : { kind: 'read', key: q.key, to, inReplyTo, ...lease };
+}
+
+/**
+ * Lease mode: the send time of broadcast `seq` joins the leader's list (the
+ * latest event time: the broadcast goes out after it, so the lease may start
+ * early, never late); the oldest time goes beyond MAX_BROADCAST_TIMES.
+ */
+function withBroadcastTime(ctx: RaftContext, seq: number): { broadcastTimes?: readonly BroadcastTime[] } {
+  if (!usesLeases(ctx.config)) return {};
+  const kept = ctx.broadcastTimes.length >= MAX_BROADCAST_TIMES ? ctx.broadcastTimes.slice(1) : ctx.broadcastTimes;
+  return { broadcastTimes: [...kept, { seq, at: ctx.now }] };
+}
+
+/**
+ * Lease mode, after an answer of our term: the latest broadcast a majority
+ * (ourselves included) has answered gives a lease from its send time. Times
+ * of broadcasts up to it are no longer needed.
+ */
+function renewLease(ctx: RaftContext, acked: Readonly<Record<string, number>>): Partial<RaftContext> {
+  if (!usesLeases(ctx.config) || ctx.broadcastTimes.length === 0) return {};
+  const answered = [ctx.heartbeatSeq];
+  for (const p of ctx.peers) answered.push(acked[p] ?? 0);
+  const seq = quorumIndex(answered);
+  let from: BroadcastTime | undefined;
+  let drop = 0;
+  for (const b of ctx.broadcastTimes) {
+    if (b.seq > seq) break;
+    from = b;
+    drop++;
+  }
+  if (from === undefined) return {};
+  const until = from.at + leaseDuration(ctx.config);
+  return { broadcastTimes: ctx.broadcastTimes.slice(drop), ...(until > ctx.leaseUntil ? { leaseUntil: until } : {}) };
 }
 
 /** Does this peer need entries we have compacted away (so our snapshot)? */
@@ -177,11 +223,12 @@ export const actions = {
 
   requestVotes: (ctx) => ({ effects: askForVotes(ctx, 'request_vote', ctx.term) }),
 
+  /** Note the leader of our term and when we heard from it (lease mode counts on it: isLeaderSilent). */
   recordLeader: (ctx, ev) =>
     ctx.leader === ev.body.leader_id
-      ? {}
+      ? { assign: { leaderHeardAt: timeOf(ctx, ev) } }
       : {
-          assign: { leader: ev.body.leader_id as string },
+          assign: { leader: ev.body.leader_id as string, leaderHeardAt: timeOf(ctx, ev) },
           effects: [info(`following leader ${ev.body.leader_id} in term ${ctx.term}`)],
         },
 
@@ -261,7 +308,20 @@ export const actions = {
       inflight[p] = 0;
     }
     return {
-      assign: { leader: null, nextIndex, matchIndex, inflight, sentSinceTick: [], heard: [], leaseTick: 0, acked: {}, reads: [], snapshotSent: {} },
+      assign: {
+        leader: null,
+        nextIndex,
+        matchIndex,
+        inflight,
+        sentSinceTick: [],
+        heard: [],
+        leaseTick: 0,
+        acked: {},
+        reads: [],
+        snapshotSent: {},
+        broadcastTimes: [],
+        leaseUntil: -Infinity,
+      },
       effects: [info(`became leader for term ${ctx.term}`)],
     };
   },
@@ -296,7 +356,13 @@ export const actions = {
       }
     }
     return {
-      assign: { inflight, heartbeatSeq: sending.heartbeatSeq, sentSinceTick: [], ...(snapshotSent ? { snapshotSent } : {}) },
+      assign: {
+        inflight,
+        heartbeatSeq: sending.heartbeatSeq,
+        sentSinceTick: [],
+        ...(snapshotSent ? { snapshotSent } : {}),
+        ...withBroadcastTime(ctx, sending.heartbeatSeq),
+      },
       effects,
     };
   },
@@ -311,7 +377,7 @@ export const actions = {
     if (ctx.reads.length === 0 || ctx.reads.some((r) => r.seq <= ctx.heartbeatSeq)) return {};
     const sending = { ...ctx, heartbeatSeq: ctx.heartbeatSeq + 1 };
     return {
-      assign: { heartbeatSeq: sending.heartbeatSeq },
+      assign: { heartbeatSeq: sending.heartbeatSeq, ...withBroadcastTime(ctx, sending.heartbeatSeq) },
       effects: ctx.peers.map((p) => appendEntriesTo(sending, p, false)),
     };
   },
@@ -335,6 +401,11 @@ export const actions = {
   /** RAFT_READS=local: answer from this node's state machine as it stands, whatever it has applied (unsafe). */
   serveLocalRead: (_ctx, ev) => ({
     effects: [readEffect(queryOf(ev.body), ev.src, ev.body.msg_id as number)],
+  }),
+
+  /** Lease mode, lease held: answer from the state machine at once (only while the lease still holds when the answer is written). */
+  serveLeaseRead: (ctx, ev) => ({
+    effects: [readEffect(queryOf(ev.body), ev.src, ev.body.msg_id as number, ctx.leaseUntil)],
   }),
 
   /** Answer every confirmed, applied read from the state machine, oldest first. */
@@ -472,12 +543,21 @@ export const actions = {
           acked,
           matchIndex: newMatch === match ? ctx.matchIndex : { ...ctx.matchIndex, [peer]: newMatch },
           nextIndex: { ...ctx.nextIndex, [peer]: Math.max(next, newMatch + 1) },
+          ...(acked === ctx.acked ? {} : renewLease(ctx, acked)),
         },
       };
     }
     const backedOff = Math.max(match + 1, Math.min(next - 1, ev.body.hint as number), 1);
     const inflight = { ...ctx.inflight, [peer]: 0 };
-    return { assign: { heard, inflight, acked, nextIndex: { ...ctx.nextIndex, [peer]: backedOff } } };
+    return {
+      assign: {
+        heard,
+        inflight,
+        acked,
+        nextIndex: { ...ctx.nextIndex, [peer]: backedOff },
+        ...(acked === ctx.acked ? {} : renewLease(ctx, acked)),
+      },
+    };
   },
 
   advanceCommitIndex: (ctx) => {

@@ -23,18 +23,25 @@ import type { Key, MicroOp, Op, ReplyBody } from '../src/core/state-machine.js';
  * - `local`: any node answers at once from its own state machine. UNSAFE: a
  *   node cut off from the leader serves stale values (the tutorial's
  *   exercise; docs/exercises.md shows the checker's answer).
- * A `lease` mode (leader leases, thesis §6.4.1) slots in here: a value in
- * this list, a guard, and a chart transition at the leader.
+ * - `lease`: a leader holding a lease (thesis §6.4.1: a majority answered a
+ *   broadcast it sent less than `leaseMs` ago on its monotonic clock) that
+ *   has committed an entry of its term and applied up to its commit index
+ *   answers at once from its state machine, with no confirmation round;
+ *   without a lease it falls back to ReadIndex. Safe under a bounded clock
+ *   drift (`leaseDriftRatio`), because in this mode a node that heard from a
+ *   leader grants no vote or pre-vote for `electionMinMs` on its own clock,
+ *   and a restarted node none for `electionMinMs` after it started (see
+ *   leaseDuration and README.md, "Leader leases").
  */
-export const READ_MODES = ['log', 'readindex', 'local'] as const;
+export const READ_MODES = ['log', 'readindex', 'local', 'lease'] as const;
 export type ReadMode = (typeof READ_MODES)[number];
 
 /**
  * How a read-only txn-list-append transaction (every micro-op a read) is
- * served (RAFT_TXN_READS): the same three ways as a `read`. Transactions
+ * served (RAFT_TXN_READS): the same four ways as a `read`. Transactions
  * that append always go through the log.
  */
-export const TXN_READ_MODES = ['log', 'readindex', 'local'] as const;
+export const TXN_READ_MODES = ['log', 'readindex', 'local', 'lease'] as const;
 export type TxnReadMode = (typeof TXN_READ_MODES)[number];
 
 export interface RaftConfig {
@@ -61,6 +68,17 @@ export interface RaftConfig {
   readonly snapshotRetryTicks: number;
   /** Most bytes of snapshot data in one InstallSnapshot message. */
   readonly snapshotChunkBytes: number;
+  /**
+   * Lease mode only: the bound rho on clock drift (every clock runs at a
+   * rate within [1 - rho, 1 + rho] of real time), 0 <= rho < 1.
+   */
+  readonly leaseDriftRatio: number;
+  /**
+   * Lease mode only: how long a lease lasts (ms, on the leader's clock) from
+   * the send time of the broadcast a majority answered; undefined: the
+   * longest safe one (leaseDuration). Must be at most maxLeaseMs(config).
+   */
+  readonly leaseMs?: number | undefined;
 }
 
 export const defaultConfig: RaftConfig = {
@@ -76,10 +94,70 @@ export const defaultConfig: RaftConfig = {
   snapshotEntries: 10_000,
   snapshotRetryTicks: 10,
   snapshotChunkBytes: 256 * 1024,
+  leaseDriftRatio: 0.1,
 };
+
+/**
+ * Scheduling slop (ms) kept off every lease: what a timer or a timestamp may
+ * be off by in the binary (Node's timers are kept from firing early by the
+ * real clock, src/runtime/clock.ts; timestamps are taken before the work they
+ * stamp). The leader's side needs none beyond it: a lease read is answered
+ * only if the lease still holds when the answer is written (runtime.ts).
+ */
+export const LEASE_SLOP_MS = 5;
+
+/** Is this configuration serving any read by lease? */
+export function usesLeases(config: RaftConfig): boolean {
+  return config.reads === 'lease' || config.txnReads === 'lease';
+}
+
+/**
+ * The longest safe lease: a follower that answered the broadcast waits at
+ * least electionMinMs on its clock, which is at least electionMinMs / (1 + rho)
+ * of real time, before it may vote for another; the leader's lease of
+ * leaseMs on its clock lasts at most leaseMs / (1 - rho) of real time. So
+ * leaseMs <= electionMinMs * (1 - rho) / (1 + rho), less LEASE_SLOP_MS.
+ */
+export function maxLeaseMs(config: Pick<RaftConfig, 'electionMinMs' | 'leaseDriftRatio'>): number {
+  const rho = config.leaseDriftRatio;
+  return Math.floor((config.electionMinMs * (1 - rho)) / (1 + rho)) - LEASE_SLOP_MS;
+}
+
+/** The lease length in use: leaseMs, or the longest safe one. */
+export function leaseDuration(config: RaftConfig): number {
+  return config.leaseMs ?? maxLeaseMs(config);
+}
+
+/**
+ * Why a lease configuration is unsafe or meaningless, or undefined when it is
+ * fine (only checked when leases are on). The binary refuses to start with
+ * one; test-only variants (the simulator's bug hunts) get past it on purpose.
+ */
+export function leaseConfigProblem(config: RaftConfig): string | undefined {
+  if (!usesLeases(config)) return undefined;
+  const rho = config.leaseDriftRatio;
+  if (!(Number.isFinite(rho) && rho >= 0 && rho < 1)) return `the clock drift bound must be in [0, 1), got ${rho}`;
+  const max = maxLeaseMs(config);
+  if (max <= 0) return `electionMinMs ${config.electionMinMs} with drift ${rho} leaves no room for a lease (electionMin * (1 - rho) / (1 + rho) - ${LEASE_SLOP_MS} ms = ${max} ms)`;
+  const ms = config.leaseMs;
+  if (ms !== undefined && !(Number.isFinite(ms) && ms > 0)) return `the lease must be a positive number of ms, got ${ms}`;
+  if (ms !== undefined && ms > max) {
+    return `a lease of ${ms} ms is unsafe: it must be at most electionMin * (1 - rho) / (1 + rho) - ${LEASE_SLOP_MS} ms = ${max} ms (electionMin ${config.electionMinMs} ms, drift ${rho})`;
+  }
+  return undefined;
+}
 
 /** What a read asks of the state machine: one key's value, or a read-only transaction's reads. */
 export type ReadQuery = { readonly key: Key; readonly txn?: undefined } | { readonly txn: readonly MicroOp[]; readonly key?: undefined };
+
+/** When a leader's broadcast went out (lease mode). */
+export interface BroadcastTime {
+  readonly seq: number;
+  readonly at: number;
+}
+
+/** Most broadcast times a leader keeps (older ones are dropped: no lease is taken from them). */
+export const MAX_BROADCAST_TIMES = 64;
 
 /** A read waiting for the leader to confirm its leadership (ReadIndex). */
 export type PendingRead = ReadQuery & {
@@ -131,6 +209,26 @@ export interface RaftContext {
   /** Per peer, the broadcast number at which our snapshot was last sent to it (unanswered). */
   readonly snapshotSent: Readonly<Record<string, number>>;
 
+  // Time (lease mode). Every event the runtime hands the chart carries its
+  // time (`at`, the node's monotonic clock); timer expiries carry none.
+  /** The latest time an event carried: a lower bound on the present. */
+  readonly now: number;
+  /**
+   * When this node last heard from a leader of its term (an AppendEntries or
+   * a snapshot it accepted); for a node restarted from durable state, its
+   * start (it may have heard from one just before it crashed). In lease mode
+   * it grants no vote or pre-vote until electionMinMs after it.
+   */
+  readonly leaderHeardAt: number;
+  /**
+   * Leader, lease mode: the time each recent broadcast was sent (a lower
+   * bound: the latest event time before it), oldest first, at most
+   * MAX_BROADCAST_TIMES, those a lease was already taken from dropped.
+   */
+  readonly broadcastTimes: readonly BroadcastTime[];
+  /** Leader, lease mode: reads are served from the state machine while the time is below this. */
+  readonly leaseUntil: number;
+
   /** The seeded generator's state (src/core/random.ts): election timeouts are drawn from it. */
   readonly rng: RngState;
   /** Started from durable state and the chart's `restart` not yet taken. */
@@ -144,6 +242,8 @@ export interface RaftInput {
   config?: Partial<RaftConfig>;
   /** Seed for the election-timeout draws. */
   seed?: number;
+  /** The node's clock when it started (a restarted node waits electionMinMs from it before voting, in lease mode). */
+  startedAt?: number;
   /** Term, vote and log found in durable storage at start (a restart). */
   recovered?: {
     readonly hardState: { readonly term: number; readonly votedFor: string | null };
@@ -183,6 +283,12 @@ export function initialContext(input: RaftInput): RaftContext {
     acked: {},
     reads: [],
     snapshotSent: {},
+    now: input.startedAt ?? 0,
+    // A node restarted from durable state may have answered a leader just
+    // before it crashed: it counts its start as the last time it heard one.
+    leaderHeardAt: input.recovered !== undefined ? (input.startedAt ?? 0) : -Infinity,
+    broadcastTimes: [],
+    leaseUntil: -Infinity,
     rng: first.rng,
     electionTimeoutMs: first.ms,
     restarting: input.recovered !== undefined,
@@ -209,6 +315,8 @@ export function drawTimeout(rng: RngState, config: RaftConfig): { ms: number; rn
 export interface MessageEvent {
   /** A chart event (spec/chart.ts `events`). */
   readonly type: EventName;
+  /** When the runtime handed it over, on the node's monotonic clock (ms); absent on timer expiries. */
+  readonly at?: number;
   readonly src: string;
   readonly body: { readonly type: string; readonly msg_id?: number; readonly [field: string]: unknown };
 }
@@ -241,10 +349,14 @@ export type Effect =
   | { readonly kind: 'sendSnapshot'; readonly to: string }
   /** Replace the state machine with a snapshot the leader sent: everything up to (index, term) is applied. */
   | { readonly kind: 'restore'; readonly index: number; readonly term: number; readonly data: string }
-  /** Answer a confirmed read from the state machine as it stands after the applies before it. */
-  | { readonly kind: 'read'; readonly key: Key; readonly to: string; readonly inReplyTo: number }
-  /** Answer a read-only transaction from the state machine as it stands after the applies before it. */
-  | { readonly kind: 'readTxn'; readonly txn: readonly MicroOp[]; readonly to: string; readonly inReplyTo: number }
+  /**
+   * Answer a confirmed read from the state machine as it stands after the
+   * applies before it. A lease read carries its lease's end: the runtime
+   * answers 11 instead if its clock is past it by the time it writes the answer.
+   */
+  | { readonly kind: 'read'; readonly key: Key; readonly to: string; readonly inReplyTo: number; readonly leaseUntil?: number }
+  /** Answer a read-only transaction from the state machine as it stands after the applies before it (a lease read: as `read`). */
+  | { readonly kind: 'readTxn'; readonly txn: readonly MicroOp[]; readonly to: string; readonly inReplyTo: number; readonly leaseUntil?: number }
   /** A line for the node's log (stderr), at a level. */
   | { readonly kind: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly text: string };
 

@@ -2,7 +2,7 @@
 // after what they test. Every guard named in spec/chart.ts is defined here.
 
 import { majority, quorumIndex } from '../src/core/quorum.js';
-import type { MessageEvent, RaftContext } from './context.js';
+import { usesLeases, type MessageEvent, type RaftContext } from './context.js';
 
 export type Guard = (ctx: RaftContext, ev: MessageEvent) => boolean;
 
@@ -28,11 +28,34 @@ export function isReadOnlyTxn(body: MessageEvent['body']): boolean {
   return body.type === 'txn' && Array.isArray(body.txn) && (body.txn as unknown[]).every((m) => Array.isArray(m) && m[0] === 'r');
 }
 
-/** A read (or read-only txn) that the configured mode, `mode` for reads and `txnMode` for txns, serves. */
+/**
+ * A read (or read-only txn) that the configured mode serves: `reads` for a
+ * read, `txnReads` for a read-only txn. Lease mode falls back to ReadIndex,
+ * so a `readindex` question is true of it too.
+ */
 function isReadServedBy(ctx: RaftContext, ev: MessageEvent, mode: RaftContext['config']['reads']): boolean {
   if (ev.body.msg_id === undefined) return false;
-  if (ev.body.type === 'read') return ctx.config.reads === mode;
-  return ctx.config.txnReads === mode && isReadOnlyTxn(ev.body);
+  const m = ev.body.type === 'read' ? ctx.config.reads : isReadOnlyTxn(ev.body) ? ctx.config.txnReads : undefined;
+  return m === mode || (mode === 'readindex' && m === 'lease');
+}
+
+/** The present as well as the chart knows it: the event's time, or the latest time an event carried. */
+export function timeOf(ctx: RaftContext, ev: MessageEvent): number {
+  return typeof ev.at === 'number' && ev.at > ctx.now ? ev.at : ctx.now;
+}
+
+/**
+ * Lease mode: has electionMinMs passed on our clock since we last heard from
+ * a leader (or, restarted, since we started)? Until then we grant no vote and
+ * no pre-vote: a leader's lease counts on it. Always true in other modes.
+ */
+export function isLeaderSilent(ctx: RaftContext, ev: MessageEvent): boolean {
+  return !usesLeases(ctx.config) || timeOf(ctx, ev) - ctx.leaderHeardAt >= ctx.config.electionMinMs;
+}
+
+/** Lease mode: does the leader's lease hold at time `now`? (It ends at leaseUntil, exclusive.) */
+export function leaseHolds(ctx: RaftContext, now: number): boolean {
+  return now < ctx.leaseUntil;
 }
 
 export const guards = {
@@ -46,14 +69,19 @@ export const guards = {
     return (
       b.term === ctx.term &&
       (ctx.votedFor === null || ctx.votedFor === b.candidate_id) &&
-      ctx.log.isUpToDate(b.last_log_index, b.last_log_term)
+      ctx.log.isUpToDate(b.last_log_index, b.last_log_term) &&
+      isLeaderSilent(ctx, ev)
     );
   },
 
-  /** Pre-Vote: a later term, a log at least as up to date, and no live leader known (leader stickiness). */
+  /**
+   * Pre-Vote: a later term, a log at least as up to date, and no live leader
+   * known (leader stickiness); in lease mode also no leader heard from for
+   * electionMinMs (as for a vote, so a pre-vote predicts the vote).
+   */
   canGrantPreVote: (ctx, ev) => {
     const b = ev.body as unknown as { term: number; last_log_index: number; last_log_term: number };
-    return b.term > ctx.term && ctx.leader === null && ctx.log.isUpToDate(b.last_log_index, b.last_log_term);
+    return b.term > ctx.term && ctx.leader === null && ctx.log.isUpToDate(b.last_log_index, b.last_log_term) && isLeaderSilent(ctx, ev);
   },
   isPreVoteGranted: (ctx, ev) => ev.body.vote_granted === true && ev.body.requested_term === ctx.term + 1,
   hasPreVoteQuorum: (ctx) => ctx.preVotes.length >= majority(ctx.nodes.length),
@@ -82,9 +110,21 @@ export const guards = {
   canProxy: (ctx, ev) => ctx.leader !== null && !ctx.nodes.includes(ev.src),
 
   /**
+   * Lease mode (thesis §6.4.1): a leader that has committed an entry of its
+   * term, applied up to its commit index, and holds a lease at the read's
+   * time answers from its state machine at once.
+   */
+  canServeLeaseRead: (ctx, ev) =>
+    isReadServedBy(ctx, ev, 'lease') &&
+    ctx.log.termAt(ctx.commitIndex) === ctx.term &&
+    ctx.lastApplied >= ctx.commitIndex &&
+    leaseHolds(ctx, timeOf(ctx, ev)),
+
+  /**
    * A read (or, with RAFT_TXN_READS=readindex, a read-only txn) can skip the
    * log (ReadIndex, Raft thesis §6.4) once this leader has committed an entry
-   * of its own term, so its commit index is up to date.
+   * of its own term, so its commit index is up to date. Lease mode without a
+   * lease comes here too.
    */
   canServeReadIndex: (ctx, ev) =>
     isReadServedBy(ctx, ev, 'readindex') &&

@@ -95,12 +95,17 @@ export function createRaftMachine(overrides: MachineOverrides = {}) {
   for (const [name, a] of Object.entries(actionImpls)) {
     actions[name] = enqueueActions(({ context, event, enqueue }) => {
       let result: ActionResult;
+      // The event's time (the runtime stamps every event it hands over; timer
+      // expiries carry none) moves the context's clock forward first.
+      const before = (context as MachineContext).raft;
+      const at = (event as MessageEvent).at;
+      const raft = typeof at === 'number' && at > before.now ? { ...before, now: at } : before;
       // The log is the one store an action changes in place: it does so
       // inside a transaction, undone if the action throws.
-      const log = (context as MachineContext).raft.log;
+      const log = raft.log;
       log.begin();
       try {
-        result = a((context as MachineContext).raft, event as MessageEvent);
+        result = a(raft, event as MessageEvent);
         log.commit();
       } catch (err) {
         // A bug must not kill the node (XState would stop the actor), nor
@@ -112,8 +117,9 @@ export function createRaftMachine(overrides: MachineOverrides = {}) {
         return;
       }
       if (result.assign && hasKeys(result.assign)) {
-        const raft = (context as MachineContext).raft;
         enqueue.assign({ raft: { ...raft, ...result.assign } });
+      } else if (raft !== before) {
+        enqueue.assign({ raft });
       }
       if (result.effects && result.effects.length > 0) {
         enqueue.emit({ type: 'effects', effects: result.effects } as never);

@@ -6,6 +6,7 @@
 //   npm run tlc:trace -- --seeds 200        seeds 1..200
 //   npm run tlc:trace -- --seed 7 --seeds 3 --duration 10
 //   npm run tlc:trace -- --snapshot-entries 8   snapshot every 8 applied entries (default: the simulator's 40)
+//   npm run tlc:trace -- --reads lease      with RAFT_READS (and RAFT_TXN_READS) of that mode
 //   npm run tlc:trace -- --file run.ndjson  validate traces written by `raftchart sim --trace`
 //
 // One line per trace (seed, lines, TLC states, result, time) and a summary.
@@ -35,7 +36,7 @@ import { EXIT_NO_JAR, EXIT_NO_JAVA, EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, findJa
 
 const USAGE = `usage: npm run tlc:trace -- [--seeds N] [--seed S] [--duration SECS] [--recovery SECS]
                              [--workers W] [--batch B] [--keep DIR] [--snapshot-entries N]
-                             [--file TRACE.ndjson ...]
+                             [--reads log|readindex|local|lease] [--file TRACE.ndjson ...]
 (--batch: traces per TLC run, default 10)`;
 
 // ---- a trace in the spec's terms -----------------------------------------------
@@ -290,7 +291,7 @@ export function specTrace({ header, lines }, mapping, names = new ValueNames()) 
     });
     prev.set(t.node, t.vars);
   }
-  return { lines: out, steps, servers, maxBatch: header.maxBatch ?? 256 };
+  return { lines: out, steps, servers, maxBatch: header.maxBatch ?? 256, leases: header.leases === true };
 }
 
 /** A JSON-like value as TLA+ text (objects: records, arrays: tuples); for TLC without the Json module. */
@@ -316,9 +317,10 @@ export function tlaValue(v, depth = 0) {
  */
 export function traceDataModule(specTraces, files) {
   const { servers, maxBatch } = specTraces[0];
+  const leases = specTraces[0].leases === true;
   for (const t of specTraces) {
-    if (JSON.stringify(t.servers) !== JSON.stringify(servers) || t.maxBatch !== maxBatch) {
-      throw new Error('traces checked in one run must share their servers and maxBatch');
+    if (JSON.stringify(t.servers) !== JSON.stringify(servers) || t.maxBatch !== maxBatch || (t.leases === true) !== leases) {
+      throw new Error('traces checked in one run must share their servers, maxBatch and lease mode');
     }
   }
   const body = files
@@ -330,6 +332,7 @@ export function traceDataModule(specTraces, files) {
     files ? 'EXTENDS Json' : '',
     `TraceServers == ${tlaValue(servers).replace(/^<<(.*)>>$/, '{$1}')}`,
     `TraceMaxBatch == ${int(maxBatch, 'maxBatch')}`,
+    `TraceLeases == ${leases ? 'TRUE' : 'FALSE'}`,
     `Traces == <<\n${body}\n>>`,
     '====',
     '',
@@ -461,6 +464,7 @@ async function main(argv) {
   let batch = 10;
   let keep;
   let snapshotEntries;
+  let reads;
   const files = [];
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k];
@@ -483,6 +487,10 @@ async function main(argv) {
       else if (a === '--batch') batch = int(1);
       else if (a === '--keep') keep = resolve(val());
       else if (a === '--snapshot-entries') snapshotEntries = int(1);
+      else if (a === '--reads') {
+        reads = val();
+        if (!['log', 'readindex', 'local', 'lease'].includes(reads)) throw new Error(`--reads: one of log, readindex, local, lease`);
+      }
       else if (a === '--file') files.push(resolve(val()));
       else if (a === '--help' || a === '-h') {
         console.log(USAGE);
@@ -514,7 +522,10 @@ async function main(argv) {
     // The simulator's own configuration (it snapshots every 40 applied
     // entries), or a lower snapshot threshold, so that more runs compact
     // their logs and send InstallSnapshot.
-    const config = snapshotEntries === undefined ? undefined : { snapshotEntries };
+    const config =
+      snapshotEntries === undefined && reads === undefined
+        ? undefined
+        : { snapshotEntries: snapshotEntries ?? 40, ...(reads === undefined ? {} : { reads, txnReads: reads }) };
     for (let s = seed; s < seed + seeds; s++) {
       work.push({
         name: `seed ${s}`,
@@ -526,7 +537,7 @@ async function main(argv) {
         },
       });
     }
-    console.log(`tlc:trace: ${seeds} seeds (${seed}..${seed + seeds - 1}), ${duration} s + ${recovery} s recovery, faults ${faults.join(',')}, snapshots every ${snapshotEntries ?? 'the simulator\'s default of 40'} entries; TLC ${jar.path}`);
+    console.log(`tlc:trace: ${seeds} seeds (${seed}..${seed + seeds - 1}), ${duration} s + ${recovery} s recovery, faults ${faults.join(',')}${reads === undefined ? '' : `, reads ${reads}`}, snapshots every ${snapshotEntries ?? 'the simulator\'s default of 40'} entries; TLC ${jar.path}`);
   }
   let failed = 0;
   let totalLines = 0;

@@ -50,6 +50,9 @@ export type Write =
   | 'electionTimeoutMs'
   | 'snapshotSent'
   | 'restarting'
+  | 'leaderHeardAt'
+  | 'broadcastTimes'
+  | 'leaseUntil'
   | 'send'
   | 'apply'
   | 'track'
@@ -75,16 +78,17 @@ export const actionWrites: Readonly<Record<string, readonly Write[]>> = {
   recordPreVote: ['preVotes'],
   becomeCandidate: ['term', 'votedFor', 'leader', 'votesGranted'],
   requestVotes: ['send'],
-  recordLeader: ['leader'],
+  recordLeader: ['leader', 'leaderHeardAt'],
   handleAppendEntries: ['log', 'commitIndex', 'send'],
   proxyToLeader: ['proxy'],
   recordVote: ['votesGranted'],
-  becomeLeader: ['log', 'leader', 'nextIndex', 'matchIndex', 'inflight', 'sentSinceTick', 'heard', 'leaseTick', 'acked', 'reads', 'snapshotSent'],
-  sendHeartbeats: ['inflight', 'sentSinceTick', 'heartbeatSeq', 'send', 'snapshotSent', 'sendSnapshot'],
-  confirmLeadership: ['heartbeatSeq', 'send'],
+  becomeLeader: ['log', 'leader', 'nextIndex', 'matchIndex', 'inflight', 'sentSinceTick', 'heard', 'leaseTick', 'acked', 'reads', 'snapshotSent', 'broadcastTimes', 'leaseUntil'],
+  sendHeartbeats: ['inflight', 'sentSinceTick', 'heartbeatSeq', 'send', 'snapshotSent', 'sendSnapshot', 'broadcastTimes'],
+  confirmLeadership: ['heartbeatSeq', 'send', 'broadcastTimes'],
   queueRead: ['reads'],
   answerReads: ['reads', 'read'],
   serveLocalRead: ['read'],
+  serveLeaseRead: ['read'],
   abandonReads: ['reads', 'refuse'],
   replicateLog: ['inflight', 'sentSinceTick', 'send', 'snapshotSent', 'sendSnapshot'],
   handleInstallSnapshotResponse: ['heard', 'inflight', 'snapshotSent', 'matchIndex', 'nextIndex'],
@@ -92,7 +96,7 @@ export const actionWrites: Readonly<Record<string, readonly Write[]>> = {
   installSnapshot: ['log', 'logStart', 'commitIndex', 'lastApplied', 'restore', 'send'],
   compactLog: ['log', 'logStart'],
   appendClientEntry: ['log', 'track'],
-  handleAppendEntriesResponse: ['heard', 'inflight', 'acked', 'matchIndex', 'nextIndex'],
+  handleAppendEntriesResponse: ['heard', 'inflight', 'acked', 'matchIndex', 'nextIndex', 'broadcastTimes', 'leaseUntil'],
   advanceCommitIndex: ['commitIndex'],
   stepDown: ['leader'],
   tickLeaderLease: ['leaseTick', 'heard'],

@@ -329,13 +329,22 @@ export const transitions: readonly TransitionSpec[] = [
       "UNSAFE, only with RAFT_READS=local (or RAFT_TXN_READS=local): answer the read at once from the leader's state machine, without confirming that it still leads; a deposed leader answers with stale values.",
   },
   {
+    name: 'leaseRead',
+    source: 'leader',
+    on: ['client_request'],
+    guard: 'canServeLeaseRead',
+    actions: ['serveLeaseRead'],
+    description:
+      'A read (RAFT_READS=lease; or a read-only txn with RAFT_TXN_READS=lease) at a leader that has committed an entry of its term, applied up to its commit index and holds a lease (a majority answered a broadcast sent less than the lease ago on its clock): answer from the state machine at once, with no confirmation round (thesis §6.4.1). Without a lease the read takes readIndex.',
+  },
+  {
     name: 'readIndex',
     source: 'leader',
     on: ['client_request'],
     guard: 'canServeReadIndex',
     actions: ['queueRead', 'confirmLeadership'],
     description:
-      'A read (RAFT_READS=readindex, the default; or a read-only txn with RAFT_TXN_READS=readindex) at a leader that has committed an entry of its term: note the commit index and, unless a confirmation round is already in flight, broadcast empty AppendEntries, instead of appending the read to the log (ReadIndex).',
+      'A read (RAFT_READS=readindex, the default, or lease without a lease; or a read-only txn likewise with RAFT_TXN_READS) at a leader that has committed an entry of its term: note the commit index and, unless a confirmation round is already in flight, broadcast empty AppendEntries, instead of appending the read to the log (ReadIndex).',
   },
   {
     name: 'answerReads',

@@ -61,8 +61,9 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
     tla: 'Restart',
     guardNotModelled: 'isRestarting says the node was started from durable state; in the spec a crash and restart may happen at any time',
     alsoWrites: {
-      vars: ['state', 'leader', 'commitIndex', 'lastApplied', 'appliedLog', 'preVotes', 'votesGranted', 'nextIndex', 'matchIndex', 'heartbeatSeq', 'acked', 'reads', 'pending'],
-      why: 'the runtime starts a restarted node with a fresh context (its term, vote and log recovered, everything else initial) before restart runs',
+      vars: ['state', 'leader', 'commitIndex', 'lastApplied', 'appliedLog', 'preVotes', 'votesGranted', 'nextIndex', 'matchIndex', 'heartbeatSeq', 'acked', 'reads', 'pending', 'heard'],
+      why:
+        'the runtime starts a restarted node with a fresh context (its term, vote and log recovered, everything else initial, and its start as the last time it heard a leader: leaderHeardAt, the quarantine of leases) before restart runs',
     },
   },
   updateTerm: { tla: 'UpdateTerm' },
@@ -95,6 +96,10 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
   recordVote: { tla: 'HandleRequestVoteResponse' },
   becomeLeader: { tla: 'BecomeLeader', sendsVia: LEADER_SENDS },
   yieldToLeader: { tla: 'HandleAppendEntriesRequest', branch: 'AcceptAppendEntries' },
+  // The clock part of canServeLeaseRead (the read comes before leaseUntil) is
+  // timing: the spec's HasLease holds a lease from any broadcast a majority
+  // answered whose window no follower has closed (see Raft.tla, "Leader leases").
+  leaseRead: { tla: 'LeaseRead' },
   readIndex: { tla: 'ReadIndex' },
   answerReads: { tla: 'AnswerReads' },
   followerLocalRead: { tla: 'LocalRead' },
@@ -154,6 +159,13 @@ export const tlaVariables: Readonly<Record<string, string | readonly string[] | 
   rng: null,
   electionTimeoutMs: null,
   restarting: null,
+  // When this node last heard from its leader: the spec records what it
+  // heard (the leader, term and broadcast number), not when
+  leaderHeardAt: 'heard',
+  // the leader's lease as times (send times, its end) is timing: the spec
+  // derives the lease from acked and the windows followers closed (HasLease)
+  broadcastTimes: null,
+  leaseUntil: null,
   // when a snapshot is due again is timing (snapshotRetryTicks), as flow control is
   snapshotSent: null,
   sendSnapshot: 'msgs',
@@ -168,8 +180,13 @@ export const tlaVariables: Readonly<Record<string, string | readonly string[] | 
 export const roleVariable = 'state';
 /** The TLA+ variable of the network (consuming or sending a message writes it). */
 export const networkVariable = 'msgs';
-/** TLA+ variables that record history for invariants and bounds; no chart transition writes them. */
-export const historyVariables: readonly string[] = ['elected', 'committed', 'restartCount'];
+/**
+ * TLA+ variables that record history for invariants and bounds, and the
+ * leases' clock assumption (`expired`: which lease windows have closed, a
+ * ghost that only LeaseRead's enabling condition reads); no chart transition
+ * writes them.
+ */
+export const historyVariables: readonly string[] = ['elected', 'committed', 'restartCount', 'expired'];
 
 /**
  * The conditions a chart guard tests, on both sides: `tla` is an operator
@@ -183,4 +200,5 @@ export const guardConditions: Readonly<Record<string, readonly { readonly tla: s
   hasVoteQuorum: [{ tla: 'Quorum', code: 'majority' }],
   canAdvanceCommitIndex: [{ tla: 'MedianMatch', code: 'majorityMatchIndex' }],
   hasConfirmedRead: [{ tla: 'IsReadReady', code: 'isReadReady' }],
+  canServeLeaseRead: [{ tla: 'HasLease', code: 'leaseHolds' }],
 };

@@ -62,6 +62,12 @@ StateBounds ==
 
 ServerSymmetry == Permutations(Server)
 
+(* Leases: what each server heard, and each leader's closed windows (none
+   of it is read without Leases). *)
+LeaseView == IF Leases
+             THEN <<heard, [i \in Server |-> IF state[i] = Leader THEN expired[i] ELSE 0]>>
+             ELSE << >>
+
 (* What TLC fingerprints.  Per-role bookkeeping that the role's entry resets
    (pre-votes and votes granted when a server starts asking for them, next
    and match indexes, broadcast numbers and acknowledgements when it becomes
@@ -79,7 +85,8 @@ View ==
       [i \in Server |-> IF state[i] = Leader THEN matchIndex[i] ELSE 0],
       [i \in Server |-> IF state[i] = Leader THEN heartbeatSeq[i] ELSE 0],
       [i \in Server |-> IF state[i] = Leader /\ reads[i] /= << >> THEN acked[i] ELSE 0],
-      reads, pending, msgs, elected, committed, answered, restartCount>>
+      reads, pending, msgs, elected, committed, answered, restartCount,
+      LeaseView>>
 
 (* Directed searches (LeaderPlan): who may campaign for each term.  Any
    fixed order of the servers will do (the protocol treats them alike): the

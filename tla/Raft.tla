@@ -28,7 +28,9 @@
 (*                                                                         *)
 (* Clients: ClientRequest is a write entering a leader's log, ReadIndex    *)
 (* and AnswerReads serve reads without the log (ReadIndex, Raft thesis     *)
-(* 6.4), ApplyEntry answers the writes a server holds.  Every answer is    *)
+(* 6.4), LeaseRead serves them at once by a leader lease (thesis 6.4.1,    *)
+(* with Leases; see "Leader leases" below), ApplyEntry answers the writes  *)
+(* a server holds.  Every answer is    *)
 (* recorded in `answered`, and AnswersLinearizable checks it against the   *)
 (* committed log.                                                          *)
 (*                                                                         *)
@@ -44,6 +46,7 @@ CONSTANTS
     Nil,             \* "no server" (no vote, no known leader)
     Noop,            \* the value of the entry a new leader appends
     MaxBatch,        \* most entries one AppendEntries carries (>= 1)
+    Leases,          \* TRUE: reads may be served by leader leases (RAFT_READS=lease)
     Bugs             \* the deliberate mistakes switched on ({} in the real protocol)
 
 KnownBugs == {
@@ -60,12 +63,16 @@ KnownBugs == {
     "LeaderIgnoresHigherTerm", \* a leader ignores a higher term in an AppendEntries answer
     "PreVoteRaisesTerm",       \* a pre-vote request raises the receiver's term
     "LocalReads",              \* any server answers reads from its own state (RAFT_READS=local)
-    "SnapshotKeepsConflictingLog" \* an installed snapshot keeps the log after its index
+    "SnapshotKeepsConflictingLog", \* an installed snapshot keeps the log after its index
                                \* though our entry there is of another term
+    "LeaseNoDriftMargin",      \* a follower may time out or vote before the leader's
+                               \* lease that counts on it has run out
+    "LeaseNoQuarantine"        \* a restarted server may vote at once, though it may
+                               \* have answered a leased broadcast just before
 }
 Bug(name) == name \in Bugs
 
-ASSUME Nil \notin Server /\ Noop \notin Value /\ MaxBatch \in Nat \ {0}
+ASSUME Nil \notin Server /\ Noop \notin Value /\ MaxBatch \in Nat \ {0} /\ Leases \in BOOLEAN
 ASSUME Bugs \subseteq KnownBugs
 
 Follower == "follower"
@@ -116,6 +123,16 @@ VARIABLES
                    \* or [kind |-> "write", index, entry]
     restartCount   \* how many Restart steps happened
 
+(* Leader leases (with Leases; see "Leader leases" below). *)
+VARIABLES
+    heard,         \* heard[i]: the leader i last accepted an AppendEntries or a
+                   \* snapshot from, its term, and the highest broadcast number
+                   \* it accepted from it (the code keeps when, not which)
+    expired        \* expired[i]: (the clock assumption, a ghost no server reads)
+                   \* the lease windows of leader i's broadcasts numbered up to
+                   \* this have closed: a follower that accepted one of them
+                   \* has since timed out or voted
+
 serverVars == <<currentTerm, state, votedFor, leader>>
 snapshotVars == <<snapshotIndex, snapshotTerm>>
 logVars == <<log, snapshotVars, commitIndex, lastApplied, appliedLog>>
@@ -123,7 +140,8 @@ candidateVars == <<preVotes, votesGranted>>
 leaderVars == <<nextIndex, matchIndex>>
 clientVars == <<heartbeatSeq, acked, reads, pending>>
 historyVars == <<elected, committed, answered, restartCount>>
-vars == <<serverVars, logVars, candidateVars, leaderVars, clientVars, msgs, historyVars>>
+leaseVars == <<heard, expired>>
+vars == <<serverVars, logVars, candidateVars, leaderVars, clientVars, msgs, historyVars, leaseVars>>
 
 -----------------------------------------------------------------------------
 (* Helpers. *)
@@ -216,6 +234,39 @@ FirstIndexOfTerm(i, n) ==
 BackOffHint(i, prev) ==
     IF prev > LastIndex(i) THEN LastIndex(i) + 1 ELSE FirstIndexOfTerm(i, prev)
 
+(* Leader leases.  A leader's lease is measured from the send time of a
+   broadcast that a majority (the leader included) answered; a follower that
+   accepted a broadcast grants no vote, and times out no earlier, than an
+   election timeout (at least electionMinMs on its clock) after it heard
+   from the leader; a lease lasts at most electionMinMs * (1 - rho) / (1 + rho)
+   on the leader's clock, rho the bound on clock drift.  So, in real time,
+   the lease window of a broadcast closes before any follower that accepted
+   it (or a later one of the same leader) times out or votes.  The spec has
+   no real time: that ordering is the clock assumption, and it is stated as
+   a ghost, `expired`: a follower's Timeout or GrantVote closes the windows
+   of every broadcast it accepted from its leader (CloseWindows), and
+   LeaseRead needs a broadcast whose window is still open.  A restarted
+   server counts its start as the last time it heard a leader (a
+   quarantine): its `heard` survives the restart. *)
+NoHeard == [leader |-> Nil, term |-> 0, seq |-> 0]
+
+(* i accepted an AppendEntries (broadcast seq; 0 for a snapshot) from j in
+   i's current term. *)
+Heard(i, j, seq) ==
+    heard' = [heard EXCEPT ![i] =
+                 IF @.leader = j /\ @.term = currentTerm[i]
+                 THEN [@ EXCEPT !.seq = Max(@, seq)]
+                 ELSE [leader |-> j, term |-> currentTerm[i], seq |-> seq]]
+
+(* i's election timeout fired, or i votes: an election timeout has passed
+   since i last heard from its leader, so that leader's lease windows of the
+   broadcasts i accepted have closed (the clock assumption). *)
+CloseWindows(i) ==
+    LET h == heard[i] IN
+    IF h.leader /= Nil /\ currentTerm[h.leader] = h.term /\ ~Bug("LeaseNoDriftMargin")
+    THEN expired' = [expired EXCEPT ![h.leader] = Max(@, h.seq)]
+    ELSE UNCHANGED expired
+
 (* The highest index committed so far (history; what a read must see). *)
 CommittedLen == LET idx == {c.index : c \in committed}
                 IN IF idx = {} THEN 0 ELSE CHOOSE n \in idx : \A k \in idx : k <= n
@@ -279,6 +330,8 @@ Init ==
     /\ committed = {}
     /\ answered = {}
     /\ restartCount = 0
+    /\ heard = [i \in Server |-> NoHeard]
+    /\ expired = [i \in Server |-> 0]
 
 -----------------------------------------------------------------------------
 (* The chart's guards, under the chart's names (isHigherTerm is
@@ -377,7 +430,7 @@ UpdateTerm(m) ==
        THEN UNCHANGED state                                 \* the bug
        ELSE state' = [state EXCEPT ![i] = Follower]
     /\ UNCHANGED <<logVars, preVotes, leaderVars, heartbeatSeq, acked, pending,
-                   msgs, historyVars>>
+                   msgs, historyVars, leaseVars>>
 
 (* Next term, vote for self, forget the leader, request votes: what
    becomeCandidate does after a pre-vote quorum. *)
@@ -396,10 +449,13 @@ Campaign(i) ==
 
 (* Chart: followerElectionTimeout, preCandidateElectionTimeout,
    candidateElectionTimeout.  Forget the leader and ask every peer whether it
-   would vote for us in the next term (Pre-Vote); the term does not change. *)
+   would vote for us in the next term (Pre-Vote); the term does not change.
+   An election timeout has passed since we last heard from our leader: the
+   lease windows of what we accepted from it have closed. *)
 Timeout(i) ==
     /\ Settled(i)
     /\ state[i] \in {Follower, PreCandidate, Candidate}
+    /\ CloseWindows(i)
     /\ state' = [state EXCEPT ![i] = PreCandidate]
     /\ leader' = [leader EXCEPT ![i] = Nil]
     /\ preVotes' = [preVotes EXCEPT ![i] = {i}]
@@ -410,7 +466,7 @@ Timeout(i) ==
                                     msource |-> i,
                                     mdest |-> j] : j \in Server \ {i}})
     /\ UNCHANGED <<currentTerm, votedFor, logVars, votesGranted, leaderVars,
-                   clientVars, historyVars>>
+                   clientVars, historyVars, heard>>
 
 (* Chart: grantPreVote (any role but leader).  We would vote for the sender in
    the term it proposes.  Nothing changes here: no term, no vote. *)
@@ -446,7 +502,7 @@ HandlePreVoteRequest(m) ==
     /\ \/ GrantPreVote(m)
        \/ RejectPreVote(m)
     /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars,
-                   historyVars>>
+                   historyVars, leaseVars>>
 
 (* Chart: recordPreVote (precandidate).  A peer would vote for us in the next
    term.  Other answers are ignored by the chart (a newer term goes through
@@ -460,7 +516,7 @@ HandlePreVoteResponse(m) ==
     /\ preVotes' = [preVotes EXCEPT ![i] = @ \cup {m.msource}]
     /\ Discard(m)
     /\ UNCHANGED <<serverVars, logVars, votesGranted, leaderVars, clientVars,
-                   historyVars>>
+                   historyVars, leaseVars>>
 
 (* Chart: becomeCandidate (precandidate, eventless).  A majority would vote
    for us: start an election in the next term, vote for self, forget the
@@ -469,14 +525,18 @@ BecomeCandidate(i) ==
     /\ state[i] = PreCandidate
     /\ HasPreVoteQuorum(i)
     /\ Campaign(i)
-    /\ UNCHANGED <<logVars, preVotes, leaderVars, clientVars, historyVars>>
+    /\ UNCHANGED <<logVars, preVotes, leaderVars, clientVars, historyVars, leaseVars>>
 
 (* Chart: grantVote (follower).  Grant the vote and stay follower (the chart
-   re-enters the role, restarting the election timer). *)
+   re-enters the role, restarting the election timer).  In lease mode the
+   code grants it only an election timeout after it last heard from a
+   leader (or started): the lease windows of what it accepted have closed.
+   Other modes serve no lease reads, so closing them changes nothing. *)
 GrantVote(m) ==
     LET i == m.mdest IN
     /\ state[i] = Follower
     /\ CanGrantVote(i, m)
+    /\ CloseWindows(i)
     /\ votedFor' = [votedFor EXCEPT ![i] = m.msource]
     /\ state' = [state EXCEPT ![i] = Follower]
     /\ Reply([mtype |-> RequestVoteResponse,
@@ -499,7 +559,7 @@ RejectVote(m) ==
                    msource |-> i,
                    mdest |-> m.msource], m)
        ELSE Discard(m)
-    /\ UNCHANGED <<state, votedFor>>
+    /\ UNCHANGED <<state, votedFor, expired>>
 
 (* A RequestVote of our term or older (a newer one goes through UpdateTerm
    first). *)
@@ -510,7 +570,7 @@ HandleRequestVoteRequest(m) ==
     /\ \/ GrantVote(m)
        \/ RejectVote(m)
     /\ UNCHANGED <<currentTerm, leader, logVars, candidateVars, leaderVars,
-                   clientVars, historyVars>>
+                   clientVars, historyVars, heard>>
 
 (* Chart: recordVote (candidate).  A vote granted in our current term.
    Responses of an older term, refusals, or arriving at a non-candidate are
@@ -524,7 +584,7 @@ HandleRequestVoteResponse(m) ==
     /\ votesGranted' = [votesGranted EXCEPT ![i] = @ \cup {m.msource}]
     /\ Discard(m)
     /\ UNCHANGED <<serverVars, logVars, preVotes, leaderVars, clientVars,
-                   historyVars>>
+                   historyVars, leaseVars>>
 
 (* Chart: becomeLeader (candidate, eventless).  Initialise nextIndex to
    lastIndex + 1 and matchIndex to 0, forget the known leader, append a no-op
@@ -541,9 +601,10 @@ BecomeLeader(i) ==
     /\ heartbeatSeq' = [heartbeatSeq EXCEPT ![i] = 1]
     /\ acked' = [acked EXCEPT ![i] = [j \in Server |-> 0]]
     /\ reads' = [reads EXCEPT ![i] = << >>]
+    /\ expired' = [expired EXCEPT ![i] = 0]
     /\ elected' = elected \cup {<<currentTerm[i], i>>}
     /\ UNCHANGED <<currentTerm, votedFor, snapshotVars, commitIndex, lastApplied, appliedLog,
-                   candidateVars, pending, msgs, committed, answered, restartCount>>
+                   candidateVars, pending, msgs, committed, answered, restartCount, heard>>
 
 (* Chart: clientRequest (leader).  A client request (direct, or proxied by a
    follower: proxyToLeader) enters the leader's log in its current term; the
@@ -557,7 +618,8 @@ ClientRequest(i, v) ==
     /\ pending' = [pending EXCEPT ![i] =
                       {p \in @ : p.index /= k} \cup {[index |-> k, term |-> currentTerm[i]]}]
     /\ UNCHANGED <<serverVars, snapshotVars, commitIndex, lastApplied, appliedLog,
-                   candidateVars, leaderVars, heartbeatSeq, acked, reads, msgs, historyVars>>
+                   candidateVars, leaderVars, heartbeatSeq, acked, reads, msgs, historyVars,
+                   leaseVars>>
 
 (* Chart: heartbeat (leader).  A new broadcast: its AppendEntries to each
    follower (from nextIndex, empty when the follower is up to date, a
@@ -569,7 +631,7 @@ Heartbeat(i) ==
     /\ state' = [state EXCEPT ![i] = Leader]
     /\ heartbeatSeq' = [heartbeatSeq EXCEPT ![i] = @ + 1]
     /\ UNCHANGED <<currentTerm, votedFor, leader, logVars, candidateVars,
-                   leaderVars, acked, reads, pending, msgs, historyVars>>
+                   leaderVars, acked, reads, pending, msgs, historyVars, leaseVars>>
 
 (* The AppendEntries the chart's sendHeartbeats and replicateLog send: the
    entries from nextIndex[i][j] (at most MaxBatch; none when j is up to
@@ -583,7 +645,7 @@ AppendEntries(i, j) ==
     /\ state[i] = Leader
     /\ Send(AppendEntriesMessage(i, j, MaxBatch, heartbeatSeq[i]))
     /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars,
-                   historyVars>>
+                   historyVars, leaseVars>>
 
 (* Chart: rejectStaleAppendEntries (any role).  An AppendEntries of an older
    term: answer failure with our term, so that the sender steps down. *)
@@ -596,7 +658,7 @@ RejectStaleAppendEntries(m) ==
               mhint |-> 0,
               msource |-> i,
               mdest |-> m.msource], m)
-    /\ UNCHANGED <<serverVars, log, commitIndex>>
+    /\ UNCHANGED <<serverVars, log, commitIndex, heard>>
 
 (* Chart: acceptAppendEntries (follower), abandonPreVote (precandidate),
    yieldToLeader (candidate).  An AppendEntries of our term: become (or stay)
@@ -620,6 +682,7 @@ AcceptAppendEntries(m) ==
     /\ IsCurrentTerm(i, m)
     /\ state' = [state EXCEPT ![i] = Follower]
     /\ leader' = [leader EXCEPT ![i] = j]
+    /\ Heard(i, j, m.mseq)
     /\ IF logOk
        THEN /\ log' = [log EXCEPT ![i] = merged]
             /\ commitIndex' = [commitIndex EXCEPT ![i] =
@@ -650,7 +713,7 @@ HandleAppendEntriesRequest(m) ==
     /\ \/ RejectStaleAppendEntries(m)
        \/ AcceptAppendEntries(m)
     /\ UNCHANGED <<currentTerm, votedFor, snapshotVars, lastApplied, appliedLog,
-                   candidateVars, leaderVars, clientVars, historyVars>>
+                   candidateVars, leaderVars, clientVars, historyVars, expired>>
 
 (* Chart: handleAppendEntriesResponse (leader).  A response of our term:
    note the broadcast it answers (acked); on success matchIndex := max(old, m)
@@ -679,7 +742,7 @@ HandleAppendEntriesResponse(m) ==
             /\ UNCHANGED matchIndex
     /\ Discard(m)
     /\ UNCHANGED <<serverVars, logVars, candidateVars, heartbeatSeq, reads, pending,
-                   historyVars>>
+                   historyVars, leaseVars>>
 
 (* Chart: advanceCommitIndex (leader, eventless).  Commit up to the median of
    the match indexes if that entry is of the current term (Raft 5.4.2). *)
@@ -694,7 +757,7 @@ AdvanceCommitIndex(i) ==
                          k \in {k2 \in (commitIndex[i] + 1)..n :
                                    ~\E c \in committed : c.index = k2 /\ c.entry = EntryAt(i, k2)}}
     /\ UNCHANGED <<serverVars, log, snapshotVars, lastApplied, appliedLog, candidateVars,
-                   leaderVars, clientVars, msgs, elected, answered, restartCount>>
+                   leaderVars, clientVars, msgs, elected, answered, restartCount, leaseVars>>
 
 (* Chart: applyCommitted (any role, eventless).  Apply the committed entries
    not yet applied to the state machine, in log order, all in one step as the
@@ -714,7 +777,7 @@ ApplyEntry(i) ==
                    {[kind |-> "write", index |-> p.index, entry |-> EntryAt(i, p.index)] :
                         p \in {q \in done : TermAt(i, q.index) = q.term}}
     /\ UNCHANGED <<serverVars, log, snapshotVars, commitIndex, candidateVars, leaderVars,
-                   heartbeatSeq, acked, reads, msgs, elected, committed, restartCount>>
+                   heartbeatSeq, acked, reads, msgs, elected, committed, restartCount, leaseVars>>
 
 (* The chart's confirmLeadership, after reads were queued or answered: when
    reads wait and none waits on a broadcast already sent, start a broadcast
@@ -742,7 +805,7 @@ ReadIndex(i) ==
     /\ reads' = [reads EXCEPT ![i] = rs]
     /\ ConfirmLeadership(i, rs)
     /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, acked, pending,
-                   historyVars>>
+                   historyVars, leaseVars>>
 
 (* Chart: answerReads (leader, eventless).  Answer every confirmed read whose
    read index is applied, oldest first, from the state machine (the entries
@@ -760,7 +823,7 @@ AnswerReads(i) ==
                         k \in 1..n}
     /\ ConfirmLeadership(i, rest)
     /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, acked, pending,
-                   elected, committed, restartCount>>
+                   elected, committed, restartCount, leaseVars>>
 
 (* Chart: followerLocalRead, preCandidateLocalRead, candidateLocalRead and
    leaderLocalRead, taken only with RAFT_READS=local: the tutorial's exercise
@@ -774,7 +837,35 @@ LocalRead(i) ==
     /\ answered' = answered \cup
                    {[kind |-> "read", mustSee |-> CommittedLen, state |-> appliedLog[i]]}
     /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars, msgs,
-                   elected, committed, restartCount>>
+                   elected, committed, restartCount, leaseVars>>
+
+(* Leader i holds a lease: a majority (i included) answered a broadcast of
+   its current leadership whose lease window is still open. *)
+HasLease(i) ==
+    \E k \in (expired[i] + 1)..heartbeatSeq[i] :
+        {i} \cup {j \in Server \ {i} : acked[i][j] >= k} \in Quorum
+
+(* The code's canServeLeaseRead: lease mode, an entry of the leader's term
+   committed (as for ReadIndex), applied up to the commit index, and a lease
+   held (the code: the read comes before the lease's end on its clock). *)
+CanServeLeaseRead(i) ==
+    /\ Leases
+    /\ CanServeReadIndex(i)
+    /\ lastApplied[i] >= commitIndex[i]
+    /\ HasLease(i)
+
+(* Chart: leaseRead (leader), RAFT_READS=lease.  Answer the read at once from
+   the state machine (the entries applied so far), with no confirmation
+   round (Raft thesis 6.4.1).  mustSee is, as for ReadIndex, the highest
+   index committed when the read arrived. *)
+LeaseRead(i) ==
+    /\ Settled(i)
+    /\ state[i] = Leader
+    /\ CanServeLeaseRead(i)
+    /\ answered' = answered \cup
+                   {[kind |-> "read", mustSee |-> CommittedLen, state |-> appliedLog[i]]}
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars, msgs,
+                   elected, committed, restartCount, leaseVars>>
 
 (* Chart: checkQuorum (leader).  A leader that has not heard from a majority
    for a lease window steps down in the same term and forgets the leader;
@@ -787,7 +878,7 @@ CheckQuorum(i) ==
     /\ leader' = [leader EXCEPT ![i] = Nil]
     /\ reads' = [reads EXCEPT ![i] = << >>]
     /\ UNCHANGED <<currentTerm, votedFor, logVars, candidateVars, leaderVars,
-                   heartbeatSeq, acked, pending, msgs, historyVars>>
+                   heartbeatSeq, acked, pending, msgs, historyVars, leaseVars>>
 
 -----------------------------------------------------------------------------
 (* Log compaction and InstallSnapshot (Raft section 7). *)
@@ -813,7 +904,7 @@ TakeSnapshot(i) ==
     /\ snapshotTerm' = [snapshotTerm EXCEPT ![i] = TermAt(i, n)]
     /\ log' = [log EXCEPT ![i] = Entries(i, n + 1, LastIndex(i))]
     /\ UNCHANGED <<serverVars, commitIndex, lastApplied, appliedLog, candidateVars,
-                   leaderVars, clientVars, msgs, historyVars>>
+                   leaderVars, clientVars, msgs, historyVars, leaseVars>>
 
 (* The snapshot the leader i sends: its index and term, and its data (the
    state machine at that index).  The code sends it in chunks of bounded
@@ -842,7 +933,7 @@ SendSnapshot(i, j) ==
     /\ NeedsSnapshot(i, j)
     /\ Send(SnapshotMessage(i, j))
     /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars,
-                   historyVars>>
+                   historyVars, leaseVars>>
 
 (* Chart: rejectStaleSnapshot (any role).  An InstallSnapshot of an older
    term: answer failure with our term, so that the sender steps down. *)
@@ -855,7 +946,7 @@ RejectStaleSnapshot(m) ==
               mmatchIndex |-> 0,
               msource |-> i,
               mdest |-> m.msource], m)
-    /\ UNCHANGED <<state, leader, logVars, pending>>
+    /\ UNCHANGED <<state, leader, logVars, pending, heard>>
 
 (* Chart: installSnapshot (any role).  An InstallSnapshot of our term (Raft
    section 7, receiver): follow its sender.  A snapshot that covers no more
@@ -876,6 +967,7 @@ InstallSnapshot(m) ==
     /\ IsCurrentTerm(i, m)
     /\ state' = [state EXCEPT ![i] = Follower]
     /\ leader' = [leader EXCEPT ![i] = m.msource]
+    /\ Heard(i, m.msource, 0)
     /\ Reply([mtype |-> InstallSnapshotResponse,
               mterm |-> currentTerm[i],
               msuccess |-> TRUE,
@@ -901,7 +993,7 @@ HandleInstallSnapshotRequest(m) ==
     /\ \/ RejectStaleSnapshot(m)
        \/ InstallSnapshot(m)
     /\ UNCHANGED <<currentTerm, votedFor, candidateVars, leaderVars, heartbeatSeq,
-                   acked, reads, historyVars>>
+                   acked, reads, historyVars, expired>>
 
 (* Chart: handleInstallSnapshotResponse (leader).  An answer of our term: on
    success the follower holds everything up to the snapshot's index, so
@@ -926,14 +1018,16 @@ HandleInstallSnapshotResponse(m) ==
             /\ nextIndex' = [nextIndex EXCEPT ![i][j] = Max(@, match + 1)]
        ELSE UNCHANGED leaderVars
     /\ Discard(m)
-    /\ UNCHANGED <<serverVars, logVars, candidateVars, clientVars, historyVars>>
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, clientVars, historyVars, leaseVars>>
 
 -----------------------------------------------------------------------------
 (* A crash and restart: the persistent state (currentTerm, votedFor, the
    snapshot and the log) survives, everything else is lost; the state
    machine is restored from the snapshot (what it covers is committed and
    applied) and rebuilt from the log as entries commit again.  Messages in
-   flight stay in flight. *)
+   flight stay in flight.  What i heard survives (a quarantine: the code
+   counts its start as the last time it heard a leader), unless the
+   LeaseNoQuarantine bug forgets it. *)
 Restart(i) ==
     /\ state' = [state EXCEPT ![i] = Follower]
     /\ leader' = [leader EXCEPT ![i] = Nil]
@@ -952,7 +1046,8 @@ Restart(i) ==
     /\ reads' = [reads EXCEPT ![i] = << >>]
     /\ pending' = [pending EXCEPT ![i] = {}]
     /\ restartCount' = restartCount + 1
-    /\ UNCHANGED <<currentTerm, log, snapshotVars, msgs, elected, committed, answered>>
+    /\ heard' = IF Bug("LeaseNoQuarantine") THEN [heard EXCEPT ![i] = NoHeard] ELSE heard
+    /\ UNCHANGED <<currentTerm, log, snapshotVars, msgs, elected, committed, answered, expired>>
 
 -----------------------------------------------------------------------------
 (* Actions of the environment: the network loses and duplicates messages. *)
@@ -960,12 +1055,12 @@ Restart(i) ==
 DropMessage(m) ==
     /\ Discard(m)
     /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars,
-                   historyVars>>
+                   historyVars, leaseVars>>
 
 DuplicateMessage(m) ==
     /\ Send(m)
     /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars,
-                   historyVars>>
+                   historyVars, leaseVars>>
 
 -----------------------------------------------------------------------------
 (* Each disjunct names one action; test/mirror.test.ts reads this list. *)
@@ -991,6 +1086,7 @@ Next ==
     \/ \E i \in Server : ApplyEntry(i)
     \/ \E i \in Server : ReadIndex(i)
     \/ \E i \in Server : AnswerReads(i)
+    \/ \E i \in Server : LeaseRead(i)
     \/ \E i \in Server : LocalRead(i)
     \/ \E i \in Server : CheckQuorum(i)
     \/ \E i \in Server : Restart(i)
@@ -1049,6 +1145,8 @@ TypeOK ==
     /\ elected \subseteq Nat \X Server
     /\ \A c \in committed : c.index \in Nat \ {0} /\ c.entry \in Entry /\ c.term \in Nat
     /\ restartCount \in Nat
+    /\ heard \in [Server -> [leader : Server \cup {Nil}, term : Nat, seq : Nat]]
+    /\ expired \in [Server -> Nat]
 
 (* At most one leader per term: among the current roles, and over the whole
    history of elections. *)

@@ -45,7 +45,7 @@
 (* messages are compared without it (NoData), and a received snapshot is   *)
 (* the one sent (in `sent`) that is the recorded message but for its data. *)
 (***************************************************************************)
-EXTENDS Raft, TraceData   \* TraceData: Traces, TraceServers, TraceMaxBatch
+EXTENDS Raft, TraceData   \* TraceData: Traces, TraceServers, TraceMaxBatch, TraceLeases
 
 VARIABLES
     t,               \* which trace of Traces (a run checks several at once)
@@ -196,6 +196,7 @@ ActionStep(a, i) ==
       [] a = "ApplyEntry" -> ApplyEntry(i)
       [] a = "ReadIndex" -> ReadIndex(i)
       [] a = "AnswerReads" -> AnswerReads(i)
+      [] a = "LeaseRead" -> LeaseRead(i)
       [] a = "LocalRead" -> LocalRead(i)
       [] a = "CheckQuorum" -> CheckQuorum(i)
       [] a = "Restart" -> Restart(i)

@@ -15,11 +15,16 @@
 //   RAFT_DATA_DIR       directory for this node's durable state (term, vote, log);
 //                       unset: memory only, and a restarted node comes back empty
 //   RAFT_READS          how reads are served: log | readindex (default) | local
-//                       (local is UNSAFE: stale reads; see docs/exercises.md)
+//                       (local is UNSAFE: stale reads; see docs/exercises.md) |
+//                       lease (leader leases; safe while clocks drift apart by
+//                       at most RAFT_LEASE_DRIFT)
 //   RAFT_TXN_READS      how read-only transactions are served: log | readindex
-//                       (default) | local (UNSAFE)
+//                       (default) | local (UNSAFE) | lease
+//   RAFT_LEASE_DRIFT    lease mode: the bound rho on clock rate drift (default 0.1)
+//   RAFT_LEASE_MS       lease mode: the lease (default and most: electionMin *
+//                       (1 - rho) / (1 + rho) - 5 ms); a longer one is refused
 
-import { defaultConfig, READ_MODES, TXN_READ_MODES, type RaftConfig } from '../../machines/context.js';
+import { defaultConfig, leaseConfigProblem, leaseDuration, READ_MODES, TXN_READ_MODES, usesLeases, type RaftConfig } from '../../machines/context.js';
 import { realClock } from '../runtime/clock.js';
 import { LOG_LEVELS, RaftNode, type LogLevel, type Message } from './node.js';
 import { NodeTraceLog } from '../runtime/trace.js';
@@ -74,6 +79,9 @@ function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; l
   if (reads !== undefined) config.reads = reads;
   const txnReads = mode('RAFT_TXN_READS', TXN_READ_MODES, defaultConfig.txnReads);
   if (txnReads !== undefined) config.txnReads = txnReads;
+  // Lease settings are not corrected to a default: an unsafe one stops the node (below).
+  if (env.RAFT_LEASE_DRIFT !== undefined && env.RAFT_LEASE_DRIFT !== '') config.leaseDriftRatio = Number(env.RAFT_LEASE_DRIFT);
+  if (env.RAFT_LEASE_MS !== undefined && env.RAFT_LEASE_MS !== '') config.leaseMs = Number(env.RAFT_LEASE_MS);
   return { config, limits, level: LOG_LEVELS.includes(level) ? level : 'info', problems };
 }
 
@@ -82,6 +90,16 @@ const stderr = (text: string): void => {
   process.stderr.write(`${text}\n`);
 };
 for (const p of problems) stderr(`warn ${p}`);
+{
+  const full = { ...defaultConfig, ...config };
+  const leaseProblem = leaseConfigProblem(full);
+  if (leaseProblem !== undefined) {
+    // Refuse to start rather than serve reads by an unsafe lease.
+    stderr(`FATAL RAFT_LEASE_MS / RAFT_LEASE_DRIFT: ${leaseProblem}`);
+    process.exit(1);
+  }
+  if (usesLeases(full)) stderr(`info leader leases of ${leaseDuration(full)} ms (clock drift bound ${full.leaseDriftRatio}, election timeout ${full.electionMinMs}-${full.electionMaxMs} ms)`);
+}
 const unsafe = [config.reads === 'local' ? 'RAFT_READS=local' : '', config.txnReads === 'local' ? 'RAFT_TXN_READS=local' : ''].filter((x) => x !== '');
 if (unsafe.length > 0) {
   stderr(

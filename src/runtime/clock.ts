@@ -9,10 +9,27 @@ export interface Clock {
   clearTimeout(id: unknown): void;
 }
 
+/**
+ * The real clock. `now` is monotonic (performance.now, from the process's
+ * start at its wall-clock time): a wall clock set back would make a leader's
+ * lease last too long. A timer never fires before `ms` have passed on that
+ * clock: Node measures timers from the time its event loop cached at the
+ * start of the iteration, so a timer set late in a long iteration could fire
+ * up to that iteration's length early, which would cut a follower's
+ * election timeout short, and with it the time a leader's lease counts on.
+ */
 export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
+  now: () => performance.timeOrigin + performance.now(),
+  setTimeout: (fn, ms) => {
+    const due = performance.now() + ms;
+    const timer: { id: NodeJS.Timeout } = { id: setTimeout(function check() {
+      const left = due - performance.now();
+      if (left > 0) timer.id = setTimeout(check, Math.ceil(left));
+      else fn();
+    }, ms) };
+    return timer;
+  },
+  clearTimeout: (t) => clearTimeout((t as { id: NodeJS.Timeout }).id),
 };
 
 /**

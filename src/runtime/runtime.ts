@@ -113,6 +113,7 @@ export class RaftRuntime {
         nodes: opts.nodes,
         config: opts.config,
         seed: opts.seed,
+        startedAt: opts.clock.now(),
         ...(opts.recovered
           ? { recovered: { hardState: opts.recovered.hardState, entries: opts.recovered.entries, ...(snap ? { snapshot: { index: snap.index, term: snap.term } } : {}) } }
           : {}),
@@ -156,7 +157,8 @@ export class RaftRuntime {
   /** Hands one event to the chart. */
   deliver(event: MessageEvent): void {
     if (this.failed) return;
-    this.actor.send(event);
+    // Every event carries its time on the node's clock (leases count on it).
+    this.actor.send({ ...event, at: this.opts.clock.now() });
     const snap = this.actor.getSnapshot();
     if (snap.status !== 'active') this.opts.host.log('error', `the chart actor stopped (${snap.status}): ${String(snap.error)}`);
   }
@@ -299,6 +301,7 @@ export class RaftRuntime {
         this.restore({ index: e.index, term: e.term, data: e.data });
         break;
       case 'read': {
+        if (this.leaseEnded(e)) break;
         const found = this.stateMachine.peek(e.key);
         host.reply(
           e.to,
@@ -308,9 +311,21 @@ export class RaftRuntime {
         break;
       }
       case 'readTxn':
+        if (this.leaseEnded(e)) break;
         host.reply(e.to, e.inReplyTo, this.stateMachine.readOnly(e.txn));
         break;
     }
+  }
+
+  /**
+   * A lease read whose lease ran out before its answer could be written (a
+   * slow disk write in the same batch): answer 11 instead, which is safe for
+   * a read (nothing changed).
+   */
+  private leaseEnded(e: { readonly to: string; readonly inReplyTo: number; readonly leaseUntil?: number }): boolean {
+    if (e.leaseUntil === undefined || this.opts.clock.now() < e.leaseUntil) return false;
+    this.opts.host.reply(e.to, e.inReplyTo, errorBody(ErrorCode.TemporarilyUnavailable, 'the leader lease ended before the read was answered'));
+    return true;
   }
 
   /** Our latest snapshot to a follower, in chunks of at most snapshotChunkBytes characters of data each. */

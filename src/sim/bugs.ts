@@ -4,7 +4,7 @@
 // machine never change. Never pass these to a node outside a simulation.
 
 import { actions } from '../../machines/actions.js';
-import { majorityMatchIndex } from '../../machines/guards.js';
+import { guards, majorityMatchIndex } from '../../machines/guards.js';
 import type { MachineOverrides } from '../../machines/raft.js';
 import type { Storage } from '../core/storage.js';
 
@@ -65,6 +65,19 @@ export const BUGS = {
         if (ctx.log.matches(prev, ev.body.prev_log_term as number)) ctx.log.truncateFrom(prev + 1);
         return actions.handleAppendEntries(ctx, ev);
       },
+    },
+  },
+  /**
+   * Leader leases (RAFT_READS=lease) held 20 longest election timeouts
+   * longer than the safe bound allows: a deposed leader keeps answering
+   * reads after another was elected and took writes.
+   */
+  'lease-too-long': {
+    guards: {
+      canServeLeaseRead: (ctx, ev) => guards.canServeLeaseRead({ ...ctx, leaseUntil: ctx.leaseUntil + 20 * ctx.config.electionMaxMs }, ev),
+    },
+    actions: {
+      serveLeaseRead: (ctx, ev) => actions.serveLeaseRead({ ...ctx, leaseUntil: ctx.leaseUntil + 20 * ctx.config.electionMaxMs }, ev),
     },
   },
   /** Persist the term but never the vote: a restarted node may vote twice in a term. */

@@ -24,7 +24,7 @@ import { openNodeStorage, type Storage } from '../core/storage.js';
 import { LinKvClients } from './workload.js';
 import { TxnClients } from './txn-workload.js';
 import { ReadWitness } from './stale-reads.js';
-import { defaultConfig } from '../../machines/context.js';
+import { defaultConfig, leaseConfigProblem } from '../../machines/context.js';
 import { checkListAppend, type AnomalyName, type ConsistencyModel } from '../bench/checker/list-append.js';
 import { toCheckerResult } from '../bench/workloads/txn-list-append.js';
 
@@ -161,6 +161,8 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       // msgs is the network (each line's event is the message received); elected and committed are history.
       derived: { appliedLog: 'SubSeq(log, 1, lastApplied)' },
       maxBatch: o.config?.maxBatch ?? defaultConfig.maxBatch,
+      // Reads (or read-only txns) served by leader leases: the spec's Leases.
+      leases: o.config?.reads === 'lease' || o.config?.txnReads === 'lease',
     });
   }
 
@@ -189,6 +191,9 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
   // what it had not synced, and a restarted node recovers from the rest.
   const crashes = faults.has('crash');
   const bug: BugVariant | undefined = o.bug ? BUGS[o.bug] : undefined;
+  // An unsafe lease is refused, as the binary refuses it (a bug variant may break it on purpose).
+  const leaseProblem = leaseConfigProblem({ ...defaultConfig, ...o.config });
+  if (leaseProblem !== undefined && !bug) throw new Error(leaseProblem);
   const disks = new Map<string, SimDisk>();
   const down = new Set<string>();
   const clocks = new Map<string, NodeClock>();

@@ -59,6 +59,8 @@ export class Harness {
    * node): its term, its last log entry, the newest broadcast number it sent,
    * the broadcast a waiting read needs, clients waiting for an answer.
    */
+  /** Where the output of the step stood when a read went in (lease events). */
+  readFrom = 0;
   readonly exp = { term: 0, lastIndex: 0, lastTerm: 0, snapshotIndex: 0, lastSeq: 0, readSeq: 0, writes: 0, logReads: 0, heartbeatTo: [] as string[] };
 
   constructor() {
@@ -197,6 +199,13 @@ export interface ModelContext {
   readonly voted: 'none' | 'self' | 'n1' | 'n2';
   /** The node runs with RAFT_READS=local and RAFT_TXN_READS=local (the unsafe exercise). */
   readonly localReads: boolean;
+  /**
+   * The node was restarted with RAFT_READS=lease: only the lease events
+   * apply from here (a path ends with the node leading and reading by lease).
+   */
+  readonly leases: boolean;
+  /** Restarted (with durable state) in lease mode, and no election timeout since: it pre-votes for no one. */
+  readonly quarantined: boolean;
 }
 
 export const initialModelContext: ModelContext = {
@@ -207,6 +216,8 @@ export const initialModelContext: ModelContext = {
   readQueued: false,
   voted: 'none',
   localReads: false,
+  leases: false,
+  quarantined: false,
 };
 
 
@@ -827,10 +838,76 @@ export const abstractEvents: readonly AbstractEvent[] = [
   },
 ];
 
-/** The abstract events whose transitions the chart has. */
+/**
+ * Leader leases (RAFT_READS=lease): the node is restarted in lease mode (a
+ * restarted node is quarantined: it says no to every pre-vote until an
+ * election timeout after its start), then wins an election and, once a
+ * majority answered its broadcast, answers a read at once. The other events
+ * do not apply in lease mode (their oracle assumes ReadIndex).
+ */
+const leaseEvents: readonly AbstractEvent[] = [
+  {
+    type: 'RESTARTED_WITH_LEASES',
+    requires: ['leaseRead'],
+    label: 'the process is restarted from its data directory with RAFT_READS=lease and RAFT_TXN_READS=lease',
+    enabled: (_r, m) => !m.leases && !m.localReads,
+    next: () => 'follower',
+    expect: (_r, m) => (m.fresh ? [] : ['restart']),
+    update: (_r, m) => ({ ...AS_FOLLOWER, fresh: m.fresh, voted: m.voted, leases: true, quarantined: !m.fresh }),
+    exec: (h, r, m) => {
+      h.restartWith({ reads: 'lease', txnReads: 'lease' });
+      if (r === 'leader') leadershipEnded(h, r, { ...m, readQueued: false });
+    },
+    observe: (h, _r, m) => {
+      check(h.repliesTo('c0').some((b) => b.type === 'init_ok'), 'init answered after the restart');
+      // Quarantine: a restarted node (one with durable state) pre-votes for no one at first.
+      if (!m.fresh) check(!h.wouldPreVote(), 'a node restarted in lease mode refuses pre-votes until an election timeout has passed');
+    },
+  },
+  {
+    type: 'LEADS_AND_READS_BY_LEASE',
+    requires: ['leaseRead'],
+    label: 'in lease mode the node wins an election, a peer answers its broadcast, and a client reads at it',
+    enabled: (r, m) => m.leases && r === 'follower',
+    next: () => 'leader',
+    expect: () => [
+      'followerElectionTimeout',
+      'recordPreVote',
+      'becomeCandidate',
+      'recordVote',
+      'becomeLeader',
+      'handleAppendEntriesResponse',
+      'advanceCommitIndex',
+      'applyCommitted',
+      'leaseRead',
+    ],
+    update: () => ({ leaderKnown: false, uncommitted: false, committedInTerm: true, readQueued: false, quarantined: false }),
+    exec: (h) => {
+      h.fireTimersUntil(() => h.role === 'precandidate');
+      h.deliver(OTHER, { type: 'pre_vote_res', term: h.exp.term, vote_granted: true, requested_term: h.exp.term + 1 });
+      h.exp.term++;
+      h.deliver(OTHER, { type: 'request_vote_res', term: h.exp.term, vote_granted: true });
+      h.exp.lastIndex++;
+      h.exp.lastTerm = h.exp.term;
+      h.noteBroadcasts();
+      h.deliver(OTHER, { type: 'append_entries_res', term: h.exp.term, success: true, match_index: h.exp.lastIndex, seq: h.exp.lastSeq });
+      h.readFrom = h.out.length;
+      h.deliver('c2', { type: 'read', key: 'x' });
+    },
+    observe: (h) => {
+      const after = h.out.slice(h.readFrom);
+      check(after.length === 1 && after[0]!.dest === 'c2', `the read is answered at once, with no confirmation round: ${JSON.stringify(after)}`);
+      const b = after[0]!.body;
+      check(b.type === 'read_ok' ? b.value === 1 : b.code === 20, `the read is answered from the state machine: ${JSON.stringify(b)}`);
+    },
+  },
+];
+
+/** The abstract events whose transitions the chart has (the ReadIndex ones only outside lease mode). */
 export function modelEvents(): AbstractEvent[] {
   const names = new Set(transitions.map((t) => t.name));
-  return abstractEvents.filter((e) => (e.requires ?? []).every((n) => names.has(n)));
+  const outsideLeases = abstractEvents.map((e): AbstractEvent => ({ ...e, enabled: (r, m) => !m.leases && e.enabled(r, m) }));
+  return [...outsideLeases, ...leaseEvents].filter((e) => (e.requires ?? []).every((n) => names.has(n)));
 }
 
 /** Transitions a lease-expiry may take on its way (heartbeats of the window), not part of the multiset check. */
