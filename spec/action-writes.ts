@@ -84,7 +84,7 @@ export const actionWrites: Readonly<Record<string, readonly Write[]>> = {
   recordVote: ['votesGranted'],
   becomeLeader: ['log', 'leader', 'nextIndex', 'matchIndex', 'inflight', 'sentSinceTick', 'heard', 'leaseTick', 'acked', 'reads', 'snapshotSent', 'broadcastTimes', 'leaseUntil'],
   sendHeartbeats: ['inflight', 'sentSinceTick', 'heartbeatSeq', 'send', 'snapshotSent', 'sendSnapshot', 'broadcastTimes'],
-  confirmLeadership: ['heartbeatSeq', 'send', 'broadcastTimes'],
+  confirmReads: ['heartbeatSeq', 'inflight', 'sentSinceTick', 'send', 'snapshotSent', 'sendSnapshot', 'broadcastTimes'],
   queueRead: ['reads'],
   answerReads: ['reads', 'read'],
   serveLocalRead: ['read'],

@@ -292,16 +292,23 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'match-uncapped',
     file: A,
-    find: 'const newMatch = Math.max(match, Math.min(ev.body.match_index as number, ctx.log.lastIndex));\n      // The entries',
-    replace: 'const newMatch = Math.max(match, ev.body.match_index as number);\n      // The entries',
+    find: 'const newMatch = Math.max(match, Math.min(ev.body.match_index as number, ctx.log.lastIndex));\n      // The messages',
+    replace: 'const newMatch = Math.max(match, ev.body.match_index as number);\n      // The messages',
     why: 'a success claiming more than the leader has is believed (and counted towards commit)',
   },
   {
-    id: 'replicate-ignores-inflight',
+    id: 'probe-ignores-inflight',
     file: A,
-    find: 'if ((ctx.inflight[p] ?? 0) > 0 || (ctx.nextIndex[p] ?? 0) > ctx.log.lastIndex) continue;',
-    replace: 'if ((ctx.nextIndex[p] ?? 0) > ctx.log.lastIndex) continue;',
-    why: 'more than one AppendEntries with entries in flight per follower: every request resends the backlog',
+    find: 'const room = replicating(ctx, p) ? ctx.config.maxInflight - flying.length : flying.length > 0 ? 0 : 1;',
+    replace: 'const room = replicating(ctx, p) ? ctx.config.maxInflight - flying.length : 1;',
+    why: 'a follower whose match is unknown (probe) gets its backlog again at every batch while an AppendEntries is in flight',
+  },
+  {
+    id: 'window-ignored',
+    file: A,
+    find: 'const room = replicating(ctx, p) ? ctx.config.maxInflight - flying.length :',
+    replace: 'const room = replicating(ctx, p) ? ctx.config.maxInflight :',
+    why: 'the in-flight window is not counted: a follower in the replicate state gets ever more AppendEntries however many are unanswered',
   },
 
   // ---- commit ---------------------------------------------------------------
@@ -378,11 +385,11 @@ export const MUTANTS: readonly Mutant[] = [
     why: "the leader does not count itself: reads wait for one answer too many",
   },
   {
-    id: 'read-round-per-read',
-    file: A,
-    find: 'if (ctx.reads.length === 0 || ctx.reads.some((r) => r.seq <= ctx.heartbeatSeq)) return {};',
-    replace: 'if (ctx.reads.length === 0) return {};',
-    why: 'every read starts its own confirmation round',
+    id: 'read-round-per-batch',
+    file: G,
+    find: 'hasUnsentReadRound: (ctx) => ctx.reads.length > 0 && ctx.reads[ctx.reads.length - 1]!.seq > ctx.heartbeatSeq,',
+    replace: 'hasUnsentReadRound: (ctx) => ctx.reads.length > 0,',
+    why: 'every batch starts a confirmation round while reads wait, though theirs is already in flight',
   },
   {
     id: 'reads-not-abandoned',
