@@ -161,8 +161,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'prevote-ignores-log',
     file: G,
-    find: 'ctx.leader === null && ctx.log.isUpToDate(b.last_log_index, b.last_log_term);',
-    replace: 'ctx.leader === null;',
+    find: 'ctx.leader === null && ctx.log.isUpToDate(b.last_log_index, b.last_log_term) && isLeaderSilent(ctx, ev);',
+    replace: 'ctx.leader === null && isLeaderSilent(ctx, ev);',
     why: 'a pre-vote for a less up-to-date log',
   },
   {
@@ -341,12 +341,42 @@ export const MUTANTS: readonly Mutant[] = [
     why: "a new leader appends no entry of its term: earlier entries stay uncommitted until a client writes",
   },
 
+  // ---- leader leases (RAFT_READS=lease) -------------------------------------
+  {
+    id: 'lease-from-answer-time',
+    file: A,
+    find: 'return { broadcastTimes: [...kept, { seq, at: ctx.now }] };',
+    replace: 'return { broadcastTimes: [...kept, { seq, at: ctx.now + 1_000_000 }] };',
+    why: 'the lease runs from a time after the broadcast was sent (as if from the answer): it outlives the followers\' promise',
+  },
+  {
+    id: 'lease-vote-no-wait',
+    file: G,
+    find: 'return !usesLeases(ctx.config) || timeOf(ctx, ev) - ctx.leaderHeardAt >= ctx.config.electionMinMs;',
+    replace: 'return true;',
+    why: 'a node that just answered a leased broadcast votes for another at once (or a restarted node: no quarantine)',
+  },
+  {
+    id: 'lease-before-commit-in-term',
+    file: G,
+    find: "isReadServedBy(ctx, ev, 'lease') &&\n    ctx.log.termAt(ctx.commitIndex) === ctx.term &&",
+    replace: "isReadServedBy(ctx, ev, 'lease') &&",
+    why: "a new leader serves lease reads from a commit index older than its predecessor's",
+  },
+  {
+    id: 'lease-boundary-inclusive',
+    file: G,
+    find: 'return now < ctx.leaseUntil;',
+    replace: 'return now <= ctx.leaseUntil;',
+    why: 'a read at the very end of the lease is still served by it',
+  },
+
   // ---- ReadIndex --------------------------------------------------------------
   {
     id: 'readindex-before-commit-in-term',
     file: G,
-    find: 'ctx.log.termAt(ctx.commitIndex) === ctx.term &&',
-    replace: '',
+    find: "isReadServedBy(ctx, ev, 'readindex') &&\n    ctx.log.termAt(ctx.commitIndex) === ctx.term &&",
+    replace: "isReadServedBy(ctx, ev, 'readindex') &&",
     why: "a new leader serves reads from a commit index older than its predecessor's (stale read, or 20 for a committed write)",
   },
   {
