@@ -369,6 +369,12 @@ CanGrantPreVote(i, m) ==
     /\ leader[i] = Nil
     /\ LogUpToDate(i, m.mlastLogTerm, m.mlastLogIndex)
 
+(* In lease mode a server grants no vote and no pre-vote until an election
+   timeout has passed on its clock since it last heard from a leader (or
+   since it started, after a restart): timing, so here it may refuse any
+   (refusing is always safe). *)
+MayRefuseByClock == Leases
+
 IsPreVoteGranted(i, m) == m.mvoteGranted /\ m.mrequestedTerm = currentTerm[i] + 1
 HasPreVoteQuorum(i) == preVotes[i] \in Quorum
 IsVoteGrantedInCurrentTerm(i, m) ==
@@ -498,7 +504,8 @@ GrantPreVote(m) ==
    sent: sending and losing it is the same. *)
 RejectPreVote(m) ==
     LET i == m.mdest IN
-    /\ ~(state[i] /= Leader /\ CanGrantPreVote(i, m))
+    /\ \/ ~(state[i] /= Leader /\ CanGrantPreVote(i, m))
+       \/ MayRefuseByClock
     /\ IF currentTerm[i] >= m.mterm
        THEN Reply([mtype |-> PreVoteResponse,
                    mterm |-> currentTerm[i],
@@ -563,7 +570,8 @@ GrantVote(m) ==
    sent: it makes a stale candidate step down. *)
 RejectVote(m) ==
     LET i == m.mdest IN
-    /\ ~(state[i] = Follower /\ CanGrantVote(i, m))
+    /\ \/ ~(state[i] = Follower /\ CanGrantVote(i, m))
+       \/ MayRefuseByClock
     /\ IF m.mterm < currentTerm[i]
        THEN Reply([mtype |-> RequestVoteResponse,
                    mterm |-> currentTerm[i],
