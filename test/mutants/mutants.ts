@@ -477,9 +477,16 @@ export const MUTANTS: readonly Mutant[] = [
     why: 'a definite error where the fate is unknown: writes in the log of a deposed leader may still commit',
   },
   {
+    id: 'batch-answers-lost',
+    file: N,
+    find: 'for (const rep of body.replies as Message[\'body\'][]) {',
+    replace: 'for (const rep of (body.replies as Message[\'body\'][]).slice(0, 1)) {',
+    why: 'a follower relays only the first answer of a batch of answers to proxied requests: the other clients never hear',
+  },
+  {
     id: 'duplicates-not-dropped',
     file: N,
-    find: 'if (body.msg_id !== undefined && this.recent.seen(`${msg.src}#${body.msg_id}`)) {',
+    find: 'if (body.msg_id !== undefined && this.recent.seen(`${src}#${body.msg_id}`)) {',
     replace: 'if (false) {',
     why: 'a duplicated request is appended twice',
   },
