@@ -60,7 +60,7 @@ StateBounds ==
     /\ ReadsSeen <= MaxReads
     /\ LeaderPlan /= << >> => PlanFollowed
 
-(* Two narrower searches a directed model may add to its plan (each cfg
+(* Three narrower searches a directed model may add to its plan (each cfg
    says which it uses; they cut behaviours, never add any, so a violation
    found under them is a behaviour of the spec):
 
@@ -77,7 +77,12 @@ StateBounds ==
    network that delivers everything leaves no room for the search to choose
    which messages to lose, so the models that use it need one more message
    in flight for an election (its requests and the answer no longer
-   needed). *)
+   needed).
+
+   NoEmptyAppendEntries, a state constraint: every AppendEntries in flight
+   carries entries.  Empty ones (heartbeats, read rounds, the code's empty
+   sends to a follower whose window is full) carry only the commit index and
+   a broadcast number, which a bug model about logs can do without. *)
 ElectionsOneAtATime ==
     \A i \in Server :
         state[i] \in {PreCandidate, Candidate} => \A k \in Server : state[k] /= Leader
@@ -102,6 +107,9 @@ NoMessageLoss ==
         OnlyTakesOut(m) =>
             \/ StepTakingMessage(m)
             \/ Settled(m.mdest) /\ ~ENABLED StepTakingMessage(m)
+
+NoEmptyAppendEntries ==
+    \A m \in DOMAIN msgs : m.mtype = AppendEntriesRequest => m.mentries /= << >>
 
 ServerSymmetry == Permutations(Server)
 
