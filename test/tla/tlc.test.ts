@@ -186,7 +186,7 @@ describe('TLC on the spec', () => {
     return parsed;
   };
 
-  it.skipIf(why !== null)('finds no violation in the tiny model MCRaftSmoke', { timeout: 300_000 }, async () => {
+  it.skipIf(why !== null)('finds no violation in the tiny model MCRaftSmoke', { timeout: 900_000 }, async () => {
     const parsed = await check('MCRaftSmoke');
     expect(parsed.result).toBe('pass');
     expect(parsed.distinct).toBeGreaterThan(1000);
