@@ -60,6 +60,57 @@ StateBounds ==
     /\ ReadsSeen <= MaxReads
     /\ LeaderPlan /= << >> => PlanFollowed
 
+(* Three narrower searches a directed model may add to its plan (each cfg
+   says which it uses; they cut behaviours, never add any, so a violation
+   found under them is a behaviour of the spec):
+
+   ElectionsOneAtATime, a state constraint: no server asks for pre-votes or
+   votes while a server leads.  Every election of the search starts once the
+   previous leader has stepped down (CheckQuorum), so the leaders of the
+   plan follow one another instead of overlapping.
+
+   NoMessageLoss, an action constraint: the network loses nothing.  A step
+   that only takes a message out of the network (DropMessage, or a refusal
+   that is not sent) is allowed only as a step of its receiver, or when its
+   receiver, settled, has no step that takes it (the chart ignores it: a
+   vote of a past election, an answer to a leader that stepped down).  A
+   network that delivers everything leaves no room for the search to choose
+   which messages to lose, so the models that use it need one more message
+   in flight for an election (its requests and the answer no longer
+   needed).
+
+   NoEmptyAppendEntries, a state constraint: every AppendEntries in flight
+   carries entries.  Empty ones (heartbeats, read rounds, the code's empty
+   sends to a follower whose window is full) carry only the commit index and
+   a broadcast number, which a bug model about logs can do without. *)
+ElectionsOneAtATime ==
+    \A i \in Server :
+        state[i] \in {PreCandidate, Candidate} => \A k \in Server : state[k] /= Leader
+
+StepTakingMessage(m) ==
+    \/ UpdateTerm(m)
+    \/ HandlePreVoteRequest(m)
+    \/ HandlePreVoteResponse(m)
+    \/ HandleRequestVoteRequest(m)
+    \/ HandleRequestVoteResponse(m)
+    \/ HandleAppendEntriesRequest(m)
+    \/ HandleAppendEntriesResponse(m)
+    \/ HandleInstallSnapshotRequest(m)
+    \/ HandleInstallSnapshotResponse(m)
+
+OnlyTakesOut(m) ==
+    /\ msgs' = msgs (-) SetToBag({m})
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars, historyVars>>
+
+NoMessageLoss ==
+    \A m \in DOMAIN msgs :
+        OnlyTakesOut(m) =>
+            \/ StepTakingMessage(m)
+            \/ Settled(m.mdest) /\ ~ENABLED StepTakingMessage(m)
+
+NoEmptyAppendEntries ==
+    \A m \in DOMAIN msgs : m.mtype = AppendEntriesRequest => m.mentries /= << >>
+
 ServerSymmetry == Permutations(Server)
 
 (* Leases: what each server heard, and each leader's closed windows (none

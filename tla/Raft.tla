@@ -1270,6 +1270,37 @@ VotesGrantedSound ==
             currentTerm[j] > currentTerm[i]
             \/ (currentTerm[j] = currentTerm[i] /\ votedFor[j] = i)
 
+(* What a leader learns a follower of its term stores is true: a leader's
+   matchIndex for a follower in its term, and the index a success answer
+   still in flight claims (to a leader of the answer's term, from a follower
+   still in it), are within both logs (or snapshots), and the follower's log
+   agrees with the leader's up to there.  It holds because a follower
+   answers an AppendEntries with the last index the request covered (its log
+   matched at prevLogIndex and took the entries after it), an
+   InstallSnapshot with the snapshot's index (installed, or already
+   committed), and while it stays in the leader's term only that leader
+   changes its log, never below what matches; the leader's own log only
+   grows in its term.  A follower that moved to a later term may have its
+   log rewritten by a later leader: it is left out. *)
+AgreeUpTo(i, j, n) ==
+    /\ n <= LastIndex(i)
+    /\ n <= LastIndex(j)
+    /\ SubSeq(FullLog(i), 1, n) = SubSeq(FullLog(j), 1, n)
+(* A success answer in flight to a leader of its term, from a follower still
+   in that term. *)
+LiveMatchClaim(m) ==
+    /\ m.mtype \in {AppendEntriesResponse, InstallSnapshotResponse}
+    /\ m.msuccess
+    /\ state[m.mdest] = Leader
+    /\ currentTerm[m.mdest] = m.mterm
+    /\ currentTerm[m.msource] = m.mterm
+MatchIndexSound ==
+    /\ \A i \in Server : state[i] = Leader =>
+          \A j \in Server \ {i} :
+              currentTerm[j] = currentTerm[i] => AgreeUpTo(i, j, matchIndex[i][j])
+    /\ \A m \in DOMAIN msgs :
+          LiveMatchClaim(m) => AgreeUpTo(m.mdest, m.msource, m.mmatchIndex)
+
 (* A property of steps, not states ("a pre-vote never changes a term"): a
    server's term changes only when it campaigns (the next term, voting for
    itself) or when it adopts the term of a message addressed to it that is
