@@ -9,7 +9,7 @@
 import { ErrorCode } from '../src/core/errors.js';
 import type { Entry } from '../src/core/log.js';
 import { errorBody, type Op, type ReplyBody } from '../src/core/state-machine.js';
-import { isReadReady, majorityMatchIndex } from './guards.js';
+import { isReadReady, majorityMatchIndex, needsSnapshot, replicating, sentUpTo, snapshotDue } from './guards.js';
 import { drawTimeout, type ActionResult, type Effect, type MessageEvent, type RaftContext, type ReadQuery } from './context.js';
 import type { MicroOp } from '../src/core/state-machine.js';
 
@@ -50,25 +50,15 @@ function readEffect(q: ReadQuery, to: string, inReplyTo: number): Effect {
   return q.txn !== undefined ? { kind: 'readTxn', txn: q.txn, to, inReplyTo } : { kind: 'read', key: q.key, to, inReplyTo };
 }
 
-/** Does this peer need entries we have compacted away (so our snapshot)? */
-function needsSnapshot(ctx: RaftContext, peer: string): boolean {
-  return (ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1) <= ctx.log.snapshotIndex;
-}
-
-/** Is it time to send our snapshot to this peer (never sent, or unanswered for a while)? */
-function snapshotDue(ctx: RaftContext, peer: string): boolean {
-  const sent = ctx.snapshotSent[peer];
-  return sent === undefined || ctx.heartbeatSeq - sent >= ctx.config.snapshotRetryTicks;
-}
-
 /**
- * AppendEntries to one peer from its next index (`withEntries` false: an
- * empty heartbeat). To a peer that needs our snapshot: an empty one from the
+ * AppendEntries to one peer from its next index, or from `from` (the
+ * replicate state sends after what is in flight); `withEntries` false: an
+ * empty heartbeat. To a peer that needs our snapshot: an empty one from the
  * snapshot index (the snapshot goes separately).
  */
-function appendEntriesTo(ctx: RaftContext, peer: string, withEntries = true): Effect & { kind: 'send' } {
+function appendEntriesTo(ctx: RaftContext, peer: string, withEntries = true, from?: number): Effect & { kind: 'send' } {
   const snapshot = needsSnapshot(ctx, peer);
-  const next = snapshot ? ctx.log.snapshotIndex + 1 : (ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1);
+  const next = snapshot ? ctx.log.snapshotIndex + 1 : (from ?? ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1);
   const prev = next - 1;
   if (snapshot) withEntries = false;
   return {
@@ -87,6 +77,18 @@ function appendEntriesTo(ctx: RaftContext, peer: string, withEntries = true): Ef
   };
 }
 
+/** The AppendEntries (at most `room`) that send a peer the entries after `sentUpTo`. */
+function appendEntriesAfter(ctx: RaftContext, peer: string, sentUpTo: number, room: number): (Effect & { kind: 'send' })[] {
+  const sends: (Effect & { kind: 'send' })[] = [];
+  let from = sentUpTo + 1;
+  while (sends.length < room && from <= ctx.log.lastIndex) {
+    const e = appendEntriesTo(ctx, peer, true, from);
+    sends.push(e);
+    from = lastIndexCarried(e) + 1;
+  }
+  return sends;
+}
+
 /** A vote (or pre-vote) request for `term` to every peer, with our log's last entry. */
 function askForVotes(ctx: RaftContext, type: 'pre_vote' | 'request_vote', term: number): Effect[] {
   return ctx.peers.map((to) => ({
@@ -100,6 +102,48 @@ function askForVotes(ctx: RaftContext, type: 'pre_vote' | 'request_vote', term: 
 function lastIndexCarried(e: Effect & { kind: 'send' }): number {
   const entries = e.body.entries as unknown[];
   return entries.length === 0 ? 0 : (e.body.prev_log_index as number) + entries.length;
+}
+
+/**
+ * replicateLog's sends: to each peer what its flow control lets go (see
+ * replicateLog); with `everyPeer`, an empty AppendEntries to each peer that
+ * gets nothing else (a broadcast that reads wait for).
+ */
+function replicate(ctx: RaftContext, everyPeer: boolean): ActionResult {
+  let inflight: Record<string, readonly number[]> | undefined;
+  let snapshotSent: Record<string, number> | undefined;
+  let sentSinceTick: string[] | undefined;
+  const effects: Effect[] = [];
+  const sentTo = (p: string): void => {
+    if (!(sentSinceTick ?? ctx.sentSinceTick).includes(p)) sentSinceTick = [...(sentSinceTick ?? ctx.sentSinceTick), p];
+  };
+  for (const p of ctx.peers) {
+    const flying = ctx.inflight[p] ?? [];
+    if (needsSnapshot(ctx, p)) {
+      if (flying.length === 0 && snapshotDue(ctx, p)) {
+        effects.push({ kind: 'sendSnapshot', to: p });
+        (snapshotSent ??= { ...ctx.snapshotSent })[p] = ctx.heartbeatSeq;
+        (inflight ??= { ...ctx.inflight })[p] = [ctx.log.snapshotIndex];
+      }
+      if (everyPeer) effects.push(appendEntriesTo(ctx, p, false));
+      continue;
+    }
+    const room = replicating(ctx, p) ? ctx.config.maxInflight - flying.length : flying.length > 0 ? 0 : 1;
+    const sends = appendEntriesAfter(ctx, p, sentUpTo(ctx, p), room);
+    if (sends.length > 0) {
+      effects.push(...sends);
+      (inflight ??= { ...ctx.inflight })[p] = [...flying, ...sends.map(lastIndexCarried)];
+      sentTo(p);
+    } else if (everyPeer) {
+      effects.push(appendEntriesTo(ctx, p, false));
+      sentTo(p);
+    }
+  }
+  if (effects.length === 0) return {};
+  return {
+    assign: { ...(inflight ? { inflight } : {}), ...(snapshotSent ? { snapshotSent } : {}), ...(sentSinceTick ? { sentSinceTick } : {}) },
+    effects,
+  };
 }
 
 export const actions = {
@@ -254,11 +298,11 @@ export const actions = {
     ctx.log.append({ term: ctx.term, op: { f: 'noop' } });
     const nextIndex: Record<string, number> = {};
     const matchIndex: Record<string, number> = {};
-    const inflight: Record<string, number> = {};
+    const inflight: Record<string, readonly number[]> = {};
     for (const p of ctx.peers) {
       nextIndex[p] = next;
       matchIndex[p] = 0;
-      inflight[p] = 0;
+      inflight[p] = [];
     }
     return {
       assign: { leader: null, nextIndex, matchIndex, inflight, sentSinceTick: [], heard: [], leaseTick: 0, acked: {}, reads: [], snapshotSent: {} },
@@ -273,7 +317,7 @@ export const actions = {
    * tick gets nothing (unless reads wait for this broadcast).
    */
   sendHeartbeats: (ctx) => {
-    const inflight: Record<string, number> = {};
+    const inflight: Record<string, readonly number[]> = {};
     const effects: Effect[] = [];
     const sending = { ...ctx, heartbeatSeq: ctx.heartbeatSeq + 1 };
     let snapshotSent: Record<string, number> | undefined;
@@ -283,36 +327,24 @@ export const actions = {
     const skip = ctx.reads.length === 0 ? ctx.sentSinceTick : [];
     for (const p of ctx.peers) {
       if (skip.includes(p)) {
-        inflight[p] = ctx.inflight[p] ?? 0;
+        inflight[p] = ctx.inflight[p] ?? [];
         continue;
       }
+      // From the next index: a retransmission of what is still unanswered
+      // (nothing went to this peer for a whole tick, so it was likely lost).
       const e = appendEntriesTo(sending, p);
       effects.push(e);
-      inflight[p] = lastIndexCarried(e);
+      const carried = lastIndexCarried(e);
+      inflight[p] = carried > 0 ? [carried] : [];
       if (needsSnapshot(ctx, p) && snapshotDue(sending, p)) {
         effects.push({ kind: 'sendSnapshot', to: p });
         (snapshotSent ??= { ...ctx.snapshotSent })[p] = sending.heartbeatSeq;
-        inflight[p] = ctx.log.snapshotIndex;
+        inflight[p] = [ctx.log.snapshotIndex];
       }
     }
     return {
       assign: { inflight, heartbeatSeq: sending.heartbeatSeq, sentSinceTick: [], ...(snapshotSent ? { snapshotSent } : {}) },
       effects,
-    };
-  },
-
-  /**
-   * Reads are waiting and none waits on a broadcast already sent: send every
-   * peer an empty AppendEntries with a new broadcast number. Reads that arrive
-   * while one is in flight wait for the next, so a burst of reads costs one
-   * round, not one per read.
-   */
-  confirmLeadership: (ctx) => {
-    if (ctx.reads.length === 0 || ctx.reads.some((r) => r.seq <= ctx.heartbeatSeq)) return {};
-    const sending = { ...ctx, heartbeatSeq: ctx.heartbeatSeq + 1 };
-    return {
-      assign: { heartbeatSeq: sending.heartbeatSeq },
-      effects: ctx.peers.map((p) => appendEntriesTo(sending, p, false)),
     };
   },
 
@@ -365,30 +397,23 @@ export const actions = {
           ),
         },
 
-  /** Peers with nothing in flight and entries they lack get them now (or our snapshot, when due). */
-  replicateLog: (ctx) => {
-    let inflight: Record<string, number> | undefined;
-    let snapshotSent: Record<string, number> | undefined;
-    let sentSinceTick: string[] | undefined;
-    const effects: Effect[] = [];
-    for (const p of ctx.peers) {
-      if ((ctx.inflight[p] ?? 0) > 0 || (ctx.nextIndex[p] ?? 0) > ctx.log.lastIndex) continue;
-      if (needsSnapshot(ctx, p)) {
-        if (!snapshotDue(ctx, p)) continue;
-        effects.push({ kind: 'sendSnapshot', to: p });
-        (snapshotSent ??= { ...ctx.snapshotSent })[p] = ctx.heartbeatSeq;
-        (inflight ??= { ...ctx.inflight })[p] = ctx.log.snapshotIndex;
-        continue;
-      }
-      const e = appendEntriesTo(ctx, p);
-      effects.push(e);
-      inflight ??= { ...ctx.inflight };
-      inflight[p] = lastIndexCarried(e);
-      if (!(sentSinceTick ?? ctx.sentSinceTick).includes(p)) sentSinceTick = [...(sentSinceTick ?? ctx.sentSinceTick), p];
-    }
-    return inflight
-      ? { assign: { inflight, ...(snapshotSent ? { snapshotSent } : {}), ...(sentSinceTick ? { sentSinceTick } : {}) }, effects }
-      : {};
+  /**
+   * Every peer gets the entries it lacks, within its flow control: in the
+   * replicate state at once, after what is in flight, up to `maxInflight`
+   * messages; in the probe state one AppendEntries from its next index when
+   * nothing is in flight; or our snapshot, when due.
+   */
+  replicateLog: (ctx) => replicate(ctx, false),
+
+  /**
+   * Reads wait for a broadcast not sent yet: number a new one and send it to
+   * every peer, riding on the entries each is due (an empty AppendEntries to
+   * a peer due none).
+   */
+  confirmReads: (ctx) => {
+    const sending = { ...ctx, heartbeatSeq: ctx.heartbeatSeq + 1 };
+    const r = replicate(sending, true);
+    return { assign: { ...r.assign, heartbeatSeq: sending.heartbeatSeq }, effects: r.effects ?? [] };
   },
 
   /** A follower installed our snapshot: it holds everything up to the snapshot's index. */
@@ -401,7 +426,7 @@ export const actions = {
     return {
       assign: {
         heard: ctx.heard.includes(peer) ? ctx.heard : [...ctx.heard, peer],
-        inflight: { ...ctx.inflight, [peer]: 0 },
+        inflight: { ...ctx.inflight, [peer]: [] },
         snapshotSent,
         matchIndex: newMatch === match ? ctx.matchIndex : { ...ctx.matchIndex, [peer]: newMatch },
         nextIndex: { ...ctx.nextIndex, [peer]: Math.max(ctx.nextIndex[peer] ?? 1, newMatch + 1) },
@@ -461,10 +486,11 @@ export const actions = {
     if (ev.body.success === true) {
       // A success can only cover entries we have; a larger claim is ignored.
       const newMatch = Math.max(match, Math.min(ev.body.match_index as number, ctx.log.lastIndex));
-      // The entries in flight are delivered once the match reaches them; an
-      // answer to an empty heartbeat leaves them in flight.
-      const carried = ctx.inflight[peer] ?? 0;
-      const inflight = carried > 0 && newMatch >= carried ? { ...ctx.inflight, [peer]: 0 } : ctx.inflight;
+      // The messages in flight are delivered once the match reaches what they
+      // carried; an answer to an empty heartbeat leaves them in flight.
+      const flying = ctx.inflight[peer] ?? [];
+      const left = flying.filter((last) => last > newMatch);
+      const inflight = left.length === flying.length ? ctx.inflight : { ...ctx.inflight, [peer]: left };
       return {
         assign: {
           heard,
@@ -475,8 +501,11 @@ export const actions = {
         },
       };
     }
+    // A mismatch: whatever is in flight follows a gap; back off (to the
+    // replicate state again when that reaches just past the match) and send
+    // again from there.
     const backedOff = Math.max(match + 1, Math.min(next - 1, ev.body.hint as number), 1);
-    const inflight = { ...ctx.inflight, [peer]: 0 };
+    const inflight = { ...ctx.inflight, [peer]: [] };
     return { assign: { heard, inflight, acked, nextIndex: { ...ctx.nextIndex, [peer]: backedOff } } };
   },
 

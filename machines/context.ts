@@ -49,6 +49,14 @@ export interface RaftConfig {
   readonly maxBatch: number;
   /** Most bytes of entries in one AppendEntries (one entry always goes, whatever its size). */
   readonly maxBatchBytes: number;
+  /**
+   * Flow control, as etcd-io/raft's progress tracker: most AppendEntries
+   * carrying entries in flight to one follower whose log is known to match
+   * ours up to its match index (the replicate state); 1 sends the next only
+   * once the last is answered. A follower whose match is not known yet (the
+   * probe state) gets one at a time.
+   */
+  readonly maxInflight: number;
   /** Most client requests awaiting their entry's application at one node. */
   readonly maxPending: number;
   /** How reads are served (see READ_MODES). */
@@ -70,6 +78,7 @@ export const defaultConfig: RaftConfig = {
   leaseTicks: 12,
   maxBatch: 256,
   maxBatchBytes: 512 * 1024,
+  maxInflight: 16,
   maxPending: 4096,
   reads: 'readindex',
   txnReads: 'readindex',
@@ -115,8 +124,15 @@ export interface RaftContext {
   // Leader state.
   readonly nextIndex: Readonly<Record<string, number>>;
   readonly matchIndex: Readonly<Record<string, number>>;
-  /** Per peer, the last index carried by an AppendEntries awaiting its answer (0: none in flight). */
-  readonly inflight: Readonly<Record<string, number>>;
+  /**
+   * Per peer, the last index carried by each AppendEntries (or snapshot)
+   * awaiting its answer, oldest first (empty: none in flight). A peer is in
+   * the replicate state when its next index is just past its match index (an
+   * answer showed where its log matches ours): new entries go to it at once,
+   * after the last ones sent, up to `maxInflight` messages; otherwise (the
+   * probe state) one at a time from its next index.
+   */
+  readonly inflight: Readonly<Record<string, readonly number[]>>;
   /** Peers sent AppendEntries with entries since the last heartbeat tick: the tick sends them no heartbeat. */
   readonly sentSinceTick: readonly string[];
   /** Peers heard from in the current lease window. */

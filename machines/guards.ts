@@ -15,6 +15,39 @@ export function majorityMatchIndex(ctx: RaftContext): number {
   return quorumIndex(matches);
 }
 
+/** Does this peer need entries we have compacted away (so our snapshot)? */
+export function needsSnapshot(ctx: RaftContext, peer: string): boolean {
+  return (ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1) <= ctx.log.snapshotIndex;
+}
+
+/** Is it time to send our snapshot to this peer (never sent, or unanswered for a while)? */
+export function snapshotDue(ctx: RaftContext, peer: string): boolean {
+  const sent = ctx.snapshotSent[peer];
+  return sent === undefined || ctx.heartbeatSeq - sent >= ctx.config.snapshotRetryTicks;
+}
+
+/** Is this peer in the replicate state (an answer showed its log matches ours up to its match index)? */
+export function replicating(ctx: RaftContext, peer: string): boolean {
+  return (ctx.nextIndex[peer] ?? 0) === (ctx.matchIndex[peer] ?? 0) + 1;
+}
+
+/**
+ * The last index sent to a peer: in the replicate state what is in flight
+ * (or its match), in the probe state just before its next index.
+ */
+export function sentUpTo(ctx: RaftContext, peer: string): number {
+  const flying = ctx.inflight[peer] ?? [];
+  return replicating(ctx, peer) && flying.length > 0 ? flying[flying.length - 1]! : (ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1) - 1;
+}
+
+/** Does replicateLog have something to send this peer now (entries within its window, or our snapshot)? */
+export function replicationDue(ctx: RaftContext, peer: string): boolean {
+  const flying = ctx.inflight[peer] ?? [];
+  if (needsSnapshot(ctx, peer)) return flying.length === 0 && snapshotDue(ctx, peer);
+  const room = replicating(ctx, peer) ? ctx.config.maxInflight - flying.length : flying.length > 0 ? 0 : 1;
+  return room > 0 && sentUpTo(ctx, peer) < ctx.log.lastIndex;
+}
+
 /** Confirmed by a majority (self included) answering broadcast `seq` or later, and applied. */
 export function isReadReady(ctx: RaftContext, read: { seq: number; readIndex: number }): boolean {
   if (ctx.lastApplied < read.readIndex) return false;
@@ -100,6 +133,12 @@ export const guards = {
 
   /** The oldest waiting read is confirmed by a majority and its read index is applied. */
   hasConfirmedRead: (ctx) => ctx.reads.length > 0 && isReadReady(ctx, ctx.reads[0]!),
+
+  /** Reads wait for a broadcast not sent yet (they arrived after the last one went). */
+  hasUnsentReadRound: (ctx) => ctx.reads.length > 0 && ctx.reads[ctx.reads.length - 1]!.seq > ctx.heartbeatSeq,
+
+  /** Some follower is due entries (within its flow-control window) or our snapshot. */
+  hasReplicationWork: (ctx) => ctx.peers.some((p) => replicationDue(ctx, p)),
 
   /** The lease window ends on this tick and fewer than a majority (self included) answered in it. */
   hasLostQuorum: (ctx) =>

@@ -414,7 +414,8 @@ export async function validateTraces(traces, { jar, java = 'java', workers = 1, 
     // Some trace stopped early: which, and where.
     const diag = await runJava(java, args('TraceRaftDiagnose'), dir);
     const stuck = new Map();
-    for (const m of diag.out.matchAll(/<<\s*"TRACE REJECTED",\s*(\[[\s\S]*?\])\s*>>/g)) {
+    // (the record ends at a line's end: fields such as reads hold <<...>> of their own)
+    for (const m of diag.out.matchAll(/<<\s*"TRACE REJECTED",\s*(\[[\s\S]*?\])\s*>>\s*$/gm)) {
       const rec = m[1].replace(/\s+/g, ' ');
       const field = (f) => Number(new RegExp(`\\b${f} \\|-> (\\d+)`).exec(rec)?.[1]);
       const trace = field('trace');

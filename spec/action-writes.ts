@@ -81,7 +81,7 @@ export const actionWrites: Readonly<Record<string, readonly Write[]>> = {
   recordVote: ['votesGranted'],
   becomeLeader: ['log', 'leader', 'nextIndex', 'matchIndex', 'inflight', 'sentSinceTick', 'heard', 'leaseTick', 'acked', 'reads', 'snapshotSent'],
   sendHeartbeats: ['inflight', 'sentSinceTick', 'heartbeatSeq', 'send', 'snapshotSent', 'sendSnapshot'],
-  confirmLeadership: ['heartbeatSeq', 'send'],
+  confirmReads: ['heartbeatSeq', 'inflight', 'sentSinceTick', 'send', 'snapshotSent', 'sendSnapshot'],
   queueRead: ['reads'],
   answerReads: ['reads', 'read'],
   serveLocalRead: ['read'],

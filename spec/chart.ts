@@ -30,6 +30,10 @@ export type DelayName = (typeof delays)[number];
  * Events the chart reacts to. Message events carry the Maelstrom message
  * (`src` and `body`); `client_request` is any client operation (read, write,
  * cas, txn) whether it came from a client or was proxied by a peer.
+ * `flush` is the runtime saying it has handed over every message of a batch
+ * of input (in the binary: what one read of stdin brought): a leader sends
+ * what the batch made due then, once per follower, instead of once per
+ * message.
  */
 export const events = [
   'pre_vote',
@@ -42,6 +46,7 @@ export const events = [
   'install_snapshot_res',
   'snapshot_taken',
   'client_request',
+  'flush',
 ] as const;
 export type EventName = (typeof events)[number];
 
@@ -333,44 +338,62 @@ export const transitions: readonly TransitionSpec[] = [
     source: 'leader',
     on: ['client_request'],
     guard: 'canServeReadIndex',
-    actions: ['queueRead', 'confirmLeadership'],
+    actions: ['queueRead'],
     description:
-      'A read (RAFT_READS=readindex, the default; or a read-only txn with RAFT_TXN_READS=readindex) at a leader that has committed an entry of its term: note the commit index and, unless a confirmation round is already in flight, broadcast empty AppendEntries, instead of appending the read to the log (ReadIndex).',
+      'A read (RAFT_READS=readindex, the default; or a read-only txn with RAFT_TXN_READS=readindex) at a leader that has committed an entry of its term: note the commit index and wait for a majority to answer a broadcast sent after it (the next one, which goes at the end of the batch: confirmReads), instead of appending the read to the log (ReadIndex).',
   },
   {
     name: 'answerReads',
     source: 'leader',
     on: ['always'],
     guard: 'hasConfirmedRead',
-    actions: ['answerReads', 'confirmLeadership'],
+    actions: ['answerReads'],
     description:
-      'A majority answered a broadcast sent after the read arrived, and the state machine has applied up to its read index: answer it from the state machine; start a round for reads that came later.',
+      'A majority answered a broadcast sent after the read arrived, and the state machine has applied up to its read index: answer it from the state machine.',
   },
   {
     name: 'clientRequest',
     source: 'leader',
     on: ['client_request'],
-    actions: ['appendClientEntry', 'replicateLog'],
+    actions: ['appendClientEntry'],
     description:
-      'A client request (direct or proxied) at the leader: append it to the log in the current term, have the runtime track its client, and send it to every follower with no AppendEntries in flight.',
+      'A client request (direct or proxied) at the leader: append it to the log in the current term and have the runtime track its client; the entry goes out at the end of the batch of input (replicate).',
   },
   {
     name: 'handleAppendEntriesResponse',
     source: 'leader',
     on: ['append_entries_res'],
     guard: 'isCurrentTerm',
-    actions: ['handleAppendEntriesResponse', 'replicateLog'],
+    actions: ['handleAppendEntriesResponse'],
     description:
-      'A follower answered AppendEntries of our term: on success raise its match/next index; on mismatch back its next index off (using its hint); send what it still lacks.',
+      'A follower answered AppendEntries of our term: on success raise its match/next index and take what the answer covers out of its in-flight window; on mismatch back its next index off (using its hint) and empty its window. What it still lacks goes out at the end of the batch (replicate).',
   },
   {
     name: 'handleInstallSnapshotResponse',
     source: 'leader',
     on: ['install_snapshot_res'],
     guard: 'isCurrentTerm',
-    actions: ['handleInstallSnapshotResponse', 'replicateLog'],
+    actions: ['handleInstallSnapshotResponse'],
     description:
-      'A follower installed our snapshot: it now holds everything up to its index; raise its match and next indexes and send what follows.',
+      'A follower installed our snapshot: it now holds everything up to its index; raise its match and next indexes (what follows goes out at the end of the batch).',
+  },
+  {
+    name: 'confirmReads',
+    source: 'leader',
+    on: ['flush'],
+    guard: 'hasUnsentReadRound',
+    actions: ['confirmReads'],
+    description:
+      'End of a batch of input in which reads arrived: number a new broadcast and send it to every follower, riding on the entries each is due within its flow control (as replicate), an empty AppendEntries to one due none; a majority of answers confirms the reads (ReadIndex, one round for all the reads of a batch, never waiting for a round in flight).',
+  },
+  {
+    name: 'replicate',
+    source: 'leader',
+    on: ['flush'],
+    guard: 'hasReplicationWork',
+    actions: ['replicateLog'],
+    description:
+      "End of a batch of input: send every follower the entries it lacks, within its flow control (etcd-io/raft's progress: a follower whose log is known to match ours up to its match index gets them at once, after what is in flight, up to maxInflight messages; one whose match is unknown gets one AppendEntries at a time from its next index), or our snapshot when it needs one and it is due.",
   },
   {
     name: 'advanceCommitIndex',

@@ -14,12 +14,17 @@ export type FieldType =
   | 'nodeIds' // non-empty array of distinct strings
   | 'entries' // array of { term: nat, op: Op }
   | 'txn' // array of ["r"|"append", key, value]
+  | 'bodies' // non-empty array of message bodies (objects with a string type)
   | 'text'; // a string, possibly empty
 
 export interface BodySchema {
   readonly fields: Readonly<Record<string, FieldType>>;
-  /** Who sends it: a Maelstrom client (or a peer proxying one), or a Raft peer. */
-  readonly from: 'client' | 'peer' | 'maelstrom';
+  /**
+   * Who sends it: a Maelstrom client (or a peer proxying one), a Raft peer,
+   * Maelstrom, or another of our nodes below Raft (`node`: the protocol
+   * layer's batches of proxied requests and their answers).
+   */
+  readonly from: 'client' | 'peer' | 'maelstrom' | 'node';
   /** Fields required only for some values of another field (e.g. success). */
   readonly when?: { readonly field: string; readonly is: Readonly<Record<string, readonly string[]>> };
   readonly description: string;
@@ -90,6 +95,18 @@ export const schemas: Readonly<Record<string, BodySchema>> = {
     fields: { term: 'nat', success: 'bool', match_index: 'nat' },
     description: 'InstallSnapshot response: on success the follower holds everything up to match_index (the snapshot index).',
   },
+  proxy_batch: {
+    from: 'node',
+    fields: { requests: 'bodies' },
+    description:
+      'Client requests a follower proxies to its leader, gathered from one batch of its input: each element is the request as a client sent it, with the msg_id the follower gave it; each is handled and answered on its own.',
+  },
+  proxy_batch_res: {
+    from: 'node',
+    fields: { replies: 'bodies' },
+    description:
+      "Answers a leader sends one follower from one batch of its work, each with the in_reply_to of the follower's proxied request; the follower relays each to its client.",
+  },
 };
 
 /** The Raft messages between servers (pre_vote ... install_snapshot_res): the bodies a peer sends. */
@@ -98,6 +115,7 @@ export const raftMessageTypes: ReadonlySet<string> = new Set(Object.keys(schemas
 /** Bounds that make a message too big to accept (error 12). */
 export const limits = {
   maxEntriesPerAppend: 10_000,
+  maxBodiesPerBatch: 4096,
   maxTxnLength: 1_000,
   maxNodes: 64,
 } as const;

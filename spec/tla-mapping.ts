@@ -75,7 +75,7 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
   rejectStaleSnapshot: { tla: 'HandleInstallSnapshotRequest', branch: 'RejectStaleSnapshot' },
   installSnapshot: { tla: 'HandleInstallSnapshotRequest', branch: 'InstallSnapshot' },
   takeSnapshot: { tla: 'TakeSnapshot' },
-  handleInstallSnapshotResponse: { tla: 'HandleInstallSnapshotResponse', sendsVia: LEADER_SENDS },
+  handleInstallSnapshotResponse: { tla: 'HandleInstallSnapshotResponse' },
   refuseClientRequest: {
     tla: null,
     why: 'answers a client with error 11 and changes no Raft variable',
@@ -101,8 +101,14 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
   preCandidateLocalRead: { tla: 'LocalRead' },
   candidateLocalRead: { tla: 'LocalRead' },
   leaderLocalRead: { tla: 'LocalRead' },
-  clientRequest: { tla: 'ClientRequest', sendsVia: LEADER_SENDS },
-  handleAppendEntriesResponse: { tla: 'HandleAppendEntriesResponse', sendsVia: LEADER_SENDS },
+  clientRequest: { tla: 'ClientRequest' },
+  handleAppendEntriesResponse: { tla: 'HandleAppendEntriesResponse' },
+  confirmReads: { tla: 'ConfirmReads', sendsVia: LEADER_SENDS },
+  replicate: {
+    tla: null,
+    why: 'sends only, and changes no variable of the spec but the network: its AppendEntries and snapshots are AppendEntries(i, j) and SendSnapshot(i, j) steps (sendsVia); when and how many go is flow control, which the spec leaves to nondeterminism',
+    sendsVia: LEADER_SENDS,
+  },
   advanceCommitIndex: { tla: 'AdvanceCommitIndex' },
   checkQuorum: {
     tla: 'CheckQuorum',

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { actionWrites } from '../spec/action-writes.ts';
 import { entryActions, events, transitions } from '../spec/chart.ts';
+import { raftMessageTypes } from '../spec/messages.ts';
 import {
   environmentActions,
   guardConditions,
@@ -32,9 +33,10 @@ function inputs(overrides: Partial<MirrorInputs> = {}): MirrorInputs {
   return {
     transitions,
     entryActions,
-    // messages from other servers: not a client's request, nor the runtime's
-    // word that it took a snapshot
-    messageEvents: events.filter((e) => e !== 'client_request' && e !== 'snapshot_taken'),
+    // messages from other servers (spec/messages.ts): not a client's
+    // request, nor the runtime's word that it took a snapshot or handed over
+    // a batch of input
+    messageEvents: events.filter((e) => raftMessageTypes.has(e)),
     mapping: tlaMapping,
     environmentActions,
     actionWrites,
@@ -80,6 +82,7 @@ describe('mirror check: chart <-> mapping <-> tla/Raft.tla', () => {
       'AdvanceCommitIndex',
       'ApplyEntry',
       'ReadIndex',
+      'ConfirmReads',
       'AnswerReads',
       'LocalRead',
       'CheckQuorum',

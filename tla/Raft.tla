@@ -235,12 +235,12 @@ InstallSnapshotResponse == "install_snapshot_res"
    snapshot)?  The code's needsSnapshot. *)
 NeedsSnapshot(i, j) == nextIndex[i][j] <= snapshotIndex[i]
 
-(* An AppendEntries from the leader i to j: its entries from nextIndex[i][j],
+(* An AppendEntries from the leader i to j: its entries from index `from`,
    at most `count` of them, numbered with broadcast `seq`.  To a follower
    that needs our snapshot, an empty one from the snapshot index (its
    prevLogTerm the snapshot's term), as the code sends (appendEntriesTo). *)
-AppendEntriesMessage(i, j, count, seq) ==
-    LET next == IF NeedsSnapshot(i, j) THEN snapshotIndex[i] + 1 ELSE nextIndex[i][j]
+AppendEntriesFrom(i, j, from, count, seq) ==
+    LET next == IF NeedsSnapshot(i, j) THEN snapshotIndex[i] + 1 ELSE from
         prevLogIndex == next - 1
         lastEntry == IF NeedsSnapshot(i, j) THEN prevLogIndex
                      ELSE Min(LastIndex(i), prevLogIndex + count)
@@ -253,6 +253,18 @@ AppendEntriesMessage(i, j, count, seq) ==
         mseq |-> seq,
         msource |-> i,
         mdest |-> j]
+
+(* The AppendEntries from nextIndex[i][j]. *)
+AppendEntriesMessage(i, j, count, seq) == AppendEntriesFrom(i, j, nextIndex[i][j], count, seq)
+
+(* Where an AppendEntries of i to j may start: at nextIndex[i][j], or, once
+   an answer showed j's log matches i's up to matchIndex[i][j] (nextIndex is
+   just past it: etcd-io/raft's replicate state), after entries already sent
+   and not yet answered (pipelining: the code sends after the last index in
+   flight, which the spec does not track, so any later index of i's log). *)
+AppendEntriesStarts(i, j) ==
+    {nextIndex[i][j]} \cup
+        IF nextIndex[i][j] = matchIndex[i][j] + 1 THEN nextIndex[i][j]..LastIndex(i) ELSE {}
 
 -----------------------------------------------------------------------------
 Init ==
@@ -572,16 +584,20 @@ Heartbeat(i) ==
                    leaderVars, acked, reads, pending, msgs, historyVars>>
 
 (* The AppendEntries the chart's sendHeartbeats and replicateLog send: the
-   entries from nextIndex[i][j] (at most MaxBatch; none when j is up to
-   date), numbered with the current broadcast.  Since the network may lose
+   entries from nextIndex[i][j], or in the replicate state from a later index
+   (AppendEntriesStarts: at most MaxBatch; none when j is up to date), or
+   none at all (confirmReads sends an empty one to a follower whose window
+   is full), numbered with the current broadcast.  Since the network may lose
    any message, sending to every follower at once reaches no state that
-   per-follower sending does not.  Not Settled(i): replicateLog sends within
-   the macrostep of an AppendEntries answer, before advanceCommitIndex runs
-   (so with the commit index of before). *)
+   per-follower sending does not.  Not Settled(i): becomeLeader's
+   sendHeartbeats sends within its macrostep, and sending with the commit
+   index of before an eventless step only adds behaviours. *)
 AppendEntries(i, j) ==
     /\ i /= j
     /\ state[i] = Leader
-    /\ Send(AppendEntriesMessage(i, j, MaxBatch, heartbeatSeq[i]))
+    /\ \/ \E from \in AppendEntriesStarts(i, j) :
+              Send(AppendEntriesFrom(i, j, from, MaxBatch, heartbeatSeq[i]))
+       \/ Send(AppendEntriesMessage(i, j, 0, heartbeatSeq[i]))
     /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars,
                    historyVars>>
 
@@ -716,21 +732,25 @@ ApplyEntry(i) ==
     /\ UNCHANGED <<serverVars, log, snapshotVars, commitIndex, candidateVars, leaderVars,
                    heartbeatSeq, acked, reads, msgs, elected, committed, restartCount>>
 
-(* The chart's confirmLeadership, after reads were queued or answered: when
-   reads wait and none waits on a broadcast already sent, start a broadcast
-   of empty AppendEntries to every follower.  `rs` is the reads after the
-   step. *)
-ConfirmLeadership(i, rs) ==
-    IF rs /= << >> /\ \A k \in 1..Len(rs) : rs[k].seq > heartbeatSeq[i]
-    THEN /\ heartbeatSeq' = [heartbeatSeq EXCEPT ![i] = @ + 1]
-         /\ msgs' = msgs (+) SetToBag({AppendEntriesMessage(i, j, 0, heartbeatSeq[i] + 1) :
-                                           j \in Server \ {i}})
-    ELSE UNCHANGED <<heartbeatSeq, msgs>>
+(* Chart: confirmReads (leader, at the end of a batch of input).  Reads
+   wait for a broadcast not sent yet: number a new one.  Its AppendEntries to
+   every follower (riding on the entries each is due, empty otherwise) are
+   AppendEntries steps. *)
+HasUnsentReadRound(i) == \E k \in 1..Len(reads[i]) : reads[i][k].seq > heartbeatSeq[i]
+
+ConfirmReads(i) ==
+    /\ Settled(i)
+    /\ state[i] = Leader
+    /\ HasUnsentReadRound(i)
+    /\ heartbeatSeq' = [heartbeatSeq EXCEPT ![i] = @ + 1]
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, acked, reads, pending,
+                   msgs, historyVars>>
 
 (* Chart: readIndex (leader).  A read at a leader that has committed an entry
    of its term waits, with the commit index as its read index, for a majority
-   to answer a broadcast sent after it arrived (ReadIndex).  mustSee records
-   (history) the highest index committed when it arrived. *)
+   to answer a broadcast sent after it arrived (ReadIndex): the next one,
+   which ConfirmReads numbers (or a Heartbeat).  mustSee records (history)
+   the highest index committed when it arrived. *)
 ReadIndex(i) ==
     LET rs == Append(reads[i], [seq |-> heartbeatSeq[i] + 1,
                                 readIndex |-> commitIndex[i],
@@ -740,13 +760,12 @@ ReadIndex(i) ==
     /\ state[i] = Leader
     /\ CanServeReadIndex(i)
     /\ reads' = [reads EXCEPT ![i] = rs]
-    /\ ConfirmLeadership(i, rs)
-    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, acked, pending,
-                   historyVars>>
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, heartbeatSeq, acked,
+                   pending, msgs, historyVars>>
 
 (* Chart: answerReads (leader, eventless).  Answer every confirmed read whose
    read index is applied, oldest first, from the state machine (the entries
-   applied so far); start a broadcast for reads that came later. *)
+   applied so far). *)
 AnswerReads(i) ==
     LET rs == reads[i]
         n == Cardinality({k \in 1..Len(rs) : \A k2 \in 1..k : IsReadReady(i, rs[k2])})
@@ -758,9 +777,8 @@ AnswerReads(i) ==
     /\ answered' = answered \cup
                    {[kind |-> "read", mustSee |-> rs[k].mustSee, state |-> appliedLog[i]] :
                         k \in 1..n}
-    /\ ConfirmLeadership(i, rest)
-    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, acked, pending,
-                   elected, committed, restartCount>>
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, heartbeatSeq, acked,
+                   pending, msgs, elected, committed, restartCount>>
 
 (* Chart: followerLocalRead, preCandidateLocalRead, candidateLocalRead and
    leaderLocalRead, taken only with RAFT_READS=local: the tutorial's exercise
@@ -990,6 +1008,7 @@ Next ==
     \/ \E i \in Server : AdvanceCommitIndex(i)
     \/ \E i \in Server : ApplyEntry(i)
     \/ \E i \in Server : ReadIndex(i)
+    \/ \E i \in Server : ConfirmReads(i)
     \/ \E i \in Server : AnswerReads(i)
     \/ \E i \in Server : LocalRead(i)
     \/ \E i \in Server : CheckQuorum(i)

@@ -195,6 +195,7 @@ ActionStep(a, i) ==
       [] a = "AdvanceCommitIndex" -> AdvanceCommitIndex(i)
       [] a = "ApplyEntry" -> ApplyEntry(i)
       [] a = "ReadIndex" -> ReadIndex(i)
+      [] a = "ConfirmReads" -> ConfirmReads(i)
       [] a = "AnswerReads" -> AnswerReads(i)
       [] a = "LocalRead" -> LocalRead(i)
       [] a = "CheckQuorum" -> CheckQuorum(i)

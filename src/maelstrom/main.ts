@@ -12,6 +12,8 @@
 //   RAFT_MAX_ENTRY_BYTES largest client request that may enter the log (default 262144)
 //   RAFT_SNAPSHOT_ENTRIES  snapshot the state machine and compact the log every
 //                       this many applied entries (default 10000)
+//   RAFT_MAX_INFLIGHT   most AppendEntries with entries in flight to a follower
+//                       in the replicate state (default 16; 1: no pipelining)
 //   RAFT_DATA_DIR       directory for this node's durable state (term, vote, log);
 //                       unset: memory only, and a restarted node comes back empty
 //   RAFT_READS          how reads are served: log | readindex (default) | local
@@ -44,16 +46,16 @@ function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; l
   const config: { -readonly [K in keyof RaftConfig]?: RaftConfig[K] } = {};
   const level = (env.RAFT_LOG === 'trace' ? 'debug' : (env.RAFT_LOG ?? 'info')) as LogLevel;
   if (!LOG_LEVELS.includes(level)) problems.push(`RAFT_LOG must be one of ${LOG_LEVELS.join(', ')}; using info`);
-  if (env.RAFT_HEARTBEAT_MS !== undefined) {
-    const n = Number(env.RAFT_HEARTBEAT_MS);
-    if (Number.isInteger(n) && n > 0) config.heartbeatMs = n;
-    else problems.push(`RAFT_HEARTBEAT_MS must be a positive integer; using ${defaultConfig.heartbeatMs}`);
-  }
-  if (env.RAFT_SNAPSHOT_ENTRIES !== undefined) {
-    const n = Number(env.RAFT_SNAPSHOT_ENTRIES);
-    if (Number.isSafeInteger(n) && n > 0) config.snapshotEntries = n;
-    else problems.push(`RAFT_SNAPSHOT_ENTRIES must be a positive integer; using ${defaultConfig.snapshotEntries}`);
-  }
+  const positiveConfig = (name: string, key: 'heartbeatMs' | 'snapshotEntries' | 'maxInflight'): void => {
+    const raw = env[name];
+    if (raw === undefined) return;
+    const n = Number(raw);
+    if (Number.isSafeInteger(n) && n > 0) config[key] = n;
+    else problems.push(`${name} must be a positive integer; using ${defaultConfig[key]}`);
+  };
+  positiveConfig('RAFT_HEARTBEAT_MS', 'heartbeatMs');
+  positiveConfig('RAFT_SNAPSHOT_ENTRIES', 'snapshotEntries');
+  positiveConfig('RAFT_MAX_INFLIGHT', 'maxInflight');
   if (env.RAFT_ELECTION_MS !== undefined) {
     const m = /^(\d+)-(\d+)$/.exec(env.RAFT_ELECTION_MS);
     if (m && Number(m[1]) > 0 && Number(m[2]) >= Number(m[1])) {

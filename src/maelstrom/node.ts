@@ -7,7 +7,7 @@
 // the binary, the simulator and the tests wire it to their own transport and
 // clock.
 
-import { clientRequests } from '../../spec/messages.js';
+import { clientRequests, limits, raftMessageTypes } from '../../spec/messages.js';
 import { events as chartEvents, type Role } from '../../spec/chart.js';
 import { ErrorCode } from '../core/errors.js';
 import { KvStateMachine, type ReplyBody } from '../core/state-machine.js';
@@ -72,8 +72,8 @@ interface Proxied {
   readonly expires: number;
 }
 
-/** The chart's message events between servers: every chart event but client requests. */
-const RAFT_EVENTS = new Set<string>(chartEvents.filter((e) => e !== 'client_request'));
+/** The chart's message events between servers (spec/messages.ts's peer messages). */
+const RAFT_EVENTS: ReadonlySet<string> = new Set(chartEvents.filter((e) => raftMessageTypes.has(e)));
 const CLIENT_EVENTS = new Set<string>(clientRequests);
 
 export class RaftNode {
@@ -89,6 +89,11 @@ export class RaftNode {
   readonly limits: InputLimits;
   /** Before init: the dest of the message being handled, used as our src when answering it. */
   private addressedAs: string | undefined;
+  /** Nesting of handle/handleLine/batch calls: proxied requests and their answers wait for the outermost to end. */
+  private handling = 0;
+  /** Proxied requests to send each leader, and answers to proxied requests to send each peer, at the end of the batch. */
+  private readonly proxyOut = new Map<string, Message['body'][]>();
+  private readonly replyOut = new Map<string, Message['body'][]>();
   /** The InstallSnapshot being received, chunk by chunk. */
   private assembling: { src: string; term: number; index: number; snapTerm: number; parts: string[]; length: number } | undefined;
 
@@ -129,6 +134,7 @@ export class RaftNode {
   handleLine(line: string): void {
     if (line.trim() === '') return;
     this.stats.received++;
+    this.handling++;
     try {
       if (Buffer.byteLength(line, 'utf8') > this.limits.maxLineBytes) {
         this.refuseLine(`line of ${Buffer.byteLength(line, 'utf8')} bytes exceeds RAFT_MAX_LINE_BYTES=${this.limits.maxLineBytes}`, envelopeOf(line), line);
@@ -142,6 +148,8 @@ export class RaftNode {
       this.dispatch(d.message, d.depth, line);
     } catch (err) {
       this.internalError(err, line);
+    } finally {
+      this.endOfHandling();
     }
   }
 
@@ -161,6 +169,7 @@ export class RaftNode {
   /** Handles one parsed message. Never throws. */
   handle(raw: unknown): void {
     this.stats.received++;
+    this.handling++;
     try {
       // Not from a line: bound its depth here, as the codec would have.
       const depth = valueDepth(raw, this.limits.maxDepth);
@@ -177,6 +186,8 @@ export class RaftNode {
       this.dispatch(raw, depth, undefined);
     } catch (err) {
       this.internalError(err, undefined);
+    } finally {
+      this.endOfHandling();
     }
   }
 
@@ -203,7 +214,45 @@ export class RaftNode {
    * goes out (group commit). Before init there is nothing to batch.
    */
   batch<T>(fn: () => T): T {
-    return this.runtime ? this.runtime.batchOf(fn) : fn();
+    this.handling++;
+    try {
+      return this.runtime ? this.runtime.batchOf(fn) : fn();
+    } finally {
+      this.endOfHandling();
+    }
+  }
+
+  /**
+   * The end of the outermost handle/handleLine/batch: the proxied requests
+   * gathered for each leader go as one message (`proxy_batch`, or the request
+   * itself when it is alone), and so do the answers to proxied requests
+   * gathered for each follower (`proxy_batch_res`).
+   */
+  private endOfHandling(): void {
+    if (--this.handling > 0) return;
+    for (const [out, type, field] of [
+      [this.proxyOut, 'proxy_batch', 'requests'],
+      [this.replyOut, 'proxy_batch_res', 'replies'],
+    ] as const) {
+      for (const [dest, bodies] of out) {
+        for (let i = 0; i < bodies.length; i += limits.maxBodiesPerBatch) {
+          const part = bodies.slice(i, i + limits.maxBodiesPerBatch);
+          this.emit(dest, part.length === 1 ? part[0]! : { type, [field]: part });
+        }
+      }
+      out.clear();
+    }
+  }
+
+  /** Sends `body` to `dest` at the end of the batch (inside one), together with others like it; else at once. */
+  private gather(out: Map<string, Message['body'][]>, dest: string, body: Message['body']): void {
+    if (this.handling === 0) {
+      this.emit(dest, body);
+      return;
+    }
+    const list = out.get(dest);
+    if (list) list.push(body);
+    else out.set(dest, [body]);
   }
 
   /** Stops timers; the node handles nothing afterwards. */
@@ -263,15 +312,7 @@ export class RaftNode {
       this.init(msg.src, body as Message['body']);
       return;
     }
-    if (CLIENT_EVENTS.has(type)) {
-      const tooBig = this.entryProblem(body, depth);
-      if (tooBig !== undefined) {
-        this.stats.malformed++;
-        if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.MalformedRequest, text: tooBig });
-        else this.log('warn', `${tooBig} (from ${msg.src}, no msg_id to reply to)`);
-        return;
-      }
-    }
+    if (CLIENT_EVENTS.has(type) && this.refusedAsTooBig(msg.src, body as Message['body'], depth, canReply)) return;
     if (!this.runtime) {
       // A peer initialised before us: its Raft messages are dropped (it retries).
       if (RAFT_EVENTS.has(type)) {
@@ -299,22 +340,73 @@ export class RaftNode {
       }
       this.deliver(type, msg.src, body);
     } else if (CLIENT_EVENTS.has(type)) {
-      // A duplicated request must not be appended twice, nor refused after
-      // its first copy was accepted: the same (src, msg_id) is handled once.
-      if (body.msg_id !== undefined && this.recent.seen(`${msg.src}#${body.msg_id}`)) {
-        this.stats.duplicates++;
-        this.log('debug', `duplicate request ${body.msg_id} from ${msg.src} ignored`);
+      this.clientRequest(msg.src, body as Message['body'], canReply);
+    } else if (type === 'proxy_batch' || type === 'proxy_batch_res') {
+      if (!this.context!.nodes.includes(msg.src) || msg.src === this.nodeId) {
+        this.stats.malformed++;
+        this.log('warn', `${type} from ${msg.src}, which is not a peer; ignored`);
         return;
       }
-      // Admission: the runtime tracks a bounded number of clients awaiting their entries.
-      if (this.runtime.waitingCount >= (this.opts.config?.maxPending ?? defaultConfig.maxPending)) {
-        if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.TemporarilyUnavailable, text: 'too many requests pending; try again' });
-        return;
+      if (type === 'proxy_batch') {
+        // Each request as if the peer had sent it alone (two levels deeper:
+        // requests[i]), all in one batch of the chart's work.
+        const src = msg.src;
+        this.runtime.batchOf(() => {
+          for (const req of body.requests as Message['body'][]) this.proxiedRequest(src, req, depth - 2);
+        });
+      } else {
+        for (const rep of body.replies as Message['body'][]) {
+          if (Number.isSafeInteger(rep.in_reply_to)) this.handleReply(msg.src, rep);
+          else {
+            this.stats.malformed++;
+            this.log('warn', `an answer in proxy_batch_res from ${msg.src} has no in_reply_to; ignored`);
+          }
+        }
       }
-      this.deliver('client_request', msg.src, body);
     } else {
       if (canReply) this.reply(msg.src, body.msg_id as number, { type: 'error', code: ErrorCode.NotSupported, text: `unsupported message type ${type}` });
     }
+  }
+
+  /** One request of a peer's proxy_batch: checked like a message of its own, then handled as a client request. */
+  private proxiedRequest(src: string, req: Message['body'], depth: number): void {
+    const canReply = Number.isSafeInteger(req.msg_id) && (req.msg_id as number) >= 0;
+    const v = validateBody(req);
+    const problem = !v.ok ? v.text : !CLIENT_EVENTS.has(req.type) ? `proxy_batch may carry client requests only, not ${String(req.type).slice(0, 40)}` : undefined;
+    if (problem !== undefined) {
+      this.stats.malformed++;
+      if (canReply) this.answer(src, req.msg_id as number, { type: 'error', code: v.ok ? ErrorCode.MalformedRequest : v.code, text: problem });
+      else this.log('warn', `${problem} (in proxy_batch from ${src}, no msg_id to reply to)`);
+      return;
+    }
+    if (!this.refusedAsTooBig(src, req, depth, canReply)) this.clientRequest(src, req, canReply);
+  }
+
+  /** A client request (from a client, or proxied by a peer): bounded, deduplicated, admitted, then handed to the chart. */
+  private clientRequest(src: string, body: Message['body'], canReply: boolean): void {
+    // A duplicated request must not be appended twice, nor refused after
+    // its first copy was accepted: the same (src, msg_id) is handled once.
+    if (body.msg_id !== undefined && this.recent.seen(`${src}#${body.msg_id}`)) {
+      this.stats.duplicates++;
+      this.log('debug', `duplicate request ${body.msg_id} from ${src} ignored`);
+      return;
+    }
+    // Admission: the runtime tracks a bounded number of clients awaiting their entries.
+    if (this.runtime!.waitingCount >= (this.opts.config?.maxPending ?? defaultConfig.maxPending)) {
+      if (canReply) this.answer(src, body.msg_id as number, { type: 'error', code: ErrorCode.TemporarilyUnavailable, text: 'too many requests pending; try again' });
+      return;
+    }
+    this.deliver('client_request', src, body);
+  }
+
+  /** A client request too deep or too large to become a log entry: refused with 12 (true), or not (false). */
+  private refusedAsTooBig(src: string, body: Message['body'], depth: number, canReply: boolean): boolean {
+    const tooBig = this.entryProblem(body, depth);
+    if (tooBig === undefined) return false;
+    this.stats.malformed++;
+    if (canReply) this.answer(src, body.msg_id as number, { type: 'error', code: ErrorCode.MalformedRequest, text: tooBig });
+    else this.log('warn', `${tooBig} (from ${src}, no msg_id to reply to)`);
+    return true;
   }
 
   /** Delivers a validated message to the chart as an event. */
@@ -412,7 +504,7 @@ export class RaftNode {
       onFatal: (why) => this.opts.onFatal?.(why),
       host: {
         send: (to, b) => this.emit(to, { ...b, msg_id: ++this.nextMsgId }),
-        reply: (to, inReplyTo, b) => this.reply(to, inReplyTo, b),
+        reply: (to, inReplyTo, b) => this.answer(to, inReplyTo, b),
         proxy: (leader, client, inReplyTo, b) => this.proxy(leader, client, inReplyTo, b),
         log: (level, text) => this.log(level, text),
       },
@@ -445,7 +537,7 @@ export class RaftNode {
       expires: this.opts.clock.now() + (this.opts.proxyTimeoutMs ?? 5000),
     });
     this.stats.proxied++;
-    this.emit(leader, { ...(rest as { type: string }), msg_id: msgId });
+    this.gather(this.proxyOut, leader, { ...(rest as { type: string }), msg_id: msgId });
   }
 
   private handleReply(src: string, body: Message['body']): void {
@@ -482,6 +574,19 @@ export class RaftNode {
 
   private reply(to: string, inReplyTo: number, body: { type: string; [k: string]: unknown }): void {
     this.emit(to, { ...body, in_reply_to: inReplyTo });
+  }
+
+  /**
+   * An answer of the chart (or a refusal) to a request: to a client at once;
+   * to a peer, when it is not a Raft answer (so the answer to a request the
+   * peer proxied), with the others of the batch.
+   */
+  private answer(to: string, inReplyTo: number, body: { type: string; [k: string]: unknown }): void {
+    if (!RAFT_EVENTS.has(body.type) && this.nodeId !== undefined && to !== this.nodeId && this.context?.nodes.includes(to)) {
+      this.gather(this.replyOut, to, { ...body, in_reply_to: inReplyTo });
+    } else {
+      this.reply(to, inReplyTo, body);
+    }
   }
 
   private emit(dest: string, body: Message['body']): void {

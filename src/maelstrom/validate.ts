@@ -75,6 +75,12 @@ function checkField(type: FieldType, v: unknown): string | null {
     }
     case 'txn':
       return checkTxn(v);
+    case 'bodies':
+      if (!Array.isArray(v) || v.length === 0) return 'must be a non-empty array';
+      if (v.length > limits.maxBodiesPerBatch) return `has more than ${limits.maxBodiesPerBatch} bodies`;
+      return v.every((b) => typeof b === 'object' && b !== null && !Array.isArray(b) && typeof (b as { type?: unknown }).type === 'string')
+        ? null
+        : 'must hold message bodies (objects with a string type)';
     case 'text':
       return typeof v === 'string' ? null : 'must be a string';
   }

@@ -77,6 +77,8 @@ interface Waiting {
   readonly inReplyTo: number;
 }
 
+const FLUSH = (self: string): MessageEvent => ({ type: 'flush', src: self, body: { type: 'flush' } });
+
 export class RaftRuntime {
   readonly stateMachine = new KvStateMachine();
   private applied = 0;
@@ -153,9 +155,18 @@ export class RaftRuntime {
     return this.waiting.size;
   }
 
-  /** Hands one event to the chart. */
+  /** Hands one event to the chart (a batch of one, unless inside batchOf). */
   deliver(event: MessageEvent): void {
     if (this.failed) return;
+    this.holds++;
+    try {
+      this.send(event);
+    } finally {
+      this.release();
+    }
+  }
+
+  private send(event: MessageEvent): void {
     this.actor.send(event);
     const snap = this.actor.getSnapshot();
     if (snap.status !== 'active') this.opts.host.log('error', `the chart actor stopped (${snap.status}): ${String(snap.error)}`);
@@ -175,8 +186,18 @@ export class RaftRuntime {
     try {
       return fn();
     } finally {
-      if (--this.holds === 0) this.endOfStep();
+      this.release();
     }
+  }
+
+  /**
+   * The end of a batch: a leader is told (`flush`) that every event of the
+   * batch is in, so that it sends each follower what the batch made due in
+   * one AppendEntries rather than one per event; then the step ends.
+   */
+  private release(): void {
+    if (this.holds === 1 && !this.failed && this.role === 'leader') this.send(FLUSH(this.opts.self));
+    if (--this.holds === 0) this.endOfStep();
   }
 
   /**

@@ -88,7 +88,9 @@ export function tlaMessage(ev: TransitionStep['event'], self: string): Record<st
     case 'install_snapshot_res':
       return { mtype: 'install_snapshot_res', ...base, msuccess: b.success, mmatchIndex: b.match_index };
     case 'snapshot_taken':
-      // the runtime's word that it made a snapshot durable: not a message
+    case 'flush':
+      // the runtime's word that it made a snapshot durable, or handed over a
+      // batch of input: not messages
       return undefined;
     default:
       // A client request (read/write/cas/txn): the spec's ClientRequest value.

@@ -94,7 +94,7 @@ describe('AppendEntries receiver', () => {
   });
 
   it('a success that claims more than the leader holds counts only up to its last index', () => {
-    const ctx = ctxWith({ term: 3, nextIndex: { n1: 3, n2: 3 }, matchIndex: { n1: 0, n2: 0 }, inflight: { n1: 2, n2: 0 } }, [3, 3]);
+    const ctx = ctxWith({ term: 3, nextIndex: { n1: 3, n2: 3 }, matchIndex: { n1: 0, n2: 0 }, inflight: { n1: [2], n2: [] } }, [3, 3]);
     const r = actions.handleAppendEntriesResponse(ctx, ev('append_entries_res', 'n1', { term: 3, success: true, match_index: 99, seq: 1 }));
     expect(r.assign?.matchIndex).toEqual({ n1: 2, n2: 0 });
     expect(r.assign?.nextIndex).toEqual({ n1: 3, n2: 3 });
@@ -105,6 +105,45 @@ describe('AppendEntries receiver', () => {
     const fail = (hint: number) => ev('append_entries_res', 'n1', { term: 3, success: false, hint });
     expect(actions.handleAppendEntriesResponse(ctx, fail(7)).assign?.nextIndex).toEqual({ n1: 7, n2: 10 });
     expect(actions.handleAppendEntriesResponse(ctx, fail(1)).assign?.nextIndex).toEqual({ n1: 5, n2: 10 });
+  });
+});
+
+describe('flow control (etcd-io/raft progress: probe and replicate)', () => {
+  const sends = (r: { effects?: readonly unknown[] }) =>
+    (r.effects ?? []).filter((e): e is { kind: 'send'; to: string; body: { prev_log_index: number; entries: unknown[] } } => (e as { kind: string }).kind === 'send');
+  const small = (ctx: ReturnType<typeof ctxWith>, maxInflight: number) => ({ ...ctx, config: { ...ctx.config, maxBatch: 2, maxInflight } });
+
+  it('a follower known to match (next = match + 1) gets new entries at once after what is in flight, up to the window', () => {
+    // log of 9 entries; n1 matched up to 3 and has 4..5 in flight; n2 matched up to 9.
+    const ctx = small(ctxWith({ term: 2, nextIndex: { n1: 4, n2: 10 }, matchIndex: { n1: 3, n2: 9 }, inflight: { n1: [5], n2: [] } }, [1, 1, 1, 2, 2, 2, 2, 2, 2]), 3);
+    const r = actions.replicateLog(ctx);
+    const s = sends(r);
+    // two more messages fit the window of 3: entries 6..7 and 8..9, to n1 only
+    expect(s.map((e) => [e.to, e.body.prev_log_index, e.body.entries.length])).toEqual([
+      ['n1', 5, 2],
+      ['n1', 7, 2],
+    ]);
+    expect(r.assign?.inflight).toEqual({ n1: [5, 7, 9], n2: [] });
+    // a new entry: n2 (up to date, nothing in flight) gets it; n1's window is full
+    const full = small({ ...ctx, inflight: { n1: [5, 7, 9], n2: [] } }, 3);
+    ctx.log.append({ term: 2, op: { f: 'noop' } });
+    expect(sends(actions.replicateLog(full)).map((e) => [e.to, e.body.prev_log_index])).toEqual([['n2', 9]]);
+  });
+
+  it('a follower whose match is unknown (probe) gets one AppendEntries at a time from its next index', () => {
+    const ctx = small(ctxWith({ term: 2, nextIndex: { n1: 6, n2: 6 }, matchIndex: { n1: 0, n2: 0 }, inflight: { n1: [6], n2: [] } }, [1, 1, 1, 2, 2, 2, 2, 2, 2]), 8);
+    const s = sends(actions.replicateLog(ctx));
+    expect(s.map((e) => [e.to, e.body.prev_log_index, e.body.entries.length])).toEqual([['n2', 5, 2]]);
+  });
+
+  it('answers take what they cover out of the window; a mismatch empties it and probes from the hint', () => {
+    const ctx = ctxWith({ term: 2, nextIndex: { n1: 4, n2: 10 }, matchIndex: { n1: 3, n2: 9 }, inflight: { n1: [5, 7, 9], n2: [] } }, [1, 1, 1, 2, 2, 2, 2, 2, 2]);
+    const ok = actions.handleAppendEntriesResponse(ctx, ev('append_entries_res', 'n1', { term: 2, success: true, match_index: 7, seq: 1 }));
+    expect(ok.assign?.inflight).toEqual({ n1: [9], n2: [] });
+    expect(ok.assign?.nextIndex).toEqual({ n1: 8, n2: 10 });
+    const bad = actions.handleAppendEntriesResponse(ctx, ev('append_entries_res', 'n1', { term: 2, success: false, hint: 5 }));
+    expect(bad.assign?.inflight).toEqual({ n1: [], n2: [] });
+    expect(bad.assign?.nextIndex).toEqual({ n1: 4, n2: 10 });
   });
 });
 

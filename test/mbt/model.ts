@@ -570,7 +570,8 @@ export const abstractEvents: readonly AbstractEvent[] = [
     label: 'a client reads at a leader that has committed in its term',
     enabled: (r, m) => r === 'leader' && m.committedInTerm && !m.readQueued && !m.localReads,
     next: () => 'leader',
-    expect: () => ['readIndex'],
+    // The read waits for the next broadcast, numbered and sent at the end of the batch.
+    expect: () => ['readIndex', 'confirmReads'],
     update: () => ({ readQueued: true }),
     exec: (h) => {
       h.deliver('c2', { type: 'read', key: 'x' });
@@ -833,9 +834,23 @@ export function modelEvents(): AbstractEvent[] {
   return abstractEvents.filter((e) => (e.requires ?? []).every((n) => names.has(n)));
 }
 
-/** Transitions a lease-expiry may take on its way (heartbeats of the window), not part of the multiset check. */
+/**
+ * Transitions not part of the multiset check: the heartbeats a lease expiry
+ * takes on its way; and at a leader, the end-of-batch `replicate`, which
+ * fires when a follower's flow control lets entries go (in the replicate
+ * state, or back from a refusal), state this model does not track: the
+ * decision is tested in test/machines/rules.test.ts, and what it sends by
+ * the observations here (a refused peer gets the whole log again).
+ */
+const REPLICATE_AT_LEADER = ['replicate'];
 export const backgroundTransitions: Readonly<Record<string, readonly string[]>> = {
   LEASE_EXPIRES: ['heartbeat'],
+  CLIENT_WRITE: REPLICATE_AT_LEADER,
+  CLIENT_READ_BEFORE_COMMIT: REPLICATE_AT_LEADER,
+  PEER_REFUSES_APPEND: REPLICATE_AT_LEADER,
+  MAJORITY_ACKNOWLEDGES: REPLICATE_AT_LEADER,
+  STALE_ACKNOWLEDGEMENT: REPLICATE_AT_LEADER,
+  SNAPSHOT_ACKNOWLEDGED: REPLICATE_AT_LEADER,
 };
 
 // ---- the model machine, from the events' own rules ----------------------------

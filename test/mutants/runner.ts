@@ -16,6 +16,7 @@ export const FAST_SUITE = [
   'test/mbt',
   'test/transcripts',
   'test/node/cluster.test.ts',
+  'test/node/proxy-batch.test.ts',
   'test/sim/quick.test.ts',
 ] as const;
 

@@ -95,14 +95,19 @@ describe('a 3-node cluster (in process, virtual clock)', () => {
     c.run(100);
     const before = c.nodes.get(leader)!.context!.log.lastIndex;
     const sentBefore = c.sent;
-    for (let i = 0; i < 10; i++) c.request('c1', leader, { type: 'read', msg_id: 10 + i, key: 1 });
+    // Ten reads in one batch of input: one confirmation round (2 AppendEntries
+    // + 2 answers) at the end of the batch, plus 10 replies. Not one round per read.
+    c.requests('c1', leader, Array.from({ length: 10 }, (_, i) => ({ type: 'read', msg_id: 10 + i, key: 1 })));
     c.run(10);
-    // Two confirmation rounds (2 AppendEntries + 2 answers each): the first read's, and one
-    // for the nine that arrived after it was sent; plus 10 replies. Not one round per read.
-    expect(c.sent - sentBefore).toBe(18);
+    expect(c.sent - sentBefore).toBe(14);
+    // Three reads in three batches: a round each (none waits for a round in flight).
+    const sentBetween = c.sent;
+    for (let i = 0; i < 3; i++) c.request('c1', leader, { type: 'read', msg_id: 30 + i, key: 1 });
+    c.run(10);
+    expect(c.sent - sentBetween).toBe(3 * 4 + 3);
     c.run(90);
     const reads = c.inbox.get('c1')!.filter((m) => m.body.type === 'read_ok');
-    expect(reads).toHaveLength(10);
+    expect(reads).toHaveLength(13);
     expect(reads.every((m) => m.body.value === 5)).toBe(true);
     expect(c.nodes.get(leader)!.context!.log.lastIndex).toBe(before);
   });

@@ -69,6 +69,13 @@ export class LocalCluster {
     this.nodes.get(node)!.handle({ src: client, dest: node, body });
   }
 
+  /** Sends several client requests into a node as one batch of input (as one read of stdin brings them). */
+  requests(client: string, node: string, bodies: readonly Message['body'][]): void {
+    this.nodes.get(node)!.batch(() => {
+      for (const body of bodies) this.request(client, node, body);
+    });
+  }
+
   run(ms: number): void {
     this.clock.advance(ms);
   }

@@ -367,11 +367,22 @@ export function checkMirror(inputs: MirrorInputs): string[] {
   }
 
   const mirrored = new Set<string>();
+  // The actions by whose steps a transition's messages go (sendsVia) must send.
+  const checkSenders = (name: string, entry: MirrorEntryLike): void => {
+    for (const sender of new Set(sendsViaByWrite(entry).values())) {
+      if (!tla.operators.has(sender) || !inNext.has(sender)) {
+        problems.push(`${name} sends via ${sender}, which is not an action of Next`);
+      } else if (!tla.changes(sender).has(inputs.networkVariable)) {
+        problems.push(`${name} sends via ${sender}, which sends nothing (leaves ${inputs.networkVariable} unchanged)`);
+      } else mirrored.add(sender);
+    }
+  };
   for (const t of transitions) {
     const entry = mapping[t.name];
     if (!entry) continue;
     if (entry.tla === null) {
       if (!entry.why || entry.why.trim() === '') problems.push(`the mapping of ${t.name} is null but gives no reason (why)`);
+      checkSenders(t.name, entry);
       const { vars, problems: p } = chartVariables(t, inputs);
       problems.push(...p);
       if (vars.size > 0 && !entry.notModelledYet) problems.push(`${t.name} mirrors no TLA+ action but writes ${sorted(vars)}`);
@@ -395,13 +406,7 @@ export function checkMirror(inputs: MirrorInputs): string[] {
     if (branch !== entry.tla && !tla.references(entry.tla, true).has(branch)) {
       problems.push(`the mapping says ${t.name} is the branch ${branch} of ${entry.tla}, but ${entry.tla} does not use ${branch}`);
     }
-    for (const sender of new Set(sendsViaByWrite(entry).values())) {
-      if (!tla.operators.has(sender) || !inNext.has(sender)) {
-        problems.push(`${t.name} sends via ${sender}, which is not an action of Next`);
-      } else if (!tla.changes(sender).has(inputs.networkVariable)) {
-        problems.push(`${t.name} sends via ${sender}, which sends nothing (leaves ${inputs.networkVariable} unchanged)`);
-      } else mirrored.add(sender);
-    }
+    checkSenders(t.name, entry);
 
     // The variables: exactly the same, history aside.
     const { vars: chart, problems: p } = chartVariables(t, inputs);
