@@ -114,11 +114,15 @@ export function parseTlcOutput(text) {
   const depth = /The depth of the complete state graph search is (\d+)/.exec(text);
   const finished = /Finished in (.+?) at /.exec(text);
   // A violated invariant or step property names itself; a violated liveness
-  // property is reported as "Temporal properties were violated".
+  // property is reported as "Temporal properties were violated" (newer TLC:
+  // "Temporal property P was violated"); both count as `temporal`.
   const invariant =
     /Error: Invariant (\w+) is violated/.exec(text) ??
     /Error: Action property (\w+) is violated/.exec(text) ??
-    (/Error: Temporal properties were violated/.test(text) ? [null, 'temporal'] : null);
+    (/Error: Temporal properties were violated/.test(text) ||
+    /Error: Temporal property \w+ was violated/.test(text) // newer TLC names the property
+      ? [null, 'temporal']
+      : null);
   const traceStates = [...text.matchAll(/^State (\d+): /gm)].map((m) => Number(m[1]));
   const success = /Model checking completed\. No error has been found\./.test(text);
   // Random simulation: "Progress: N states checked, M traces generated ..."

@@ -4,34 +4,82 @@
 (* that every server follows, and a client entry is eventually committed.  *)
 (*                                                                         *)
 (* Raft is live only under timing assumptions, which a spec without time   *)
-(* has to state as fairness and as restrictions of the environment:        *)
-(*  - before Stabilize, anything Raft.tla allows may happen (loss,         *)
-(*    duplication, restarts, CheckQuorum, timeouts at any moment);         *)
-(*  - from Stabilize on (it happens once, at any moment), no message       *)
+(* has to state as fairness and as restrictions of the environment.  A     *)
+(* behaviour has two phases:                                               *)
+(*  - before Stabilize (the unstable phase), the servers and the network   *)
+(*    take the steps of Raft.tla's Next that matter to elections and       *)
+(*    replication (Chaos below: timeouts, pre-votes, votes, AppendEntries  *)
+(*    (unless ChaosAppend = FALSE), commits, CheckQuorum step-downs and    *)
+(*    restarts at any moment, messages lost, duplicated and reordered),    *)
+(*    within the model's bounds (StateBounds, LeaderPlan).  Client         *)
+(*    requests, reads, new broadcast numbers (heartbeats) and snapshots    *)
+(*    are left out of it: reads and broadcast numbers do not bear on these *)
+(*    properties, and the client entry is brought in by the stable phase;  *)
+(*  - Stabilize happens once, at any moment (from any state the unstable   *)
+(*    phase reaches).  It blanks what no later step reads (see Stabilize). *)
+(*    From then on the steps are StableNext's, with no bound: no message   *)
 (*    is lost or duplicated, no server restarts, a leader hears from its   *)
 (*    followers (no CheckQuorum step-down), and election timers behave as  *)
-(*    randomised timeouts do: a server times out only when it hears from   *)
-(*    no live leader, a follower only when no server is a candidate, and   *)
-(*    of the servers whose elections are under way only the first (the    *)
-(*    most up-to-date log, ties by a fixed order) times out again, so that *)
-(*    split votes end;                                                      *)
+(*    randomised timeouts much longer than a message's delay do            *)
+(*    (StableTimeout): a server times out only when it hears from no       *)
+(*    leader of its term or a later one and no message is in flight (a     *)
+(*    round of pre-votes or votes ends before another timer fires); a      *)
+(*    follower only when no server is a candidate; and of the servers      *)
+(*    whose elections are under way only the first (the most up-to-date    *)
+(*    log, ties broken by a fixed order) times out again, so that split    *)
+(*    votes end;                                                           *)
 (*  - a leader sends a follower its next AppendEntries once the previous   *)
-(*    one is answered (one in flight per pair, as the code's in-flight     *)
-(*    bookkeeping does for entries), and starts no new broadcast numbers   *)
-(*    (they matter to reads only, which this model leaves out);            *)
-(*  - fairness: every server takes its enabled eventless steps, times out *)
-(*    when it may, every leader sends when it may, messages between every *)
-(*    pair of servers are received (or ignored, when no step of the chart  *)
-(*    takes them), and a client submits a request to a leader that has     *)
-(*    none in its log.                                                     *)
-(* The liveness properties are checked without symmetry (TLC's symmetry   *)
-(* reduction is unsound for them), on small bounds: the term bound must   *)
-(* leave room for the elections of the stable phase.                      *)
+(*    one is answered (nothing in flight between the two, as the code's    *)
+(*    in-flight bookkeeping does for entries); a client submits a request  *)
+(*    to a leader whose log holds no client entry;                         *)
+(*  - fairness (stable phase only): every server takes its enabled         *)
+(*    eventless steps (weak fairness) and times out when it repeatedly may *)
+(*    (strong fairness: a randomised timer that keeps getting the chance   *)
+(*    eventually fires first), every leader sends to each follower when it *)
+(*    may and a client reaches a leader without a client entry (weak       *)
+(*    fairness), and the messages from each server to each other are      *)
+(*    received, or ignored when no step of the chart takes them (strong    *)
+(*    fairness: a server that is repeatedly able to take one eventually    *)
+(*    does);                                                               *)
+(*  - once both properties hold (Done) the stable phase stops: nothing     *)
+(*    later can make a property of the form "stable ~> P" false.           *)
+(* The liveness properties are checked without symmetry and without VIEW   *)
+(* (TLC's symmetry and view reductions are unsound for liveness).  The     *)
+(* stable phase is finite without any bound, so TLC explores it to the     *)
+(* end: a timeout needs a quiet network, a leader has one exchange with a  *)
+(* follower under way at a time, and terms grow only by elections, which   *)
+(* end; the bounds apply before Stabilize only, so they cut no behaviour   *)
+(* of the stable phase short.                                              *)
 (***************************************************************************)
 EXTENDS MCRaft
 
+CONSTANT ChaosAppend  \* does a leader send AppendEntries before Stabilize?
+
 VARIABLE stable
 liveVars == <<vars, stable>>
+
+(* The unstable phase: Next without client requests, reads, heartbeats
+   (new broadcast numbers) and snapshots; AppendEntries only if ChaosAppend. *)
+Chaos ==
+    \/ \E m \in DOMAIN msgs :
+          \/ UpdateTerm(m)
+          \/ HandlePreVoteRequest(m)
+          \/ HandlePreVoteResponse(m)
+          \/ HandleRequestVoteRequest(m)
+          \/ HandleRequestVoteResponse(m)
+          \/ HandleAppendEntriesRequest(m)
+          \/ HandleAppendEntriesResponse(m)
+          \/ DropMessage(m)
+          \/ DuplicateMessage(m)
+    \/ \E i \in Server :
+          \/ Timeout(i)
+          \/ BecomeCandidate(i)
+          \/ BecomeLeader(i)
+          \/ AdvanceCommitIndex(i)
+          \/ ApplyEntry(i)
+          \/ CheckQuorum(i)
+          \/ Restart(i)
+    \/ \E i, j \in Server : ChaosAppend /\ AppendEntries(i, j)
 
 (* A leader in a term at least i's. *)
 LiveLeaderFor(i) == \E j \in Server : state[j] = Leader /\ currentTerm[j] >= currentTerm[i]
@@ -45,9 +93,13 @@ FirstOf(S) == CHOOSE i \in S : \A j \in S \ {i} :
                   /\ AtLeastAsUpToDate(i, j)
                   /\ AtLeastAsUpToDate(j, i) => Rank(i) < Rank(j)
 
+(* No message is in flight. *)
+Quiet == msgs = EmptyBag
+
 StableTimeout(i) ==
     /\ Timeout(i)
     /\ ~LiveLeaderFor(i)
+    /\ Quiet
     /\ IF state[i] = Follower
        THEN \A j \in Server : state[j] /= Candidate
        ELSE i = FirstOf(Electing)
@@ -61,8 +113,6 @@ Handle(m) ==
     \/ HandleRequestVoteResponse(m)
     \/ HandleAppendEntriesRequest(m)
     \/ HandleAppendEntriesResponse(m)
-    \/ HandleInstallSnapshotRequest(m)
-    \/ HandleInstallSnapshotResponse(m)
 Ignore(m) ==
     /\ Settled(m.mdest)
     /\ ~ENABLED Handle(m)
@@ -73,13 +123,8 @@ InFlight(i, j) == \E m \in DOMAIN msgs : m.msource = i /\ m.mdest = j
 
 StableAppendEntries(i, j) ==
     /\ ~InFlight(i, j)
+    /\ ~InFlight(j, i)
     /\ AppendEntries(i, j)
-
-(* A follower that needs entries its leader compacted away gets the
-   snapshot (only with MaxSnapshotIndex > 0). *)
-StableSendSnapshot(i, j) ==
-    /\ ~InFlight(i, j)
-    /\ SendSnapshot(i, j)
 
 (* A client submits a request to a leader without one in its log. *)
 HasClientEntry(i) == \E n \in 1..LastIndex(i) : FullLog(i)[n].value \in Value
@@ -90,7 +135,6 @@ Eventless(i) ==
     \/ BecomeLeader(i)
     \/ AdvanceCommitIndex(i)
     \/ ApplyEntry(i)
-    \/ AnswerReads(i)
 
 StableNext ==
     \/ \E m \in DOMAIN msgs : Receive(m)
@@ -98,31 +142,28 @@ StableNext ==
     \/ \E i \in Server : Eventless(i)
     \/ \E i \in Server : ClientArrives(i)
     \/ \E i, j \in Server : StableAppendEntries(i, j)
-    \/ \E i, j \in Server : StableSendSnapshot(i, j)
 
+(* The network becomes stable.  Stabilize also blanks what no step of the
+   stable phase reads, so that states that differ only there lead to the
+   same stable phase: per-role bookkeeping outside its role (a role's entry
+   resets it: Timeout sets preVotes, Campaign votesGranted, BecomeLeader
+   nextIndex, matchIndex, heartbeatSeq and acked), and the history variables
+   (the unstable phase commits no client entry, so the properties read
+   nothing it recorded). *)
 Stabilize ==
     /\ ~stable
     /\ stable' = TRUE
-    /\ UNCHANGED vars
-
-LiveInit == Init /\ stable = FALSE
-LiveNext ==
-    \/ ~stable /\ Next /\ UNCHANGED stable
-    \/ Stabilize
-    \/ stable /\ StableNext /\ UNCHANGED stable
-
-(* A step of the stable phase. *)
-S(A) == stable /\ A /\ UNCHANGED stable
-
-Fairness ==
-    /\ \A i \in Server : WF_liveVars(S(Eventless(i)))
-    /\ \A i \in Server : WF_liveVars(S(StableTimeout(i)))
-    /\ \A i \in Server : WF_liveVars(S(ClientArrives(i)))
-    /\ \A i, j \in Server : WF_liveVars(S(StableAppendEntries(i, j)))
-    /\ \A i, j \in Server : WF_liveVars(S(StableSendSnapshot(i, j)))
-    /\ \A i, j \in Server : SF_liveVars(S(\E m \in DOMAIN msgs : m.msource = i /\ m.mdest = j /\ Receive(m)))
-
-LiveSpec == LiveInit /\ [][LiveNext]_liveVars /\ Fairness
+    /\ preVotes' = [i \in Server |-> IF state[i] = PreCandidate THEN preVotes[i] ELSE {}]
+    /\ votesGranted' = [i \in Server |-> IF state[i] = Candidate THEN votesGranted[i] ELSE {}]
+    /\ nextIndex' = [i \in Server |-> IF state[i] = Leader THEN nextIndex[i] ELSE [j \in Server |-> 1]]
+    /\ matchIndex' = [i \in Server |-> IF state[i] = Leader THEN matchIndex[i] ELSE [j \in Server |-> 0]]
+    /\ heartbeatSeq' = [i \in Server |-> IF state[i] = Leader THEN heartbeatSeq[i] ELSE 0]
+    /\ acked' = [i \in Server |-> IF state[i] = Leader THEN acked[i] ELSE [j \in Server |-> 0]]
+    /\ elected' = {}
+    /\ committed' = {}
+    /\ answered' = {}
+    /\ restartCount' = 0
+    /\ UNCHANGED <<serverVars, logVars, reads, pending, msgs>>
 
 (* Every server follows one leader in its term. *)
 LeaderFollowedByAll ==
@@ -130,13 +171,39 @@ LeaderFollowedByAll ==
         /\ state[l] = Leader
         /\ \A i \in Server : currentTerm[i] = currentTerm[l] /\ (i /= l => leader[i] = l)
 
+ClientEntryCommitted == \E c \in committed : c.entry.value \in Value
+
+(* The properties hold (with Value = {} there is no client entry to commit,
+   and only EventuallyOneLeader is checked): what comes next cannot change
+   whether they do, so the stable phase stops there (it stutters). *)
+Done == LeaderFollowedByAll /\ (Value /= {} => ClientEntryCommitted)
+
+LiveInit == Init /\ stable = FALSE
+LiveNext ==
+    \/ ~stable /\ Chaos /\ UNCHANGED stable
+    \/ Stabilize
+    \/ stable /\ ~Done /\ StableNext /\ UNCHANGED stable
+
+(* A step of the stable phase. *)
+S(A) == stable /\ ~Done /\ A /\ UNCHANGED stable
+
+Fairness ==
+    /\ \A i \in Server : WF_liveVars(S(Eventless(i)))
+    /\ \A i \in Server : SF_liveVars(S(StableTimeout(i)))
+    /\ \A i \in Server : WF_liveVars(S(ClientArrives(i)))
+    /\ \A i \in Server : \A j \in Server \ {i} : SF_liveVars(S(StableAppendEntries(i, j)))
+    /\ \A i \in Server : \A j \in Server \ {i} :
+          SF_liveVars(S(\E m \in DOMAIN msgs : m.msource = i /\ m.mdest = j /\ Receive(m)))
+
+LiveSpec == LiveInit /\ [][LiveNext]_liveVars /\ Fairness
+
 (* The liveness properties: once the network is stable, eventually one leader
    that all follow, and a committed client entry. *)
 EventuallyOneLeader == stable ~> LeaderFollowedByAll
-EventuallyClientEntryCommitted == stable ~> \E c \in committed : c.entry.value \in Value
+EventuallyClientEntryCommitted == stable ~> ClientEntryCommitted
 
-(* The bounds, as an action constraint would cut behaviours short: only
-   the unstable phase is bounded (the stable phase must be free to finish its
-   elections). *)
+(* The bounds, as a state constraint, apply to the unstable phase only (a
+   constraint on the stable phase would cut its behaviours short, which can
+   hide a violation or make one up). *)
 LiveBounds == ~stable => StateBounds
 =============================================================================

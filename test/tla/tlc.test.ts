@@ -77,6 +77,8 @@ describe('TLC runner (no TLC needed)', () => {
   it('parses violations of a step property and of a liveness property, and a random simulation', () => {
     expect(parseTlcOutput('Error: Action property PreVoteNeverChangesTerm is violated.\n')).toMatchObject({ result: 'violation', invariant: 'PreVoteNeverChangesTerm' });
     expect(parseTlcOutput('Error: Temporal properties were violated.\n')).toMatchObject({ result: 'violation', invariant: 'temporal' });
+    expect(parseTlcOutput('Error: Temporal property EventuallyOneLeader was violated.\n')).toMatchObject({ result: 'violation', invariant: 'temporal' });
+    expect(parseTlcOutput('Error: Temporal property EventuallyOneLeader is fine.\n').result).toBe('error');
     const sim = parseTlcOutput('Running Random Simulation with seed 7\nProgress: 1,200 states checked, 12 traces generated (trace length: mean=100)\nProgress: 98,765 states checked, 987 traces generated (trace length: mean=100)\n');
     expect(sim).toMatchObject({ result: 'pass', simulation: { states: 98765, traces: 987 } });
     expect(parseTlcOutput('Progress: 5 states checked, 1 traces generated\nError: Invariant X is violated.\n').result).toBe('violation');
