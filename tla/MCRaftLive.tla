@@ -163,7 +163,7 @@ Stabilize ==
     /\ committed' = {}
     /\ answered' = {}
     /\ restartCount' = 0
-    /\ UNCHANGED <<serverVars, logVars, reads, pending, msgs>>
+    /\ UNCHANGED <<serverVars, logVars, reads, pending, msgs, leaseVars>>
 
 (* Every server follows one leader in its term. *)
 LeaderFollowedByAll ==
