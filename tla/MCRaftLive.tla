@@ -121,10 +121,17 @@ Receive(m) == Handle(m) \/ Ignore(m)
 
 InFlight(i, j) == \E m \in DOMAIN msgs : m.msource = i /\ m.mdest = j
 
+(* In the stable phase a leader sends what the follower lacks, from its
+   next index (the code's probe send; the replicate state sends the same
+   entries or later ones once the match is known): not an empty or a later-
+   starting AppendEntries, which AppendEntries(i, j) also allows (pipelining,
+   a read round to a full window) and which, chosen forever, would satisfy
+   the fairness on sends without ever delivering an entry. *)
 StableAppendEntries(i, j) ==
     /\ ~InFlight(i, j)
     /\ ~InFlight(j, i)
     /\ AppendEntries(i, j)
+    /\ Send(AppendEntriesMessage(i, j, MaxBatch, heartbeatSeq[i]))
 
 (* A client submits a request to a leader without one in its log. *)
 HasClientEntry(i) == \E n \in 1..LastIndex(i) : FullLog(i)[n].value \in Value
