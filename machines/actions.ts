@@ -9,7 +9,7 @@
 import { ErrorCode } from '../src/core/errors.js';
 import type { Entry } from '../src/core/log.js';
 import { errorBody, type Op, type ReplyBody } from '../src/core/state-machine.js';
-import { isReadReady, majorityMatchIndex, needsSnapshot, replicating, sentUpTo, snapshotDue, timeOf } from './guards.js';
+import { isReadReady, majorityMatchIndex, needsSnapshot, sentUpTo, snapshotDue, timeOf, windowRoom } from './guards.js';
 import {
   drawTimeout,
   leaseDuration,
@@ -174,8 +174,7 @@ function replicate(ctx: RaftContext, everyPeer: boolean): ActionResult {
       if (everyPeer) effects.push(appendEntriesTo(ctx, p, false));
       continue;
     }
-    const room = replicating(ctx, p) ? ctx.config.maxInflight - flying.length : flying.length > 0 ? 0 : 1;
-    const sends = appendEntriesAfter(ctx, p, sentUpTo(ctx, p), room);
+    const sends = appendEntriesAfter(ctx, p, sentUpTo(ctx, p), windowRoom(ctx, p));
     if (sends.length > 0) {
       effects.push(...sends);
       (inflight ??= { ...ctx.inflight })[p] = [...flying, ...sends.map(lastIndexCarried)];

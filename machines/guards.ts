@@ -40,12 +40,20 @@ export function sentUpTo(ctx: RaftContext, peer: string): number {
   return replicating(ctx, peer) && flying.length > 0 ? flying[flying.length - 1]! : (ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1) - 1;
 }
 
+/**
+ * How many more AppendEntries with entries may go to a peer now: in the
+ * replicate state what the window has left, in the probe state one when
+ * none is in flight.
+ */
+export function windowRoom(ctx: RaftContext, peer: string): number {
+  const flying = (ctx.inflight[peer] ?? []).length;
+  return replicating(ctx, peer) ? ctx.config.maxInflight - flying : flying > 0 ? 0 : 1;
+}
+
 /** Does replicateLog have something to send this peer now (entries within its window, or our snapshot)? */
 export function replicationDue(ctx: RaftContext, peer: string): boolean {
-  const flying = ctx.inflight[peer] ?? [];
-  if (needsSnapshot(ctx, peer)) return flying.length === 0 && snapshotDue(ctx, peer);
-  const room = replicating(ctx, peer) ? ctx.config.maxInflight - flying.length : flying.length > 0 ? 0 : 1;
-  return room > 0 && sentUpTo(ctx, peer) < ctx.log.lastIndex;
+  if (needsSnapshot(ctx, peer)) return (ctx.inflight[peer] ?? []).length === 0 && snapshotDue(ctx, peer);
+  return windowRoom(ctx, peer) > 0 && sentUpTo(ctx, peer) < ctx.log.lastIndex;
 }
 
 /** Confirmed by a majority (self included) answering broadcast `seq` or later, and applied. */

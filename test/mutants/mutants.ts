@@ -298,16 +298,16 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: 'probe-ignores-inflight',
-    file: A,
-    find: 'const room = replicating(ctx, p) ? ctx.config.maxInflight - flying.length : flying.length > 0 ? 0 : 1;',
-    replace: 'const room = replicating(ctx, p) ? ctx.config.maxInflight - flying.length : 1;',
+    file: G,
+    find: 'return replicating(ctx, peer) ? ctx.config.maxInflight - flying : flying > 0 ? 0 : 1;',
+    replace: 'return replicating(ctx, peer) ? ctx.config.maxInflight - flying : 1;',
     why: 'a follower whose match is unknown (probe) gets its backlog again at every batch while an AppendEntries is in flight',
   },
   {
     id: 'window-ignored',
-    file: A,
-    find: 'const room = replicating(ctx, p) ? ctx.config.maxInflight - flying.length :',
-    replace: 'const room = replicating(ctx, p) ? ctx.config.maxInflight :',
+    file: G,
+    find: 'return replicating(ctx, peer) ? ctx.config.maxInflight - flying :',
+    replace: 'return replicating(ctx, peer) ? ctx.config.maxInflight :',
     why: 'the in-flight window is not counted: a follower in the replicate state gets ever more AppendEntries however many are unanswered',
   },
 
