@@ -87,6 +87,14 @@ ElectionsOneAtATime ==
     \A i \in Server :
         state[i] \in {PreCandidate, Candidate} => \A k \in Server : state[k] /= Leader
 
+(* OneCampaignAtATime, a state constraint: at most one server asks for
+   pre-votes or votes at a time (no competing campaigns, no split votes).
+   Unlike ElectionsOneAtATime, a campaign may run while a leader leads, so
+   a deposed leader that has not stepped down meets the higher term. *)
+OneCampaignAtATime ==
+    \A i, k \in Server :
+        state[i] \in {PreCandidate, Candidate} /\ state[k] \in {PreCandidate, Candidate} => i = k
+
 StepTakingMessage(m) ==
     \/ UpdateTerm(m)
     \/ HandlePreVoteRequest(m)
