@@ -235,7 +235,12 @@ export function bottleneck(x: {
   const busyThreads = x.threads > 0 ? x.meanInFlight / x.threads : 0;
   const loop = x.meanLatencyMs !== null && x.meanLatencyMs > 0 ? (x.threads / x.meanLatencyMs) * 1000 : null;
   if (busyThreads < 0.9) {
-    return `the bench: offered ${pct(x.offered / Math.max(1, x.asked))} of the asked rate with only ${pct(busyThreads)} of its ${x.threads} threads busy`;
+    const short = `offered ${pct(x.offered / Math.max(1, x.asked))} of the asked rate with only ${pct(busyThreads)} of its ${x.threads} threads busy`;
+    // A bench far from a full core that still falls behind was not given the CPU (a stall owes at most one operation per thread).
+    if (x.benchCpuShare < 0.8 && x.machineBusy !== null && x.machineBusy >= 0.9) {
+      return `the machine (${pct(x.machineBusy)} of ${x.cores} cores busy, every process included): the bench, at ${pct(x.benchCpuShare)} of a core, ${short}`;
+    }
+    return `the bench (${pct(x.benchCpuShare)} of a core): ${short}`;
   }
   const why = `closed loop: ${pct(busyThreads)} of ${x.threads} threads waiting for replies, mean latency ${x.meanLatencyMs?.toFixed(2)} ms, so at most ${loop === null ? '-' : Math.round(loop).toLocaleString('en-US')} ops/s`;
   const hot: string[] = [];

@@ -69,7 +69,9 @@ describe('bench:perf measurements', () => {
     const base = { asked: 30000, threads: 120, meanLatencyMs: 12, benchCpuShare: 0.3, nodeCpuShare: { n0: 0.5, n1: 0.3, n2: 0.3 }, machineBusy: 0.6, cores: 2 };
     expect(bottleneck({ ...base, offered: 29000, meanInFlight: 100 })).toMatch(/^none/);
     // Threads free but the rate not offered: the bench's own fault.
-    expect(bottleneck({ ...base, offered: 10000, meanInFlight: 40 })).toMatch(/^the bench: offered 33% .* only 33% of its 120 threads busy/);
+    expect(bottleneck({ ...base, offered: 10000, meanInFlight: 40 })).toMatch(/^the bench \(30% of a core\): offered 33% .* only 33% of its 120 threads busy/);
+    // ... unless the machine gave it no CPU.
+    expect(bottleneck({ ...base, offered: 10000, meanInFlight: 40, machineBusy: 0.99 })).toMatch(/^the machine \(99% of 2 cores busy.*\): the bench, at 30% of a core, offered 33%/);
     // Every thread waiting: the closed loop, and who is hot.
     const closed = { ...base, offered: 10000, meanInFlight: 119 };
     expect(bottleneck({ ...closed, nodeCpuShare: { n0: 0.95, n1: 0.3, n2: 0.3 } })).toMatch(/^n0 \(95% of a core\); closed loop: 99% of 120 threads .* at most 10,000 ops\/s/);
