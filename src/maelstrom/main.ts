@@ -14,6 +14,9 @@
 //                       this many applied entries (default 10000)
 //   RAFT_MAX_INFLIGHT   most AppendEntries with entries in flight to a follower
 //                       in the replicate state (default 16; 1: no pipelining)
+//   RAFT_BATCH_MS       how long a leader waits after a batch of input before it
+//                       sends what the batch made due (default 0: at once); a
+//                       wait lets requests share AppendEntries, at that latency
 //   RAFT_DATA_DIR       directory for this node's durable state (term, vote, log);
 //                       unset: memory only, and a restarted node comes back empty
 //   RAFT_READS          how reads are served: log | readindex (default) | local
@@ -61,6 +64,12 @@ function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; l
   positiveConfig('RAFT_HEARTBEAT_MS', 'heartbeatMs');
   positiveConfig('RAFT_SNAPSHOT_ENTRIES', 'snapshotEntries');
   positiveConfig('RAFT_MAX_INFLIGHT', 'maxInflight');
+  if (env.RAFT_BATCH_MS !== undefined && env.RAFT_BATCH_MS !== '') {
+    const n = Number(env.RAFT_BATCH_MS);
+    const most = config.heartbeatMs ?? defaultConfig.heartbeatMs;
+    if (Number.isSafeInteger(n) && n >= 0 && n <= most) config.batchWaitMs = n;
+    else problems.push(`RAFT_BATCH_MS must be an integer from 0 to the heartbeat period (${most}); using ${defaultConfig.batchWaitMs}`);
+  }
   if (env.RAFT_ELECTION_MS !== undefined) {
     const m = /^(\d+)-(\d+)$/.exec(env.RAFT_ELECTION_MS);
     if (m && Number(m[1]) > 0 && Number(m[2]) >= Number(m[1])) {

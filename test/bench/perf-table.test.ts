@@ -49,4 +49,18 @@ describe('bench:perf measurements', () => {
     for (const id of ['latency10', 'aggressive', '20n', '5nodes', '7nodes', 'failover', 'ceiling']) expect(ids).toContain(id);
     expect(PERF_CASES.find((c) => c.id === 'failover')!.failover).toBeDefined();
   });
+
+  it('runs each tuned row as its default row with only RAFT_* settings added', () => {
+    const tuned = PERF_CASES.filter((c) => c.env !== undefined);
+    expect(tuned.length).toBeGreaterThan(0);
+    for (const c of tuned) {
+      const base = PERF_CASES.find((b) => b.id === c.id.replace(/-(tuned|lease)$/, ''));
+      expect(base?.env).toBeUndefined();
+      expect(c.args).toEqual(base!.args);
+      for (const [k, v] of Object.entries(c.env!)) {
+        expect(k).toMatch(/^RAFT_/);
+        expect(c.label).toContain(`${k}=${v}`);
+      }
+    }
+  });
 });
