@@ -37,6 +37,7 @@ import { LineSplitter } from './lines.js';
 import { decodeLine, defaultLimits, type InputLimits } from './codec.js';
 import { openNodeStorage } from '../core/storage.js';
 import { FileDisk } from '../runtime/file-disk.js';
+import { openOutput } from './output.js';
 
 function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; limits: InputLimits; level: LogLevel; problems: string[] } {
   const problems: string[] = [];
@@ -119,14 +120,28 @@ if (unsafe.length > 0) {
   );
 }
 
-// Outgoing messages are gathered and written once per turn of the event loop.
+// Outgoing messages are gathered and written once per turn of the event loop
+// (asynchronously: src/maelstrom/output.ts); while more than a megabyte
+// waits for a reader that lags, the node stops reading input.
+const output = openOutput({
+  onPressure: (high) => {
+    if (high) process.stdin.pause();
+    else process.stdin.resume();
+  },
+  onError: (err) => {
+    // The bench went away (EPIPE): nothing left to do.
+    stderr(`stdout closed: ${err.message}`);
+    process.exit(0);
+  },
+});
 let out: string[] = [];
 let flushScheduled = false;
 const flush = (): void => {
   flushScheduled = false;
+  if (out.length === 0) return;
   const chunk = out.join('');
   out = [];
-  process.stdout.write(chunk);
+  output.write(chunk);
 };
 const send = (msg: Message): void => {
   out.push(`${JSON.stringify(msg)}\n`);
@@ -153,7 +168,10 @@ const node: RaftNode = new RaftNode({
     flush();
     stderr(`FATAL ${reason}`);
     process.exitCode = 1;
-    setImmediate(() => process.exit(1));
+    // What was answered before the failure still goes out (unless the reader is stuck).
+    process.stdin.pause();
+    output.drain(() => process.exit(1));
+    setTimeout(() => process.exit(1), 1000).unref();
   },
 });
 
@@ -169,9 +187,4 @@ process.stdin.on('end', () => {
   lines.end();
   flush();
   node.stop();
-});
-process.stdout.on('error', (err) => {
-  // The bench went away (EPIPE): nothing left to do.
-  stderr(`stdout closed: ${err.message}`);
-  process.exit(0);
 });
