@@ -26,6 +26,11 @@ export interface PerfCase {
   readonly label: string;
   /** `raftchart test` flags, without --bin and --store. */
   readonly args: readonly string[];
+  /**
+   * Environment for the node processes (our RAFT_* settings; another binary
+   * given with --bin ignores them): the tuned rows.
+   */
+  readonly env?: Readonly<Record<string, string>>;
   /** Isolate the leader this many times during the run, to measure failover. */
   readonly failover?: { readonly firstAt: number; readonly every: number; readonly hold: number; readonly count: number };
 }
@@ -62,6 +67,39 @@ export const PERF_CASES: readonly PerfCase[] = [
     label: 'failover: leader isolated 3 times (10n, rate 200)',
     args: ['--node-count', '3', '--concurrency', '10n', '--rate', '200', '--time-limit', '20', '--seed', '5'],
     failover: { firstAt: 4, every: 6, hold: 3, count: 3 },
+  },
+  // The same rows with the settings that trade latency for messages (not the
+  // defaults): reads by leader lease, and a batch wait that lets requests
+  // share AppendEntries and proxy messages.
+  {
+    id: 'latency10-lease',
+    label: '--latency 10, 10n, rate 1000; RAFT_READS=lease',
+    args: ['--node-count', '3', '--concurrency', '10n', '--rate', '1000', '--latency', '10', '--time-limit', '20', '--seed', '1'],
+    env: { RAFT_READS: 'lease' },
+  },
+  {
+    id: 'aggressive-tuned',
+    label: "seed's aggressive run; RAFT_READS=lease RAFT_BATCH_MS=5",
+    args: ['--node-count', '3', '--concurrency', '10n', '--rate', '100', '--time-limit', '60', '--nemesis', 'partition', '--nemesis-interval', '3', '--seed', '11'],
+    env: { RAFT_READS: 'lease', RAFT_BATCH_MS: '5' },
+  },
+  {
+    id: '20n-tuned',
+    label: '20n, rate 2000; RAFT_READS=lease RAFT_BATCH_MS=5',
+    args: ['--node-count', '3', '--concurrency', '20n', '--rate', '2000', '--time-limit', '20', '--seed', '2'],
+    env: { RAFT_READS: 'lease', RAFT_BATCH_MS: '5' },
+  },
+  {
+    id: '5nodes-tuned',
+    label: '5 nodes, rate 200; RAFT_READS=lease RAFT_BATCH_MS=5',
+    args: ['--node-count', '5', '--concurrency', '10n', '--rate', '200', '--time-limit', '20', '--seed', '3'],
+    env: { RAFT_READS: 'lease', RAFT_BATCH_MS: '5' },
+  },
+  {
+    id: '7nodes-tuned',
+    label: '7 nodes, rate 200; RAFT_READS=lease RAFT_BATCH_MS=10',
+    args: ['--node-count', '7', '--concurrency', '10n', '--rate', '200', '--time-limit', '20', '--seed', '4'],
+    env: { RAFT_READS: 'lease', RAFT_BATCH_MS: '10' },
   },
   {
     id: 'ceiling',
@@ -511,7 +549,21 @@ export async function runPerfCase(c0: PerfCase, o: PerfRunOptions): Promise<Perf
       if (net) net.observer = null;
     },
   };
-  const out = await runTest(opts, true, probe);
+  // The node processes inherit the bench's environment (src/bench/cluster.ts).
+  const saved = Object.entries(c.env ?? {}).map(([k, v]) => {
+    const before = process.env[k];
+    process.env[k] = v;
+    return [k, before] as const;
+  });
+  let out: Awaited<ReturnType<typeof runTest>>;
+  try {
+    out = await runTest(opts, true, probe);
+  } finally {
+    for (const [k, before] of saved) {
+      if (before === undefined) delete process.env[k];
+      else process.env[k] = before;
+    }
+  }
   void cluster;
   const r = out.results;
   const leaders = tracker?.leaders() ?? [];

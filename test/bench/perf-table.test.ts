@@ -79,4 +79,18 @@ describe('bench:perf measurements', () => {
     expect(bottleneck({ ...closed, machineBusy: 0.97 })).toMatch(/^the machine \(97% of 2 cores busy/);
     expect(bottleneck(closed)).toMatch(/^latency, no process near a full core/);
   });
+
+  it('runs each tuned row as its default row with only RAFT_* settings added', () => {
+    const tuned = PERF_CASES.filter((c) => c.env !== undefined);
+    expect(tuned.length).toBeGreaterThan(0);
+    for (const c of tuned) {
+      const base = PERF_CASES.find((b) => b.id === c.id.replace(/-(tuned|lease)$/, ''));
+      expect(base?.env).toBeUndefined();
+      expect(c.args).toEqual(base!.args);
+      for (const [k, v] of Object.entries(c.env!)) {
+        expect(k).toMatch(/^RAFT_/);
+        expect(c.label).toContain(`${k}=${v}`);
+      }
+    }
+  });
 });
