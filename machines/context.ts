@@ -64,6 +64,15 @@ export interface RaftConfig {
    * probe state) gets one at a time.
    */
   readonly maxInflight: number;
+  /**
+   * How long a leader waits (ms), from the end of a batch of input that left
+   * it anything to send, before it sends it (the `flush` event): 0 (the
+   * default) sends at the end of every batch. A wait lets more requests
+   * share one AppendEntries (and one read confirmation) at the price of that
+   * much latency: a knob like Nagle's algorithm or Kafka's linger.ms.
+   * The runtime keeps the time, the chart only sees when `flush` comes.
+   */
+  readonly batchWaitMs: number;
   /** Most client requests awaiting their entry's application at one node. */
   readonly maxPending: number;
   /** How reads are served (see READ_MODES). */
@@ -97,6 +106,7 @@ export const defaultConfig: RaftConfig = {
   maxBatch: 256,
   maxBatchBytes: 512 * 1024,
   maxInflight: 16,
+  batchWaitMs: 0,
   maxPending: 4096,
   reads: 'readindex',
   txnReads: 'readindex',

@@ -59,6 +59,7 @@ for (let k = 0; k < repeat; k++) {
       const row = await perf.runPerfCase(c, { bin, store, timeScale, extraArgs: positionals, log });
       rows.get(bin).get(c.id).push(row);
       log(`  ${row.verdict}, ${Math.round(row.okPerSecond)} ok/s, p50 ${row.all.p50} ms, ${row.serverMsgsPerOp?.toFixed(2)} msgs/op; load average ${loadavg()[0].toFixed(1)}`);
+      log(`  offered ${Math.round(row.offered)} of ${row.asked} ops/s asked, bench CPU ${Math.round(row.benchCpuShare * 100)}% of a core; bottleneck: ${row.bottleneck}`);
     }
   }
 }

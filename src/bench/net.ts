@@ -101,6 +101,8 @@ export interface NodeSpawnOptions {
 const MAX_LINE = 16 * 1024 * 1024;
 const MAX_STDIN_BACKLOG = 64 * 1024 * 1024;
 const MAX_PROBLEMS_PER_KIND = 20;
+/** Passes of one flush over the messages sent while it delivers (see Network.flush). */
+const MAX_PASSES = 4;
 /** Snapshot events kept for the report (a long run at a low threshold takes many). */
 const MAX_SNAPSHOT_EVENTS = 2000;
 /** raftchart's node logs `snapshot index=I term=T bytes=B ...` and `installed snapshot index=I term=T bytes=B`. */
@@ -241,6 +243,7 @@ export class NodeProcess {
   }
 
   private onStdout(chunk: string): void {
+    this.net.io.stdoutChunks++;
     let start = 0;
     let nl = chunk.indexOf('\n');
     if (nl < 0) {
@@ -273,6 +276,7 @@ export class NodeProcess {
   flushOut(): void {
     if (this.pendingOut.length === 0) return;
     const data = this.pendingOut.join('\n') + '\n';
+    this.net.io.stdinLines += this.pendingOut.length;
     this.pendingOut = [];
     if (this.exited || this.stdinBroken) return;
     const stdin = this.proc.stdin!;
@@ -280,6 +284,7 @@ export class NodeProcess {
       this.net.problem(this.id, 'stdin-error', `node is not reading its stdin (backlog over ${MAX_STDIN_BACKLOG} bytes); messages dropped`);
       return;
     }
+    this.net.io.stdinWrites++;
     stdin.write(data);
   }
 
@@ -379,9 +384,19 @@ export class Network {
   readonly forgedSrcBySender = new Map<string, { count: number; example: string }>();
   private nextId = 0;
   private flushScheduled = false;
+  /** Inside flush(): sends then are delivered by its further passes. */
+  private flushing = false;
+  /** Destinations of the messages sent during the current pass of flush(). */
+  private readonly sentInFlush = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   closing = false;
+  /**
+   * The bench's own I/O with the node processes: writes to their stdin (and
+   * the lines they carried), chunks read from their stdout, and flushes of
+   * the delivery queues. A benchmark reads them (src/bench/perf-table.ts).
+   */
+  readonly io = { stdinWrites: 0, stdinLines: 0, stdoutChunks: 0, flushes: 0 };
   /** Told of every server message accepted (null: nobody watches). */
   observer: NetObserver | null = null;
   private readonly problemCounts = new Map<string, number>();
@@ -467,7 +482,9 @@ export class Network {
 
   /** A line a node printed on stdout. */
   receiveLine(from: string, line: string): void {
-    if (nestingDepth(line, MAX_MESSAGE_DEPTH) > MAX_MESSAGE_DEPTH) {
+    // Each level of nesting takes a character, so a line no longer than the
+    // bound cannot exceed it: only longer lines are scanned.
+    if (line.length > MAX_MESSAGE_DEPTH && nestingDepth(line, MAX_MESSAGE_DEPTH) > MAX_MESSAGE_DEPTH) {
       this.problem(from, 'bad-message', `a message nested deeper than ${MAX_MESSAGE_DEPTH} levels; dropped: ${line.slice(0, 120)}`);
       return;
     }
@@ -549,7 +566,8 @@ export class Network {
     };
     this.record(id, src, dest, body, now, msg.deadline);
     q.push(msg);
-    this.scheduleFlush();
+    if (this.flushing) this.sentInFlush.add(dest);
+    else this.scheduleFlush();
   }
 
   private record(id: number, src: string, dest: string, body: Record<string, unknown>, now: number, due: number): void {
@@ -574,7 +592,7 @@ export class Network {
   }
 
   scheduleFlush(): void {
-    if (this.flushScheduled) return;
+    if (this.flushScheduled || this.flushing) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
@@ -582,18 +600,52 @@ export class Network {
     });
   }
 
-  /** Delivers every message whose deadline has passed; arms a timer for the rest. */
+  /**
+   * Delivers every message whose deadline has passed, writes what the nodes
+   * got to their stdin (one write per node), and arms a timer for the rest.
+   *
+   * A client answers a reply in the same turn (RpcClient.request: the runner
+   * records the completion and starts the thread's next operation), and a
+   * client's message is due at once, so the messages sent while delivering
+   * are delivered in a further pass before the writes: a client's next
+   * request goes out with the replies of the same flush, one write instead of
+   * one per turn of the event loop. Only clients can send during a flush
+   * (node processes are read between flushes), and what they send goes to
+   * node processes, which only queue it: two passes suffice; MAX_PASSES is a
+   * guard, and whatever it leaves waits for the next flush.
+   */
   flush(): void {
-    const now = this.now();
+    this.io.flushes++;
+    this.flushing = true;
     let earliest = Infinity;
-    for (const [dest, q] of this.queues) {
-      let m = q.peek();
-      while (m !== undefined && m.deadline <= now) {
-        q.pop();
-        this.deliver(dest, m, now);
-        m = q.peek();
+    try {
+      let now = this.now();
+      for (const [dest, q] of this.queues) earliest = Math.min(earliest, this.deliverDue(dest, q, now));
+      const further = this.sentInFlush.size > 0;
+      for (let pass = 1; pass < MAX_PASSES && this.sentInFlush.size > 0; pass++) {
+        const dests = [...this.sentInFlush];
+        this.sentInFlush.clear();
+        now = this.now();
+        for (const dest of dests) {
+          const q = this.queues.get(dest);
+          if (q) this.deliverDue(dest, q, now);
+        }
       }
-      if (m !== undefined && m.deadline < earliest) earliest = m.deadline;
+      if (further) {
+        // The first pass saw some of these queues before their new messages were delivered.
+        earliest = Infinity;
+        for (const q of this.queues.values()) {
+          const m = q.peek();
+          if (m !== undefined && m.deadline < earliest) earliest = m.deadline;
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+    if (this.sentInFlush.size > 0) {
+      // Left by the guard: deliver it in the next turn.
+      this.sentInFlush.clear();
+      this.scheduleFlush();
     }
     for (const n of this.nodes.values()) n.flushOut();
     if (earliest < Infinity && earliest < this.timerAt) {
@@ -605,9 +657,20 @@ export class Network {
           this.timerAt = Infinity;
           this.flush();
         },
-        Math.max(0, Math.ceil(earliest - now)),
+        Math.max(0, Math.ceil(earliest - this.now())),
       );
     }
+  }
+
+  /** Delivers the due messages of one queue; returns the deadline of the next one (Infinity: none). */
+  private deliverDue(dest: string, q: MinHeap<NetMessage>, now: number): number {
+    let m = q.peek();
+    while (m !== undefined && m.deadline <= now) {
+      q.pop();
+      this.deliver(dest, m, now);
+      m = q.peek();
+    }
+    return m === undefined ? Infinity : m.deadline;
   }
 
   private deliver(dest: string, m: NetMessage, now: number): void {

@@ -10,6 +10,7 @@
 // per 100 ms, so the same table works for any Maelstrom binary.
 
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from './options.js';
@@ -25,6 +26,11 @@ export interface PerfCase {
   readonly label: string;
   /** `raftchart test` flags, without --bin and --store. */
   readonly args: readonly string[];
+  /**
+   * Environment for the node processes (our RAFT_* settings; another binary
+   * given with --bin ignores them): the tuned rows.
+   */
+  readonly env?: Readonly<Record<string, string>>;
   /** Isolate the leader this many times during the run, to measure failover. */
   readonly failover?: { readonly firstAt: number; readonly every: number; readonly hold: number; readonly count: number };
 }
@@ -62,6 +68,39 @@ export const PERF_CASES: readonly PerfCase[] = [
     args: ['--node-count', '3', '--concurrency', '10n', '--rate', '200', '--time-limit', '20', '--seed', '5'],
     failover: { firstAt: 4, every: 6, hold: 3, count: 3 },
   },
+  // The same rows with the settings that trade latency for messages (not the
+  // defaults): reads by leader lease, and a batch wait that lets requests
+  // share AppendEntries and proxy messages.
+  {
+    id: 'latency10-lease',
+    label: '--latency 10, 10n, rate 1000; RAFT_READS=lease',
+    args: ['--node-count', '3', '--concurrency', '10n', '--rate', '1000', '--latency', '10', '--time-limit', '20', '--seed', '1'],
+    env: { RAFT_READS: 'lease' },
+  },
+  {
+    id: 'aggressive-tuned',
+    label: "seed's aggressive run; RAFT_READS=lease RAFT_BATCH_MS=5",
+    args: ['--node-count', '3', '--concurrency', '10n', '--rate', '100', '--time-limit', '60', '--nemesis', 'partition', '--nemesis-interval', '3', '--seed', '11'],
+    env: { RAFT_READS: 'lease', RAFT_BATCH_MS: '5' },
+  },
+  {
+    id: '20n-tuned',
+    label: '20n, rate 2000; RAFT_READS=lease RAFT_BATCH_MS=5',
+    args: ['--node-count', '3', '--concurrency', '20n', '--rate', '2000', '--time-limit', '20', '--seed', '2'],
+    env: { RAFT_READS: 'lease', RAFT_BATCH_MS: '5' },
+  },
+  {
+    id: '5nodes-tuned',
+    label: '5 nodes, rate 200; RAFT_READS=lease RAFT_BATCH_MS=5',
+    args: ['--node-count', '5', '--concurrency', '10n', '--rate', '200', '--time-limit', '20', '--seed', '3'],
+    env: { RAFT_READS: 'lease', RAFT_BATCH_MS: '5' },
+  },
+  {
+    id: '7nodes-tuned',
+    label: '7 nodes, rate 200; RAFT_READS=lease RAFT_BATCH_MS=10',
+    args: ['--node-count', '7', '--concurrency', '10n', '--rate', '200', '--time-limit', '20', '--seed', '4'],
+    env: { RAFT_READS: 'lease', RAFT_BATCH_MS: '10' },
+  },
   {
     id: 'ceiling',
     label: 'ceiling: 40n, rate 30000',
@@ -86,6 +125,22 @@ export interface PerfRow {
   readonly seconds: number;
   /** Invocations per second of the client phase (what the bench offered). */
   readonly offered: number;
+  /** What --rate asked (ops/s), and the client threads (--concurrency). */
+  readonly asked: number;
+  readonly threads: number;
+  /** Client threads with an operation in flight, averaged over the client phase. */
+  readonly meanInFlight: number;
+  /** Mean latency of the operations that completed (ms, every outcome). */
+  readonly meanLatencyMs: number | null;
+  /** The bench's I/O with the nodes per second of the client phase, and lines per stdin write. */
+  readonly io: { readonly stdinWritesPerSecond: number; readonly linesPerWrite: number; readonly stdoutChunksPerSecond: number };
+  /** CPU share of one core, per node process, during the client phase. */
+  readonly nodeCpuShare: Readonly<Record<string, number>>;
+  /** The whole machine's busy share of all its cores during the client phase (null: no /proc/stat), and its core count. */
+  readonly machineBusy: number | null;
+  readonly cores: number;
+  /** Who limited the rate, in words (see bottleneck()). */
+  readonly bottleneck: string;
   readonly okPerSecond: number;
   readonly leaderBound: ClassLatency;
   readonly followerBound: ClassLatency;
@@ -147,6 +202,91 @@ export function groupCpuSeconds(pgid: number): number | null {
     ticks += Number(f[11]) + Number(f[12]);
   }
   return found ? ticks / ticksPerSecond() : null;
+}
+
+/** Busy and total jiffies of the whole machine (Linux /proc/stat), or null. */
+export function machineJiffies(): { busy: number; total: number } | null {
+  let text: string;
+  try {
+    text = readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return null;
+  }
+  const line = text.split('\n', 1)[0] ?? '';
+  if (!line.startsWith('cpu ')) return null;
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal ...
+  const total = f.slice(0, 8).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/**
+ * Threads with an operation in flight, averaged over [0, end] (ns, history
+ * time), and the mean latency of completed operations (ms). Each client
+ * thread runs one operation at a time (Jepsen's closed loop), so by Little's
+ * law the rate the clients can offer is at most threads / mean latency.
+ */
+export function occupancy(history: readonly HistoryEvent[], endNs: number): { meanInFlight: number; meanLatencyMs: number | null } {
+  const open = new Map<number, number>();
+  let busyNs = 0;
+  let latSum = 0;
+  let latN = 0;
+  for (const e of history) {
+    if (e.type === 'invoke') {
+      open.set(e.process, e.time);
+      continue;
+    }
+    const t0 = open.get(e.process);
+    if (t0 === undefined) continue;
+    open.delete(e.process);
+    latSum += e.time - t0;
+    latN++;
+    busyNs += Math.max(0, Math.min(e.time, endNs) - Math.max(t0, 0));
+  }
+  for (const t0 of open.values()) busyNs += Math.max(0, endNs - t0);
+  return { meanInFlight: endNs > 0 ? busyNs / endNs : 0, meanLatencyMs: latN > 0 ? latSum / latN / 1e6 : null };
+}
+
+/**
+ * Names what limited the rate of a run, from what the bench saw. The clients
+ * are a closed loop (one operation in flight per thread), so a run offers
+ * less than --rate asks either because every thread is waiting for a reply
+ * (then the latency sets the rate, and the question is which process makes
+ * it: the one near a full core, or the machine when all together are near
+ * all its cores) or because the bench did not start operations fast enough
+ * although threads were free (then the bench is at fault).
+ */
+export function bottleneck(x: {
+  asked: number;
+  offered: number;
+  threads: number;
+  meanInFlight: number;
+  meanLatencyMs: number | null;
+  benchCpuShare: number;
+  nodeCpuShare: Readonly<Record<string, number>>;
+  machineBusy: number | null;
+  cores: number;
+}): string {
+  const pct = (v: number) => `${Math.round(v * 100)}%`;
+  if (x.asked > 0 && x.offered >= 0.95 * x.asked) return `none: offered ${pct(x.offered / x.asked)} of the asked rate`;
+  const busyThreads = x.threads > 0 ? x.meanInFlight / x.threads : 0;
+  const loop = x.meanLatencyMs !== null && x.meanLatencyMs > 0 ? (x.threads / x.meanLatencyMs) * 1000 : null;
+  if (busyThreads < 0.9) {
+    const short = `offered ${pct(x.offered / Math.max(1, x.asked))} of the asked rate with only ${pct(busyThreads)} of its ${x.threads} threads busy`;
+    // A bench far from a full core that still falls behind was not given the CPU (a stall owes at most one operation per thread).
+    if (x.benchCpuShare < 0.8 && x.machineBusy !== null && x.machineBusy >= 0.9) {
+      return `the machine (${pct(x.machineBusy)} of ${x.cores} cores busy, every process included): the bench, at ${pct(x.benchCpuShare)} of a core, ${short}`;
+    }
+    return `the bench (${pct(x.benchCpuShare)} of a core): ${short}`;
+  }
+  const why = `closed loop: ${pct(busyThreads)} of ${x.threads} threads waiting for replies, mean latency ${x.meanLatencyMs?.toFixed(2)} ms, so at most ${loop === null ? '-' : Math.round(loop).toLocaleString('en-US')} ops/s`;
+  const hot: string[] = [];
+  if (x.benchCpuShare >= 0.8) hot.push(`the bench (${pct(x.benchCpuShare)} of a core)`);
+  for (const [n, v] of Object.entries(x.nodeCpuShare)) if (v >= 0.8) hot.push(`${n} (${pct(v)} of a core)`);
+  if (hot.length > 0) return `${hot.join(', ')}; ${why}`;
+  if (x.machineBusy !== null && x.machineBusy >= 0.9) return `the machine (${pct(x.machineBusy)} of ${x.cores} cores busy, every process included); ${why}`;
+  return `latency, no process near a full core; ${why}`;
 }
 
 const BUCKET_MS = 100;
@@ -333,6 +473,10 @@ export async function runPerfCase(c0: PerfCase, o: PerfRunOptions): Promise<Perf
   let cpu0 = new Map<string, number | null>();
   const nodeCpu: Record<string, number> = {};
   let bench0 = process.cpuUsage();
+  let io0 = { stdinWrites: 0, stdinLines: 0, stdoutChunks: 0, flushes: 0 };
+  let io = io0;
+  let mach0: { busy: number; total: number } | null = null;
+  let machineBusy: number | null = null;
   let wall0 = 0;
   let benchCpu = 0;
   let wall = 0;
@@ -358,6 +502,8 @@ export async function runPerfCase(c0: PerfCase, o: PerfRunOptions): Promise<Perf
       run.net.observer = tracker;
       cpu0 = readCpu();
       bench0 = process.cpuUsage();
+      io0 = { ...run.net.io };
+      mach0 = machineJiffies();
       wall0 = performance.now();
       loop.enable();
       const f = c.failover;
@@ -389,6 +535,9 @@ export async function runPerfCase(c0: PerfCase, o: PerfRunOptions): Promise<Perf
       const b = process.cpuUsage(bench0);
       benchCpu = (b.user + b.system) / 1e6;
       wall = (performance.now() - wall0) / 1000;
+      const m1 = machineJiffies();
+      if (mach0 && m1 && m1.total > mach0.total) machineBusy = (m1.busy - mach0.busy) / (m1.total - mach0.total);
+      if (net) io = { stdinWrites: net.io.stdinWrites - io0.stdinWrites, stdinLines: net.io.stdinLines - io0.stdinLines, stdoutChunks: net.io.stdoutChunks - io0.stdoutChunks, flushes: net.io.flushes - io0.flushes };
       const cpu1 = readCpu();
       for (const id of nodeIds) {
         const a = cpu0.get(id);
@@ -400,7 +549,21 @@ export async function runPerfCase(c0: PerfCase, o: PerfRunOptions): Promise<Perf
       if (net) net.observer = null;
     },
   };
-  const out = await runTest(opts, true, probe);
+  // The node processes inherit the bench's environment (src/bench/cluster.ts).
+  const saved = Object.entries(c.env ?? {}).map(([k, v]) => {
+    const before = process.env[k];
+    process.env[k] = v;
+    return [k, before] as const;
+  });
+  let out: Awaited<ReturnType<typeof runTest>>;
+  try {
+    out = await runTest(opts, true, probe);
+  } finally {
+    for (const [k, before] of saved) {
+      if (before === undefined) delete process.env[k];
+      else process.env[k] = before;
+    }
+  }
   void cluster;
   const r = out.results;
   const leaders = tracker?.leaders() ?? [];
@@ -422,13 +585,32 @@ export async function runPerfCase(c0: PerfCase, o: PerfRunOptions): Promise<Perf
   const L = opts.latency;
   const invoked = r.stats.count;
   const leaderCpu = leader !== null ? nodeCpu[leader] : undefined;
+  const occ = occupancy(out.history, r.duration * 1e9);
+  const nodeCpuShare: Record<string, number> = {};
+  for (const [n, v] of Object.entries(nodeCpu)) nodeCpuShare[n] = wall > 0 ? v / wall : 0;
+  const offered = r.duration > 0 ? invoked / r.duration : 0;
+  const benchCpuShare = wall > 0 ? benchCpu / wall : 0;
+  const cores = cpus().length;
   return {
     id: c.id,
     label: c.label,
     verdict: r.verdict,
     runDir: out.dir,
     seconds: r.duration,
-    offered: r.duration > 0 ? invoked / r.duration : 0,
+    offered,
+    asked: opts.rate,
+    threads: opts.concurrency,
+    meanInFlight: occ.meanInFlight,
+    meanLatencyMs: occ.meanLatencyMs,
+    io: {
+      stdinWritesPerSecond: wall > 0 ? io.stdinWrites / wall : 0,
+      linesPerWrite: io.stdinWrites > 0 ? io.stdinLines / io.stdinWrites : 0,
+      stdoutChunksPerSecond: wall > 0 ? io.stdoutChunks / wall : 0,
+    },
+    nodeCpuShare,
+    machineBusy,
+    cores,
+    bottleneck: bottleneck({ asked: opts.rate, offered, threads: opts.concurrency, meanInFlight: occ.meanInFlight, meanLatencyMs: occ.meanLatencyMs, benchCpuShare, nodeCpuShare, machineBusy, cores }),
     okPerSecond: r.stats.throughput ?? 0,
     leaderBound: { count: ls.length, p50: quantile(ls, 0.5), p95: quantile(ls, 0.95), floor: 2 * L },
     followerBound: { count: fs.length, p50: quantile(fs, 0.5), p95: quantile(fs, 0.95), floor: 4 * L },
@@ -439,7 +621,7 @@ export async function runPerfCase(c0: PerfCase, o: PerfRunOptions): Promise<Perf
     leader,
     leaderCpuPerOpUs: leaderCpu !== undefined && invoked > 0 ? (leaderCpu / invoked) * 1e6 : null,
     nodeCpu,
-    benchCpuShare: wall > 0 ? benchCpu / wall : 0,
+    benchCpuShare,
     benchLoopDelay: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6 },
     leaderChanges: changes,
     byType: [...(tracker?.byType ?? new Map<string, number>())].sort((a, b) => b[1] - a[1]),
@@ -476,7 +658,7 @@ export function formatTable(groups: readonly (readonly PerfRow[])[]): string {
   const head = [
     'configuration',
     'verdicts',
-    'offered ops/s',
+    'offered / asked ops/s',
     'ok ops/s',
     'leader-bound p50 / p95 ms (floor)',
     'follower-bound p50 / p95 ms (floor)',
@@ -499,7 +681,7 @@ export function formatTable(groups: readonly (readonly PerfRow[])[]): string {
       `| ${[
         r0.label,
         [...verdicts].map(([v, n]) => (rs.length === 1 ? v : `${n} ${v}`)).join(', '),
-        cell(rs.map((r) => r.offered), 0, int),
+        `${cell(rs.map((r) => r.offered), 0, int)} / ${int(r0.asked)}`,
         cell(rs.map((r) => r.okPerSecond), 0, int),
         `${cell(rs.map((r) => r.leaderBound.p50))} / ${cell(rs.map((r) => r.leaderBound.p95))} (${r0.leaderBound.floor})`,
         `${cell(rs.map((r) => r.followerBound.p50))} / ${cell(rs.map((r) => r.followerBound.p95))} (${r0.followerBound.floor})`,
@@ -519,7 +701,15 @@ export function formatDetails(rows: readonly PerfRow[]): string {
     .map((r) => {
       const types = r.byType.slice(0, 6).map(([t, n]) => `${t} ${(n / Math.max(1, r.seconds)).toFixed(0)}/s`).join(', ');
       const cpu = Object.entries(r.nodeCpu).map(([n, s]) => `${n}${n === r.leader ? '*' : ''} ${s.toFixed(1)}`).join(' ');
-      return `${r.id}: ${r.runDir}\n  server msgs ${Math.round(r.serverMsgsPerSecond)}/s: ${types}\n  node CPU s (* leader): ${cpu}; leader changes ${r.leaderChanges}; ops ${r.leaderBound.count} leader-bound, ${r.followerBound.count} follower-bound ok; bench loop delay p50 ${r.benchLoopDelay.p50.toFixed(1)} ms, p99 ${r.benchLoopDelay.p99.toFixed(1)} ms`;
+      const pct = (v: number) => `${Math.round(v * 100)}%`;
+      const share = Object.entries(r.nodeCpuShare).map(([n, v]) => `${n}${n === r.leader ? '*' : ''} ${pct(v)}`).join(', ');
+      return (
+        `${r.id}: ${r.runDir}\n  server msgs ${Math.round(r.serverMsgsPerSecond)}/s: ${types}\n  node CPU s (* leader): ${cpu}; leader changes ${r.leaderChanges}; ops ${r.leaderBound.count} leader-bound, ${r.followerBound.count} follower-bound ok; bench loop delay p50 ${r.benchLoopDelay.p50.toFixed(1)} ms, p99 ${r.benchLoopDelay.p99.toFixed(1)} ms` +
+        `\n  offered ${Math.round(r.offered).toLocaleString('en-US')} of ${Math.round(r.asked).toLocaleString('en-US')} ops/s asked; threads busy ${r.meanInFlight.toFixed(1)} of ${r.threads}; mean latency ${r.meanLatencyMs === null ? '-' : r.meanLatencyMs.toFixed(2)} ms` +
+        `\n  CPU share of a core: bench ${pct(r.benchCpuShare)}, ${share}; machine ${r.machineBusy === null ? '-' : pct(r.machineBusy)} of ${r.cores} cores busy` +
+        `\n  bench I/O: ${Math.round(r.io.stdinWritesPerSecond).toLocaleString('en-US')} stdin writes/s (${r.io.linesPerWrite.toFixed(2)} lines each), ${Math.round(r.io.stdoutChunksPerSecond).toLocaleString('en-US')} stdout reads/s` +
+        `\n  bottleneck: ${r.bottleneck}`
+      );
     })
     .join('\n');
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { RpcClient } from './client.js';
 import { Cluster } from './cluster.js';
 import { Network } from './net.js';
+import { Load } from './load.js';
 import { planNemesis, type PlannedNemesisOp } from './nemesis.js';
 import { Rng } from '../core/random.js';
 import { computeStats, netStats } from './stats.js';
@@ -177,10 +178,19 @@ export async function runTest(opts: BenchOptions, quiet = false, probe: RunProbe
     const sinceStart = () => (net.now() - tStart) / 1000;
     let stopping = false;
     let ops = 0;
-    const inflight = new Set<Promise<void>>();
     const ns = (ms: number) => Math.round(ms * 1e6);
+    // Operations in flight, and who waits for them all to end.
+    let inflight = 0;
+    let drained: (() => void) | null = null;
+    /** An error in the bench's own completion code: the run fails with it. */
+    let benchError: unknown = null;
 
-    const runOp = async (t: number): Promise<void> => {
+    // One operation of thread t: invoke, send, and (in the turn its reply is
+    // delivered, or at the client timeout) complete it and let the generator
+    // start the next one. No promise per operation: the completion runs
+    // inside the network's flush, so the next request goes out in the same
+    // write as the other requests of that flush (see Network.flush).
+    const runOp = (t: number): void => {
       busy[t] = true;
       const op = workload.nextOp(t);
       const node = nodes[t % nodes.length]!;
@@ -188,61 +198,31 @@ export async function runTest(opts: BenchOptions, quiet = false, probe: RunProbe
       const proc = workload.process(t);
       history.push({ index: history.length, type: 'invoke', process: proc, client: client.id, node, f: op.f, key: op.key, value: op.value, time: ns(net.now() - tStart) });
       ops++;
-      const done = await workload.invoke(client, node, op, timeoutMs);
-      if (done.malformed && done.error && done.error !== 'net-timeout') {
-        net.problem(node, 'bad-message', `reply to ${client.id}: ${done.error[1]}`);
-      }
-      const ev: HistoryEvent = { index: history.length, type: done.type, process: proc, client: client.id, node, f: op.f, key: op.key, value: done.value, time: ns(net.now() - tStart) };
-      if (done.error !== undefined) ev.error = done.error;
-      history.push(ev);
-      workload.complete(t, done.type);
-      busy[t] = false;
+      inflight++;
+      client.request(node, workload.request(op), timeoutMs, (outcome) => {
+        try {
+          const done = workload.completion(op, outcome);
+          if (done.malformed && done.error && done.error !== 'net-timeout') {
+            net.problem(node, 'bad-message', `reply to ${client.id}: ${done.error[1]}`);
+          }
+          const ev: HistoryEvent = { index: history.length, type: done.type, process: proc, client: client.id, node, f: op.f, key: op.key, value: done.value, time: ns(net.now() - tStart) };
+          if (done.error !== undefined) ev.error = done.error;
+          history.push(ev);
+          workload.complete(t, done.type);
+          busy[t] = false;
+          pump();
+        } catch (err) {
+          benchError ??= err;
+        } finally {
+          inflight--;
+          if (inflight === 0 && drained !== null) drained();
+        }
+      });
     };
 
-    // Client load (Jepsen's gen/stagger): op times spaced uniformly in
-    // [0, 2/rate); an op due while every thread is busy waits for the next
-    // free thread, which is picked at random from the free ones.
-    let owed = 0;
-    let nextAt = tStart;
-    const wake: Array<() => void> = [];
-    const kick = () => {
-      while (wake.length) wake.pop()!();
-    };
-    const startOp = (t: number) => {
-      const p = runOp(t).finally(() => {
-        inflight.delete(p);
-        kick();
-      });
-      inflight.add(p);
-    };
-    const generator = async (): Promise<void> => {
-      if (opts.rate <= 0) return;
-      const free: number[] = [];
-      while (!stopping) {
-        const now = net.now();
-        if (now >= nextAt) {
-          owed++;
-          nextAt += streams.stagger.next() * (2000 / opts.rate);
-          continue;
-        }
-        while (owed > 0) {
-          free.length = 0;
-          for (let t = 0; t < busy.length; t++) if (!busy[t]) free.push(t);
-          if (free.length === 0) break;
-          owed--;
-          startOp(streams.pick.pick(free));
-        }
-        if (owed > opts.concurrency) owed = opts.concurrency; // don't let a long stall turn into a flood
-        const wait = Math.max(0, Math.min(nextAt - net.now(), tEnd - net.now()));
-        await new Promise<void>((r) => {
-          const timer = setTimeout(r, wait);
-          wake.push(() => {
-            clearTimeout(timer);
-            r();
-          });
-        });
-      }
-    };
+    // Client load (Jepsen's gen/stagger; see load.ts).
+    const load = new Load({ rate: opts.rate, busy, stagger: streams.stagger, pick: streams.pick, now: () => net.now(), start: runOp }, tStart, tEnd);
+    const pump = (): void => load.pump();
 
     // The nemesis: one operation at a time, each at its planned time (or as
     // soon as the one before it is done).
@@ -346,17 +326,17 @@ export async function runTest(opts: BenchOptions, quiet = false, probe: RunProbe
     }, 250);
 
     probe.started?.({ net, cluster, nodes });
-    const gen = generator();
+    pump();
     nemesisDone = nemesis();
-    while (net.now() < tEnd) await sleep(Math.min(100, tEnd - net.now()));
+    while (net.now() < tEnd && benchError === null) await sleep(Math.min(100, tEnd - net.now()));
     stopping = true;
     probe.ended?.();
-    kick();
-    await gen;
+    load.stop();
     await nemesisDone;
     clientPhaseEnd = sinceStart();
     // Let in-flight requests finish (each is bounded by the client timeout).
-    await Promise.all([...inflight]);
+    if (inflight > 0) await new Promise<void>((r) => (drained = r));
+    if (benchError !== null) throw benchError;
     clearInterval(ticker);
     progress.end();
     // Heal everything, as Jepsen's final nemesis generators do: the network,

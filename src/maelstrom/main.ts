@@ -14,6 +14,9 @@
 //                       this many applied entries (default 10000)
 //   RAFT_MAX_INFLIGHT   most AppendEntries with entries in flight to a follower
 //                       in the replicate state (default 16; 1: no pipelining)
+//   RAFT_BATCH_MS       how long a leader waits after a batch of input before it
+//                       sends what the batch made due (default 0: at once); a
+//                       wait lets requests share AppendEntries, at that latency
 //   RAFT_DATA_DIR       directory for this node's durable state (term, vote, log);
 //                       unset: memory only, and a restarted node comes back empty
 //   RAFT_READS          how reads are served: log | readindex (default) | local
@@ -34,6 +37,7 @@ import { LineSplitter } from './lines.js';
 import { decodeLine, defaultLimits, type InputLimits } from './codec.js';
 import { openNodeStorage } from '../core/storage.js';
 import { FileDisk } from '../runtime/file-disk.js';
+import { openOutput } from './output.js';
 
 function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; limits: InputLimits; level: LogLevel; problems: string[] } {
   const problems: string[] = [];
@@ -61,6 +65,12 @@ function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; l
   positiveConfig('RAFT_HEARTBEAT_MS', 'heartbeatMs');
   positiveConfig('RAFT_SNAPSHOT_ENTRIES', 'snapshotEntries');
   positiveConfig('RAFT_MAX_INFLIGHT', 'maxInflight');
+  if (env.RAFT_BATCH_MS !== undefined && env.RAFT_BATCH_MS !== '') {
+    const n = Number(env.RAFT_BATCH_MS);
+    const most = config.heartbeatMs ?? defaultConfig.heartbeatMs;
+    if (Number.isSafeInteger(n) && n >= 0 && n <= most) config.batchWaitMs = n;
+    else problems.push(`RAFT_BATCH_MS must be an integer from 0 to the heartbeat period (${most}); using ${defaultConfig.batchWaitMs}`);
+  }
   if (env.RAFT_ELECTION_MS !== undefined) {
     const m = /^(\d+)-(\d+)$/.exec(env.RAFT_ELECTION_MS);
     if (m && Number(m[1]) > 0 && Number(m[2]) >= Number(m[1])) {
@@ -110,14 +120,28 @@ if (unsafe.length > 0) {
   );
 }
 
-// Outgoing messages are gathered and written once per turn of the event loop.
+// Outgoing messages are gathered and written once per turn of the event loop
+// (asynchronously: src/maelstrom/output.ts); while more than a megabyte
+// waits for a reader that lags, the node stops reading input.
+const output = openOutput({
+  onPressure: (high) => {
+    if (high) process.stdin.pause();
+    else process.stdin.resume();
+  },
+  onError: (err) => {
+    // The bench went away (EPIPE): nothing left to do.
+    stderr(`stdout closed: ${err.message}`);
+    process.exit(0);
+  },
+});
 let out: string[] = [];
 let flushScheduled = false;
 const flush = (): void => {
   flushScheduled = false;
+  if (out.length === 0) return;
   const chunk = out.join('');
   out = [];
-  process.stdout.write(chunk);
+  output.write(chunk);
 };
 const send = (msg: Message): void => {
   out.push(`${JSON.stringify(msg)}\n`);
@@ -144,7 +168,10 @@ const node: RaftNode = new RaftNode({
     flush();
     stderr(`FATAL ${reason}`);
     process.exitCode = 1;
-    setImmediate(() => process.exit(1));
+    // What was answered before the failure still goes out (unless the reader is stuck).
+    process.stdin.pause();
+    output.drain(() => process.exit(1));
+    setTimeout(() => process.exit(1), 1000).unref();
   },
 });
 
@@ -160,9 +187,4 @@ process.stdin.on('end', () => {
   lines.end();
   flush();
   node.stop();
-});
-process.stdout.on('error', (err) => {
-  // The bench went away (EPIPE): nothing left to do.
-  stderr(`stdout closed: ${err.message}`);
-  process.exit(0);
 });

@@ -82,6 +82,8 @@ export class RaftNode {
   private nextMsgId = 0;
   private readonly proxied = new Map<number, Proxied>();
   private sweepTimer: unknown;
+  /** RAFT_BATCH_MS: the timer after which the gathered proxied requests go. */
+  private proxyTimer: unknown;
   private readonly levelRank: number;
   /** Counters a benchmark or test may read. */
   readonly stats = { received: 0, sent: 0, malformed: 0, ignoredReplies: 0, proxied: 0, proxyExpired: 0, duplicates: 0 };
@@ -226,22 +228,31 @@ export class RaftNode {
    * The end of the outermost handle/handleLine/batch: the proxied requests
    * gathered for each leader go as one message (`proxy_batch`, or the request
    * itself when it is alone), and so do the answers to proxied requests
-   * gathered for each follower (`proxy_batch_res`).
+   * gathered for each follower (`proxy_batch_res`). With a batch wait
+   * (RAFT_BATCH_MS), proxied requests wait that long from the first one
+   * gathered, to share a message with those that follow.
    */
   private endOfHandling(): void {
     if (--this.handling > 0) return;
-    for (const [out, type, field] of [
-      [this.proxyOut, 'proxy_batch', 'requests'],
-      [this.replyOut, 'proxy_batch_res', 'replies'],
-    ] as const) {
-      for (const [dest, bodies] of out) {
-        for (let i = 0; i < bodies.length; i += limits.maxBodiesPerBatch) {
-          const part = bodies.slice(i, i + limits.maxBodiesPerBatch);
-          this.emit(dest, part.length === 1 ? part[0]! : { type, [field]: part });
-        }
-      }
-      out.clear();
+    this.sendGathered(this.replyOut, 'proxy_batch_res', 'replies');
+    const wait = this.runtime?.context.config.batchWaitMs ?? 0;
+    if (wait <= 0) this.sendGathered(this.proxyOut, 'proxy_batch', 'requests');
+    else if (this.proxyOut.size > 0 && this.proxyTimer === undefined) {
+      this.proxyTimer = this.opts.clock.setTimeout(() => {
+        this.proxyTimer = undefined;
+        this.sendGathered(this.proxyOut, 'proxy_batch', 'requests');
+      }, wait);
     }
+  }
+
+  private sendGathered(out: Map<string, Message['body'][]>, type: 'proxy_batch' | 'proxy_batch_res', field: 'requests' | 'replies'): void {
+    for (const [dest, bodies] of out) {
+      for (let i = 0; i < bodies.length; i += limits.maxBodiesPerBatch) {
+        const part = bodies.slice(i, i + limits.maxBodiesPerBatch);
+        this.emit(dest, part.length === 1 ? part[0]! : { type, [field]: part });
+      }
+    }
+    out.clear();
   }
 
   /** Sends `body` to `dest` at the end of the batch (inside one), together with others like it; else at once. */
@@ -260,6 +271,8 @@ export class RaftNode {
     this.runtime?.stop();
     if (this.sweepTimer !== undefined) this.opts.clock.clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
+    if (this.proxyTimer !== undefined) this.opts.clock.clearTimeout(this.proxyTimer);
+    this.proxyTimer = undefined;
   }
 
   private dispatch(raw: unknown, depth: number, line: string | undefined): void {

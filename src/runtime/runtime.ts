@@ -13,6 +13,7 @@ import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import type { Role } from '../../spec/chart.js';
 import type { Effect, EffectsEmitted, MessageEvent, RaftConfig, RaftContext } from '../../machines/index.js';
 import { createRaftMachine, type MachineOverrides, type RaftMachine } from '../../machines/raft.js';
+import { guards } from '../../machines/guards.js';
 import type { Op } from '../core/state-machine.js';
 import { errorBody, KvStateMachine, type ReplyBody } from '../core/state-machine.js';
 import { ErrorCode } from '../core/errors.js';
@@ -90,6 +91,9 @@ export class RaftRuntime {
   /** Nested `hold` calls: while above 0, effects and persistence wait for the end of the batch. */
   private holds = 0;
   private failed = false;
+  /** RAFT_BATCH_MS: the timer after which a leader's waiting `flush` goes, and whether it went off. */
+  private flushTimer: unknown = undefined;
+  private flushWaited = false;
   private durable: HardState;
   /** The snapshot index the storage's log starts after. */
   private durableBase = 0;
@@ -175,6 +179,8 @@ export class RaftRuntime {
   }
 
   stop(): void {
+    if (this.flushTimer !== undefined) this.opts.clock.clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     this.actor.stop();
   }
 
@@ -198,8 +204,31 @@ export class RaftRuntime {
    * one AppendEntries rather than one per event; then the step ends.
    */
   private release(): void {
-    if (this.holds === 1 && !this.failed && this.role === 'leader') this.send(FLUSH(this.opts.self));
+    if (this.holds === 1 && !this.failed && this.role === 'leader') this.endOfBatch();
     if (--this.holds === 0) this.endOfStep();
+  }
+
+  /**
+   * A leader's `flush`: at once, or with a batch wait (RAFT_BATCH_MS), once
+   * that long has passed since the first batch that left it anything to send
+   * (entries due to a follower, or reads to confirm); batches in between add
+   * to what the one `flush` sends.
+   */
+  private endOfBatch(): void {
+    const wait = this.context.config.batchWaitMs;
+    if (wait <= 0 || this.flushWaited) {
+      this.flushWaited = false;
+      this.send(FLUSH(this.opts.self));
+      return;
+    }
+    if (this.flushTimer !== undefined) return;
+    if (!guards.hasReplicationWork(this.context) && !guards.hasUnsentReadRound(this.context)) return;
+    this.flushTimer = this.opts.clock.setTimeout(() => {
+      this.flushTimer = undefined;
+      if (this.failed || this.role !== 'leader') return;
+      this.flushWaited = true;
+      this.batchOf(() => undefined);
+    }, wait);
   }
 
   /**

@@ -39,6 +39,8 @@ options:
   --loss-rate P       probability a server message is lost with the loss fault (default ${defaultSimOptions.lossRate})
   --nemesis-interval SECS  mean time between partitions/pauses (default ${defaultSimOptions.nemesisInterval})
   --max-batch N       most entries per AppendEntries (node config, default 256)
+  --batch-ms N        batch wait (RAFT_BATCH_MS): a leader's sends and a follower's proxied
+                      requests wait N ms to share messages (node config, default 0)
   --heartbeat MS      leader heartbeat period (node config, default 50)
   --snapshot-entries N  snapshot and compact the log every N applied entries
                       (node config; default ${defaultSimOptions.config?.snapshotEntries} here, so snapshots and
@@ -153,6 +155,9 @@ export function parseSimArgs(args: readonly string[]): ParsedSimArgs | string {
         case '--max-batch':
           o.config = { ...o.config, maxBatch: int(1) };
           break;
+        case '--batch-ms':
+          o.config = { ...o.config, batchWaitMs: int(0) };
+          break;
         case '--snapshot-entries':
           o.config = { ...o.config, snapshotEntries: int(1) };
           break;
@@ -222,6 +227,7 @@ export function reproCommand(seed: number, o: Omit<SimOptions, 'seed'>): string 
   if (o.recovery !== d.recovery) parts.push(`--recovery ${o.recovery}`);
   if (!o.checkLinearizability) parts.push('--no-linearizability');
   if (o.config?.maxBatch !== undefined) parts.push(`--max-batch ${o.config.maxBatch}`);
+  if (o.config?.batchWaitMs !== undefined) parts.push(`--batch-ms ${o.config.batchWaitMs}`);
   if (o.config?.snapshotEntries !== undefined && o.config.snapshotEntries !== defaultSimOptions.config?.snapshotEntries) parts.push(`--snapshot-entries ${o.config.snapshotEntries}`);
   if (o.config?.heartbeatMs !== undefined) parts.push(`--heartbeat ${o.config.heartbeatMs}`);
   if (o.config?.reads !== undefined) parts.push(`--reads ${o.config.reads}`);

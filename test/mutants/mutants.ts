@@ -484,6 +484,20 @@ export const MUTANTS: readonly Mutant[] = [
     why: 'a follower relays only the first answer of a batch of answers to proxied requests: the other clients never hear',
   },
   {
+    id: 'batch-wait-ignored',
+    file: R,
+    find: 'if (wait <= 0 || this.flushWaited) {',
+    replace: 'if (true) {',
+    why: 'RAFT_BATCH_MS is ignored by the leader: every batch sends at once, and requests of one wait do not share an AppendEntries',
+  },
+  {
+    id: 'proxy-wait-ignored',
+    file: N,
+    find: 'if (wait <= 0) this.sendGathered(this.proxyOut',
+    replace: 'if (wait <= 1e9) this.sendGathered(this.proxyOut',
+    why: 'RAFT_BATCH_MS is ignored by a follower: each batch of proxied requests goes at once',
+  },
+  {
     id: 'duplicates-not-dropped',
     file: N,
     find: 'if (body.msg_id !== undefined && this.recent.seen(`${src}#${body.msg_id}`)) {',

@@ -17,6 +17,7 @@ export const FAST_SUITE = [
   'test/transcripts',
   'test/node/cluster.test.ts',
   'test/node/proxy-batch.test.ts',
+  'test/node/batch-wait.test.ts',
   'test/sim/quick.test.ts',
 ] as const;
 

@@ -24,6 +24,8 @@ export class LocalCluster {
   readonly ids: string[];
   /** Messages every client has received, by client id. */
   readonly inbox = new Map<string, Message[]>();
+  /** Sees every message a node sends, as it is sent. */
+  tap: ((msg: Message) => void) | undefined;
   private readonly net: SimNetwork;
   private readonly sim: { label: StepLabel | undefined; touched: string | undefined } = { label: undefined, touched: undefined };
 
@@ -38,7 +40,10 @@ export class LocalCluster {
         ...opts.nodeOptions,
         clock: nodeClock,
         seed: (opts.seed ?? 1) * 1000 + i + 1,
-        output: (msg) => this.net.send(msg),
+        output: (msg) => {
+          this.tap?.(msg);
+          this.net.send(msg);
+        },
       });
       this.nodes.set(id, node);
       this.net.addNode(id, { deliver: (msg) => node.handle(msg) }, nodeClock);

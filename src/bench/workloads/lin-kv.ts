@@ -8,7 +8,7 @@
 
 import { checkLinearizable } from '../checker/linearizable.js';
 import { isDefinite } from '../../core/errors.js';
-import type { RpcClient } from '../client.js';
+import type { RpcOutcome } from '../client.js';
 import type { CheckerResult, HistoryEvent } from '../types.js';
 import { LinKvGenerator } from './lin-kv-generator.js';
 import type { Completion, Invocation, Workload, WorkloadContext } from './workload.js';
@@ -43,22 +43,16 @@ export class LinKvWorkload implements Workload {
     return Math.max(10 * meanLatencyMs, 1000);
   }
 
-  async invoke(client: RpcClient, node: string, op: Invocation, timeoutMs: number): Promise<Completion> {
-    let body: Record<string, unknown>;
-    let expect: string;
-    if (op.f === 'read') {
-      body = { type: 'read', key: op.key };
-      expect = 'read_ok';
-    } else if (op.f === 'write') {
-      body = { type: 'write', key: op.key, value: op.value };
-      expect = 'write_ok';
-    } else {
-      const [from, to] = op.value as [number, number];
-      body = { type: 'cas', key: op.key, from, to };
-      expect = 'cas_ok';
-    }
+  request(op: Invocation): Record<string, unknown> {
+    if (op.f === 'read') return { type: 'read', key: op.key };
+    if (op.f === 'write') return { type: 'write', key: op.key, value: op.value };
+    const [from, to] = op.value as [number, number];
+    return { type: 'cas', key: op.key, from, to };
+  }
+
+  completion(op: Invocation, res: RpcOutcome): Completion {
+    const expect = op.f === 'read' ? 'read_ok' : op.f === 'write' ? 'write_ok' : 'cas_ok';
     const idempotent = op.f === 'read';
-    const res = await client.call(node, body, timeoutMs);
     if (res.kind === 'timeout') {
       return { type: idempotent ? 'fail' : 'info', value: op.value, error: 'net-timeout' };
     }

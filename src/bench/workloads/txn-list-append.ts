@@ -20,7 +20,7 @@
 
 import { checkListAppend, type ConsistencyModel, type ListAppendResult, type MicroOp, type TxnHistoryEvent } from '../checker/list-append.js';
 import { isDefinite } from '../../core/errors.js';
-import type { RpcClient } from '../client.js';
+import type { RpcOutcome } from '../client.js';
 import type { Rng } from '../../core/random.js';
 import type { CheckerResult, HistoryEvent, TxnListAppendFlags } from '../types.js';
 import type { Completion, Invocation, Workload, WorkloadContext } from './workload.js';
@@ -287,9 +287,12 @@ export class TxnListAppendWorkload implements Workload {
     return { f: 'txn' as unknown as Invocation['f'], key: -1, value: this.gen.next() };
   }
 
-  async invoke(client: RpcClient, node: string, op: Invocation, timeoutMs: number): Promise<Completion> {
+  request(op: Invocation): Record<string, unknown> {
+    return txnRequest(op.value as MicroOp[]);
+  }
+
+  completion(op: Invocation, res: RpcOutcome): Completion {
     const txn = op.value as MicroOp[];
-    const res = await client.call(node, txnRequest(txn), timeoutMs);
     const outcome: TxnOutcome = res.kind === 'timeout' ? res : { kind: 'reply', body: { ...res.body, type: String(res.body.type) } };
     const done = completeTxn(txn, outcome);
     const malformed =

@@ -2,7 +2,7 @@
 // registry that picks one by name is workloads/index.ts, so that this file
 // imports nothing from the workloads and the import graph has no circle.
 
-import type { RpcClient } from '../client.js';
+import type { RpcOutcome } from '../client.js';
 import type { Rng } from '../../core/random.js';
 import type { CheckerResult, HistoryEvent, WorkloadName } from '../types.js';
 
@@ -40,8 +40,14 @@ export interface Workload {
   complete(thread: number, type: Completion['type']): void;
   /** How long a client waits for an answer, given the mean latency between servers (ms). */
   timeoutMs(meanLatencyMs: number): number;
-  /** Performs one operation through a client bound to `node`. */
-  invoke(client: RpcClient, node: string, op: Invocation, timeoutMs: number): Promise<Completion>;
+  /** The request body that performs `op` (the client adds msg_id). */
+  request(op: Invocation): Record<string, unknown>;
+  /**
+   * How `op` ended, given what its client got: the reply, or a timeout.
+   * Pure, so that the runner can complete an operation in the same turn
+   * its reply is delivered (see runner.ts).
+   */
+  completion(op: Invocation, outcome: RpcOutcome): Completion;
   /** Checks the whole history. */
   check(history: readonly HistoryEvent[], timeLimitSeconds: number): CheckerResult;
 }
