@@ -6,12 +6,8 @@
 // leader. Run with `npm run bench:hops -- [raftchart test flags]`.
 
 import type { JournalRecord } from './net.js';
-
-export interface Quantiles {
-  readonly count: number;
-  readonly p50: number | null;
-  readonly p90: number | null;
-}
+import { quantiles } from './stats.js';
+import type { LatencyQuantiles as Quantiles } from './types.js';
 
 export interface HopBreakdown {
   /** The node that sent the most AppendEntries. */
@@ -27,12 +23,6 @@ export interface HopBreakdown {
 }
 
 const isServer = (id: string): boolean => id.startsWith('n');
-
-export function quantiles(xs: readonly number[]): Quantiles {
-  const s = Float64Array.from(xs).sort();
-  const q = (f: number): number | null => (s.length === 0 ? null : s[Math.min(s.length - 1, Math.floor(s.length * f))]!);
-  return { count: s.length, p50: q(0.5), p90: q(0.9) };
-}
 
 /** First index in `sorted` (ascending) whose value is at least `t`. */
 function firstAtLeast(sorted: readonly number[], t: number): number {
@@ -89,7 +79,7 @@ export function hopBreakdown(journal: readonly JournalRecord[]): HopBreakdown {
 }
 
 export function formatHops(h: HopBreakdown): string {
-  const f = (q: Quantiles): string => (q.count === 0 ? 'none' : `p50 ${q.p50!.toFixed(2)} ms, p90 ${q.p90!.toFixed(2)} ms (${q.count})`);
+  const f = (q: Quantiles): string => (q.count === 0 ? 'none' : `p50 ${q.p50!.toFixed(2)} ms, p95 ${q.p95!.toFixed(2)} ms (${q.count})`);
   return [
     `leader: ${h.leader ?? 'none'}`,
     `bench delivery lateness of server messages (delivered - due): ${f(h.deliveryLateness)}`,
