@@ -35,8 +35,8 @@ export interface PerfCase {
   readonly failover?: { readonly firstAt: number; readonly every: number; readonly hold: number; readonly count: number };
 }
 
-/** The fixed table: the rows of issue 18, failover, and the ceiling. */
-export const PERF_CASES: readonly PerfCase[] = [
+/** The rows of issue 18, failover, and the ceiling, with the node's defaults. */
+const DEFAULT_CASES: readonly PerfCase[] = [
   {
     id: 'latency10',
     label: '--latency 10, 10n, rate 1000',
@@ -68,44 +68,34 @@ export const PERF_CASES: readonly PerfCase[] = [
     args: ['--node-count', '3', '--concurrency', '10n', '--rate', '200', '--time-limit', '20', '--seed', '5'],
     failover: { firstAt: 4, every: 6, hold: 3, count: 3 },
   },
-  // The same rows with the settings that trade latency for messages (not the
-  // defaults): reads by leader lease, and a batch wait that lets requests
-  // share AppendEntries and proxy messages.
-  {
-    id: 'latency10-lease',
-    label: '--latency 10, 10n, rate 1000; RAFT_READS=lease',
-    args: ['--node-count', '3', '--concurrency', '10n', '--rate', '1000', '--latency', '10', '--time-limit', '20', '--seed', '1'],
-    env: { RAFT_READS: 'lease' },
-  },
-  {
-    id: 'aggressive-tuned',
-    label: "seed's aggressive run; RAFT_READS=lease RAFT_BATCH_MS=5",
-    args: ['--node-count', '3', '--concurrency', '10n', '--rate', '100', '--time-limit', '60', '--nemesis', 'partition', '--nemesis-interval', '3', '--seed', '11'],
-    env: { RAFT_READS: 'lease', RAFT_BATCH_MS: '5' },
-  },
-  {
-    id: '20n-tuned',
-    label: '20n, rate 2000; RAFT_READS=lease RAFT_BATCH_MS=5',
-    args: ['--node-count', '3', '--concurrency', '20n', '--rate', '2000', '--time-limit', '20', '--seed', '2'],
-    env: { RAFT_READS: 'lease', RAFT_BATCH_MS: '5' },
-  },
-  {
-    id: '5nodes-tuned',
-    label: '5 nodes, rate 200; RAFT_READS=lease RAFT_BATCH_MS=5',
-    args: ['--node-count', '5', '--concurrency', '10n', '--rate', '200', '--time-limit', '20', '--seed', '3'],
-    env: { RAFT_READS: 'lease', RAFT_BATCH_MS: '5' },
-  },
-  {
-    id: '7nodes-tuned',
-    label: '7 nodes, rate 200; RAFT_READS=lease RAFT_BATCH_MS=10',
-    args: ['--node-count', '7', '--concurrency', '10n', '--rate', '200', '--time-limit', '20', '--seed', '4'],
-    env: { RAFT_READS: 'lease', RAFT_BATCH_MS: '10' },
-  },
   {
     id: 'ceiling',
     label: 'ceiling: 40n, rate 30000',
     args: ['--node-count', '3', '--concurrency', '40n', '--rate', '30000', '--time-limit', '20', '--seed', '6'],
   },
+];
+
+/** A default row run again with RAFT_* settings: `<id>-<suffix>`, same arguments. */
+function tuned(baseId: string, suffix: string, label: string, env: Readonly<Record<string, string>>): PerfCase {
+  const base = DEFAULT_CASES.find((c) => c.id === baseId)!;
+  const settings = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
+  return { id: `${baseId}-${suffix}`, label: `${label}; ${settings}`, args: base.args, env };
+}
+
+const LEASE_AND_WAIT = (ms: number) => ({ RAFT_READS: 'lease', RAFT_BATCH_MS: String(ms) });
+
+/**
+ * The fixed table: the default rows, then some of them with the settings
+ * that trade latency for messages (not the defaults): reads by leader lease,
+ * and a batch wait that lets requests share AppendEntries and proxy messages.
+ */
+export const PERF_CASES: readonly PerfCase[] = [
+  ...DEFAULT_CASES,
+  tuned('latency10', 'lease', '--latency 10, 10n, rate 1000', { RAFT_READS: 'lease' }),
+  tuned('aggressive', 'tuned', "seed's aggressive run", LEASE_AND_WAIT(5)),
+  tuned('20n', 'tuned', '20n, rate 2000', LEASE_AND_WAIT(5)),
+  tuned('5nodes', 'tuned', '5 nodes, rate 200', LEASE_AND_WAIT(5)),
+  tuned('7nodes', 'tuned', '7 nodes, rate 200', LEASE_AND_WAIT(10)),
 ];
 
 /** Latency quantiles of one class of clients (ms). */
