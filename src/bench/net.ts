@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { LatencyDist, NodeProblem, SnapshotEvent } from './types.js';
 import { MinHeap } from '../core/heap.js';
+import { deliveryTimer, type DeliveryTimer } from './precise-timer.js';
 import { nestingDepth } from '../maelstrom/codec.js';
 import type { Rng } from '../core/random.js';
 
@@ -82,6 +83,8 @@ export interface NetworkOptions {
   journalLimit?: number;
   /** Called for each problem a node causes. */
   onProblem?: (p: NodeProblem) => void;
+  /** false: deliver delayed messages with setTimeout (whole milliseconds, 0.5-1 ms late) instead of the precise timer. */
+  preciseTimer?: boolean;
 }
 
 export interface NodeSpawnOptions {
@@ -388,7 +391,8 @@ export class Network {
   private flushing = false;
   /** Destinations of the messages sent during the current pass of flush(). */
   private readonly sentInFlush = new Set<string>();
-  private timer: NodeJS.Timeout | null = null;
+  /** Wakes flush() when the earliest queued message is due (src/bench/precise-timer.ts). */
+  private readonly timer: DeliveryTimer;
   private timerAt = Infinity;
   closing = false;
   /**
@@ -407,6 +411,20 @@ export class Network {
 
   constructor(private readonly opts: NetworkOptions) {
     this.journalLimit = opts.journalLimit ?? 200_000;
+    this.timer = deliveryTimer(
+      () => this.now(),
+      performance.timeOrigin + this.t0,
+      () => {
+        this.timerAt = Infinity;
+        this.flush();
+      },
+      { worker: opts.preciseTimer !== false },
+    );
+  }
+
+  /** Which timer delivers delayed messages: 'worker' (precise) or 'setTimeout' (whole milliseconds, late). */
+  get timerKind(): DeliveryTimer['kind'] {
+    return this.timer.kind;
   }
 
   now(): number {
@@ -649,16 +667,8 @@ export class Network {
     }
     for (const n of this.nodes.values()) n.flushOut();
     if (earliest < Infinity && earliest < this.timerAt) {
-      if (this.timer) clearTimeout(this.timer);
       this.timerAt = earliest;
-      this.timer = setTimeout(
-        () => {
-          this.timer = null;
-          this.timerAt = Infinity;
-          this.flush();
-        },
-        Math.max(0, Math.ceil(earliest - this.now())),
-      );
+      this.timer.arm(earliest);
     }
   }
 
@@ -721,7 +731,7 @@ export class Network {
 
   async close(): Promise<void> {
     this.closing = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer.close();
     await Promise.all([...this.nodes.values()].map((n) => n.stop()));
   }
 }

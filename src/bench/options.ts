@@ -57,6 +57,9 @@ Bench options:
                               run, labelled so (by default every node gets
                               RAFT_DATA_DIR=<run dir>/data/<node id>, the same
                               after a restart)
+      --coarse-timer          deliver delayed messages with setTimeout (whole
+                              milliseconds, 0.5-1 ms late per hop) instead of
+                              the precise timer thread: for comparisons
       --store DIR             where runs are stored (default ./store)
       --seed NUMBER           seed for the bench's random choices (default:
                               random; printed and saved in results.json)
@@ -99,6 +102,7 @@ const FLAGS: Record<string, Spec> = {
   '--per-key-limit': { takesValue: true, key: 'per-key-limit' },
   '--checker-time-limit': { takesValue: true, key: 'checker-time-limit' },
   '--no-data-dir': { takesValue: false, key: 'no-data-dir' },
+  '--coarse-timer': { takesValue: false, key: 'coarse-timer' },
   '--key-count': { takesValue: true, key: 'key-count' },
   '--max-txn-length': { takesValue: true, key: 'max-txn-length' },
   '--max-writes-per-key': { takesValue: true, key: 'max-writes-per-key' },
@@ -253,6 +257,7 @@ export function parseArgs(argv: readonly string[], env: { cwd?: string } = {}): 
       seed,
       perKeyLimit,
       dataDir: raw.get('no-data-dir') !== true,
+      preciseTimer: raw.get('coarse-timer') !== true,
       checkerTimeLimit,
       ...(workload === 'txn-list-append' ? { txnListAppend } : {}),
     },

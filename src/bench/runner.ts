@@ -117,6 +117,7 @@ export async function runTest(opts: BenchOptions, quiet = false, probe: RunProbe
     latency: opts.latency,
     latencyDist: opts.latencyDist,
     rng: streams.network,
+    preciseTimer: opts.preciseTimer,
     onProblem: (p: NodeProblem) => {
       progress.line(`raftchart: node ${p.node}: ${p.kind}: ${p.detail}`);
       if (p.stderrTail && p.stderrTail.length > 0) {

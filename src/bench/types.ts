@@ -61,6 +61,8 @@ export interface BenchOptions {
    * has lost its state.
    */
   dataDir: boolean;
+  /** Delayed messages by the precise timer thread (false: --coarse-timer, setTimeout). */
+  preciseTimer: boolean;
   /** Seconds the linearizability search may take in total before giving up. */
   checkerTimeLimit: number;
   /** txn-list-append only: --key-count, --max-txn-length, --max-writes-per-key, --consistency-models. */

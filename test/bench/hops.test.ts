@@ -27,6 +27,27 @@ describe('hop breakdown from the journal', () => {
     expect(h.deliveryLateness.count).toBe(4);
     expect(h.deliveryLateness.p50).toBeCloseTo(0.5, 6); // of 0.1, 0.4, 0.5, 0.8 (the lost message has none)
     expect(h.leaderRequestToAnswer.p50).toBeCloseTo(23.4, 6);
+    expect(h.leaderWriteToAnswer.p50).toBeCloseTo(23.4, 6);
+    expect(h.leaderReadToAnswer.count).toBe(0);
+    // Answered 0.5 ms after n2's acknowledgement (n1's came after the answer).
+    expect(h.leaderAckToAnswer).toMatchObject({ count: 1 });
+    expect(h.leaderAckToAnswer.p50).toBeCloseTo(0.5, 6);
+  });
+
+  it('splits reads from writes, and takes no acknowledgement from before the request', () => {
+    const j = [
+      rec('n0', 'n1', 'append_entries', 0, 10, 10),
+      rec('n1', 'n0', 'append_entries_res', 11, 21, 21), // before the read came
+      rec('c1', 'n0', 'read', 30, 30, 30, { msgId: 1 }),
+      rec('n0', 'c1', 'read_ok', 51, 51, 51, { inReplyTo: 1 }),
+      rec('c2', 'n0', 'cas', 30, 30, 30, { msgId: 1 }),
+      rec('n0', 'c2', 'error', 30.5, 30.5, 30.5, { inReplyTo: 1 }), // answered at once (no acknowledgement since it came)
+    ];
+    const h = hopBreakdown(j);
+    expect(h.leaderReadToAnswer).toMatchObject({ count: 1 });
+    expect(h.leaderReadToAnswer.p50).toBeCloseTo(21, 6);
+    expect(h.leaderWriteToAnswer.p50).toBeCloseTo(0.5, 6);
+    expect(h.leaderAckToAnswer.count).toBe(0);
   });
 
   it('finds nothing to time in a journal without a leader', () => {

@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { deliveryTimer, type DeliveryTimer } from '../../src/bench/precise-timer.js';
+
+// The bench clock of a Network: ms since t0.
+const t0 = performance.now();
+const now = (): number => performance.now() - t0;
+const origin = performance.timeOrigin + t0;
+
+const open: DeliveryTimer[] = [];
+afterEach(() => {
+  for (const t of open.splice(0)) t.close();
+});
+
+/** Arms `timer` for `delay` ms from now; resolves with how late it fired on the bench clock (negative: early). */
+function firing(make: (fire: () => void) => DeliveryTimer, delay: number): Promise<number> {
+  return new Promise((resolve) => {
+    let due = 0;
+    const timer = make(() => resolve(now() - due));
+    open.push(timer);
+    due = now() + delay;
+    timer.arm(due);
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('the bench delivery timer', () => {
+  it('runs on a worker thread and never fires before the deadline', async () => {
+    const kinds = new Set<string>();
+    for (const delay of [0, 0.3, 1.7, 5, 12.25]) {
+      const late = await firing((fire) => {
+        const t = deliveryTimer(now, origin, fire);
+        kinds.add(t.kind);
+        return t;
+      }, delay);
+      expect(late).toBeGreaterThanOrEqual(0);
+      // Generous: a loaded machine may be slow; the precision is a benchmark's business (bench:hops).
+      expect(late).toBeLessThan(500);
+    }
+    expect([...kinds]).toEqual(['worker']);
+  });
+
+  it('the setTimeout fallback never fires early either', async () => {
+    const t = (fire: () => void): DeliveryTimer => deliveryTimer(now, origin, fire, { worker: false });
+    expect(t(() => undefined).kind).toBe('setTimeout');
+    expect(await firing(t, 2.5)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a new arm replaces the old one; cancel and close stop it', async () => {
+    const fired: number[] = [];
+    const timer = deliveryTimer(now, origin, () => fired.push(now()));
+    open.push(timer);
+    const later = now() + 10_000;
+    timer.arm(later);
+    timer.arm(now() + 2); // an earlier deadline replaces it
+    await sleep(300); // the worker thread may take a while to start
+    expect(fired.length).toBe(1);
+    expect(fired[0]!).toBeLessThan(later);
+
+    timer.arm(now() + 5);
+    timer.cancel();
+    await sleep(30);
+    expect(fired.length).toBe(1);
+
+    timer.arm(now() + 3);
+    timer.close();
+    await sleep(30);
+    expect(fired.length).toBe(1);
+    timer.arm(now()); // after close: nothing
+    await sleep(10);
+    expect(fired.length).toBe(1);
+  });
+});
