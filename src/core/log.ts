@@ -37,6 +37,11 @@ export class LogTracker {
     if (index < this.dirty) this.dirty = index;
   }
 
+  /** What take() would return, without resetting it. */
+  peek(): number {
+    return this.dirty;
+  }
+
   /** The lowest index changed (appended, overwritten or removed) since the last call; Infinity if none. */
   take(): number {
     const d = this.dirty;

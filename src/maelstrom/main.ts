@@ -155,6 +155,7 @@ const dataDir = process.env.RAFT_DATA_DIR === undefined || process.env.RAFT_DATA
 const trace = process.env.RAFT_LOG === 'trace' ? new NodeTraceLog(stderr, () => node, (line) => decodeLine(line, limits)) : undefined;
 const node: RaftNode = new RaftNode({
   output: trace ? (msg) => (trace.sent(msg), send(msg)) : send,
+  flushOutput: () => flush(),
   ...(trace ? { onTransition: trace.onTransition } : {}),
   clock: realClock,
   logLevel: level,

@@ -32,6 +32,13 @@ export interface Message {
 export interface NodeOptions {
   /** The transport: called with every outgoing message, in order. */
   readonly output: (msg: Message) => void;
+  /**
+   * Writes out what `output` buffered, now (the binary buffers a batch's
+   * output until the batch ends). Called before a batch's fsync once its
+   * client answers are out (RuntimeHost.answersReady), so that they do not
+   * wait for the disk.
+   */
+  readonly flushOutput?: () => void;
   readonly clock: Clock;
   /** Called with every log line at or above `logLevel`. */
   readonly log?: (level: LogLevel, text: string) => void;
@@ -520,6 +527,11 @@ export class RaftNode {
         reply: (to, inReplyTo, b) => this.answer(to, inReplyTo, b),
         proxy: (leader, client, inReplyTo, b) => this.proxy(leader, client, inReplyTo, b),
         log: (level, text) => this.log(level, text),
+        answersReady: () => {
+          // Answers to proxied requests go to their followers now too.
+          this.sendGathered(this.replyOut, 'proxy_batch_res', 'replies');
+          this.opts.flushOutput?.();
+        },
       },
       ...(this.opts.onTransition ? { onTransition: (step: TransitionStep) => this.opts.onTransition!(this, step) } : {}),
     });

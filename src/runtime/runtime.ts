@@ -33,7 +33,17 @@ export interface RuntimeHost {
   /** Forward a client request to the leader and relay its answer to `client`. */
   proxy(leader: string, client: string, inReplyTo: number | undefined, body: ReplyBody): void;
   log(level: LogLevel, text: string): void;
+  /**
+   * The answers to clients given so far in this batch may go out now: the
+   * runtime is about to make the batch durable (fsync), and none of them
+   * depends on what it saves (see RaftRuntime.answerFirst). Without it,
+   * every answer waits for the fsync.
+   */
+  answersReady?(): void;
 }
+
+/** Replies that answer a client (a Raft response never goes before the fsync). */
+const CLIENT_ANSWERS: ReadonlySet<string> = new Set(['error', 'read_ok', 'write_ok', 'cas_ok', 'txn_ok']);
 
 /** One chart transition taken, as reported to `onTransition`. */
 export interface TransitionStep {
@@ -240,14 +250,16 @@ export class RaftRuntime {
    */
   private endOfStep(): void {
     if (this.holds > 0 || this.failed) return;
+    let effects = this.batch;
+    this.batch = [];
+    if (this.opts.host.answersReady && this.opts.nodes.length > 1 && this.saveDue()) effects = this.answerFirst(effects);
+    if (this.failed) return;
     try {
       this.persist();
     } catch (err) {
       this.fail(err);
       return;
     }
-    const effects = this.batch;
-    this.batch = [];
     for (const e of effects) this.perform(e);
     this.observe();
     this.maybeSnapshot();
@@ -292,6 +304,63 @@ export class RaftRuntime {
     this.opts.host.log('error', `${cause}, node stops: ${why}`);
     this.actor.stop();
     this.opts.onFatal?.(`${cause}: ${why}`);
+  }
+
+  /** Whether persist() has anything to save (an fsync is coming). */
+  private saveDue(): boolean {
+    if (!this.opts.storage) return false;
+    const ctx = this.context;
+    if (ctx.term !== this.durable.term || ctx.votedFor !== this.durable.votedFor) return true;
+    return ctx.log.snapshotIndex === this.durableBase && this.logChanges.peek() !== Infinity;
+  }
+
+  /**
+   * Before a batch's fsync: carry out the effects that only answer clients
+   * from committed state (applying committed entries and answering those
+   * who wait for them, reads, errors to clients), let the host send those
+   * answers (answersReady), and return the rest, in order, for after the
+   * fsync. A client's answer then does not wait for the fsync of entries
+   * that other requests of the same batch appended.
+   *
+   * Safe with two or more servers (the caller checks): an entry commits only
+   * once a follower acknowledged it, which it can do only after this leader
+   * sent it, which happens only after the batch that appended it was made
+   * durable here; so what a committed answer rests on is already on this
+   * disk and on a majority's. Raft's own messages (votes, acknowledgements,
+   * AppendEntries) still wait for the fsync. Order is kept where it matters:
+   * an `apply` that could reach an index a `track` of this batch registers
+   * waits, and so does every state-machine effect after it; a snapshot
+   * restored in the batch keeps everything in order. (The first rule alone
+   * already keeps a single server's answers after its fsync, where an entry
+   * commits in the batch that appends it; the caller's two-server condition
+   * says the same for the whole method, whatever the effects.)
+   */
+  private answerFirst(effects: Effect[]): Effect[] {
+    let tracked = Infinity;
+    for (const e of effects) {
+      if (e.kind === 'restore') return effects;
+      if (e.kind === 'track' && e.index < tracked) tracked = e.index;
+    }
+    const rest: Effect[] = [];
+    let held = false;
+    let answered = false;
+    for (const e of effects) {
+      const early =
+        e.kind === 'reply'
+          ? CLIENT_ANSWERS.has(e.body.type)
+          : e.kind === 'apply'
+            ? !held && e.upTo < tracked
+            : (e.kind === 'read' || e.kind === 'readTxn') && !held;
+      if (early) {
+        this.perform(e);
+        answered = true;
+      } else {
+        if (e.kind === 'apply') held = true;
+        rest.push(e);
+      }
+    }
+    if (answered && !this.failed) this.opts.host.answersReady!();
+    return rest;
   }
 
   /** Saves the hard state and the log from its lowest changed index, if anything changed. */

@@ -498,6 +498,13 @@ export const MUTANTS: readonly Mutant[] = [
     why: 'RAFT_BATCH_MS is ignored by a follower: each batch of proxied requests goes at once',
   },
   {
+    id: 'answer-first-raft-replies',
+    file: R,
+    find: '? CLIENT_ANSWERS.has(e.body.type)',
+    replace: '? true',
+    why: "Raft's own replies go before the fsync too: a follower acknowledges entries (and grants votes) that are not yet on its disk",
+  },
+  {
     id: 'duplicates-not-dropped',
     file: N,
     find: 'if (body.msg_id !== undefined && this.recent.seen(`${src}#${body.msg_id}`)) {',
@@ -530,8 +537,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'send-before-persist',
     file: R,
-    find: 'try {\n      this.persist();\n    } catch (err) {\n      this.fail(err);\n      return;\n    }\n    const effects = this.batch;\n    this.batch = [];\n    for (const e of effects) this.perform(e);',
-    replace: 'const effects = this.batch;\n    this.batch = [];\n    for (const e of effects) this.perform(e);\n    try {\n      this.persist();\n    } catch (err) {\n      this.fail(err);\n      return;\n    }',
+    find: 'try {\n      this.persist();\n    } catch (err) {\n      this.fail(err);\n      return;\n    }\n    for (const e of effects) this.perform(e);',
+    replace: 'for (const e of effects) this.perform(e);\n    try {\n      this.persist();\n    } catch (err) {\n      this.fail(err);\n      return;\n    }',
     why: 'a reply sent early: a vote or an acknowledgement leaves before what it promises is durable',
   },
 

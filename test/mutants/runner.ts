@@ -18,6 +18,7 @@ export const FAST_SUITE = [
   'test/node/cluster.test.ts',
   'test/node/proxy-batch.test.ts',
   'test/node/batch-wait.test.ts',
+  'test/node/answer-before-sync.test.ts',
   'test/sim/quick.test.ts',
 ] as const;
 
