@@ -148,6 +148,8 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
   const nemesisRng = root.fork(3);
   const nodeSeedRng = root.fork(4);
   const diskRng = root.fork(5);
+  // The crash nemesis's choices about a leader's early AppendEntries (apart, so that the other draws stay as they were).
+  const windowRng = root.fork(6);
 
   const clock = new VirtualClock();
   const sim: { label: StepLabel | undefined; touched: string | undefined } = { label: undefined, touched: undefined };
@@ -272,7 +274,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     sentBeforeSave.add(id);
     if (crashAfterSend.delete(id)) {
       // Die in the save that follows: in its append (torn or lost) or its sync (the unsynced tail kept or not).
-      disks.get(id)?.armCrash(1 + nemesisRng.int(2));
+      disks.get(id)?.armCrash(1 + windowRng.int(2));
     }
   };
   const makeNode = (id: string): RaftNode => {
@@ -455,17 +457,19 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       const target = atLeader ? leader! : nemesisRng.pick(ids);
       if (down.has(target)) {
         text = `crash ${target} (already down)`;
-      } else if (target === leader && nemesisRng.chance(0.4)) {
-        // Die in the write of the leader's next batch that sent AppendEntries
-        // before its fsync: followers may hold entries its disk lost.
-        crashAfterSend.add(target);
-        text = `crash ${target} in its next disk write after it sent AppendEntries`;
       } else if (nemesisRng.chance(0.5)) {
         // Die in the middle of one of its next disk writes: the write is torn
         // or lost, and nothing after it reaches the disk or the network.
         const n = 1 + nemesisRng.int(3);
-        disks.get(target)!.armCrash(n);
-        text = `crash ${target} during its disk operation #${n} from now`;
+        if (target === leader && windowRng.chance(0.8)) {
+          // The leader: mostly in the write of its next batch that sent
+          // AppendEntries before its fsync (followers may hold entries its disk lost).
+          crashAfterSend.add(target);
+          text = `crash ${target} in its next disk write after it sent AppendEntries`;
+        } else {
+          disks.get(target)!.armCrash(n);
+          text = `crash ${target} during its disk operation #${n} from now`;
+        }
       } else {
         crash(target);
         text = `crash ${target}`;
