@@ -116,6 +116,11 @@ export class RaftNode {
   }
 
   /** The chart's current role and context (undefined before init). */
+  /** Whether a handle/handleLine/batch is under way (its output not yet complete). */
+  get handlingInput(): boolean {
+    return this.handling > 0;
+  }
+
   get role(): Role | undefined {
     return this.runtime?.role;
   }

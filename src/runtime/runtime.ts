@@ -318,9 +318,11 @@ export class RaftRuntime {
    * Before a batch's fsync: carry out the effects that only answer clients
    * from committed state (applying committed entries and answering those
    * who wait for them, reads, errors to clients), let the host send those
-   * answers (answersReady), and return the rest, in order, for after the
+   * answers and its own (answersReady: a follower relays the leader's
+   * answers to its clients), and return the rest, in order, for after the
    * fsync. A client's answer then does not wait for the fsync of entries
-   * that other requests of the same batch appended.
+   * that other requests of the same batch appended, nor a relayed answer
+   * for the fsync of the AppendEntries that came with it.
    *
    * Safe with two or more servers (the caller checks): an entry commits only
    * once a follower acknowledged it, which it can do only after this leader
@@ -343,7 +345,6 @@ export class RaftRuntime {
     }
     const rest: Effect[] = [];
     let held = false;
-    let answered = false;
     for (const e of effects) {
       const early =
         e.kind === 'reply'
@@ -353,13 +354,14 @@ export class RaftRuntime {
             : (e.kind === 'read' || e.kind === 'readTxn') && !held;
       if (early) {
         this.perform(e);
-        answered = true;
       } else {
         if (e.kind === 'apply') held = true;
         rest.push(e);
       }
     }
-    if (answered && !this.failed) this.opts.host.answersReady!();
+    // Even with nothing of ours: the host may hold answers of its own (a
+    // follower relaying the leader's answers to its clients).
+    if (!this.failed) this.opts.host.answersReady!();
     return rest;
   }
 
