@@ -245,9 +245,14 @@ export function occupancy(history: readonly HistoryEvent[], endNs: number): { me
  * (then the latency sets the rate, and the question is which process makes
  * it: the one near a full core, or the machine when all together are near
  * all its cores) or because the bench did not start operations fast enough
- * although threads were free (then the bench is at fault).
+ * although threads were free: then the bench is at fault, unless the run
+ * had faults (a nemesis, a cut-off leader) and the bench had CPU to spare,
+ * where operations held up by the faults (an answer that never comes, a
+ * timeout) kept their threads from their next turns.
  */
 export function bottleneck(x: {
+  /** The run had faults that hold operations up (a nemesis, the failover case's cuts). */
+  faults?: boolean;
   asked: number;
   offered: number;
   threads: number;
@@ -267,6 +272,9 @@ export function bottleneck(x: {
     // A bench far from a full core that still falls behind was not given the CPU (a stall owes at most one operation per thread).
     if (x.benchCpuShare < 0.8 && x.machineBusy !== null && x.machineBusy >= 0.9) {
       return `the machine (${pct(x.machineBusy)} of ${x.cores} cores busy, every process included): the bench, at ${pct(x.benchCpuShare)} of a core, ${short}`;
+    }
+    if (x.faults && x.benchCpuShare < 0.8) {
+      return `the faults: operations they held up (no answer, a timeout) kept their threads from their next turns; ${short} on average, the bench at ${pct(x.benchCpuShare)} of a core`;
     }
     return `the bench (${pct(x.benchCpuShare)} of a core): ${short}`;
   }
@@ -600,7 +608,7 @@ export async function runPerfCase(c0: PerfCase, o: PerfRunOptions): Promise<Perf
     nodeCpuShare,
     machineBusy,
     cores,
-    bottleneck: bottleneck({ asked: opts.rate, offered, threads: opts.concurrency, meanInFlight: occ.meanInFlight, meanLatencyMs: occ.meanLatencyMs, benchCpuShare, nodeCpuShare, machineBusy, cores }),
+    bottleneck: bottleneck({ faults: c.failover !== undefined || c.args.includes('--nemesis'), asked: opts.rate, offered, threads: opts.concurrency, meanInFlight: occ.meanInFlight, meanLatencyMs: occ.meanLatencyMs, benchCpuShare, nodeCpuShare, machineBusy, cores }),
     okPerSecond: r.stats.throughput ?? 0,
     leaderBound: { count: ls.length, p50: quantile(ls, 0.5), p95: quantile(ls, 0.95), floor: 2 * L },
     followerBound: { count: fs.length, p50: quantile(fs, 0.5), p95: quantile(fs, 0.95), floor: 4 * L },

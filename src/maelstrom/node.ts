@@ -115,6 +115,11 @@ export class RaftNode {
     return this.nodeId;
   }
 
+  /** Whether a handle/handleLine/batch is under way (its output not yet complete). */
+  get handlingInput(): boolean {
+    return this.handling > 0;
+  }
+
   /** The chart's current role and context (undefined before init). */
   get role(): Role | undefined {
     return this.runtime?.role;

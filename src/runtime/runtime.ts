@@ -327,13 +327,16 @@ export class RaftRuntime {
 
   /**
    * Before a batch's fsync: carry out the effects that depend on nothing the
-   * fsync makes durable, let the host send what they produced (beforeSync),
-   * and return the rest, in order, for after the fsync. Two kinds go first.
+   * fsync makes durable, let the host send what they produced and what it
+   * holds of its own (beforeSync: a follower relays the leader's answers to
+   * its clients), and return the rest, in order, for after the fsync. Two
+   * kinds go first.
    *
    * Client answers from committed state (applying committed entries and
    * answering those who wait for them, reads, errors to clients): a
    * client's answer then does not wait for the fsync of entries that other
-   * requests of the same batch appended. Safe with two or more servers (the
+   * requests of the same batch appended, nor a relayed answer the fsync of
+   * the AppendEntries that came with it. Safe with two or more servers (the
    * caller checks): an entry commits only once a follower acknowledged it,
    * which it can do only after this leader sent it, which happens only once
    * the batch that appended it ended, fsync included (the fsync is
@@ -367,7 +370,6 @@ export class RaftRuntime {
     const appends = this.appendsMayGoFirst();
     const rest: Effect[] = [];
     let held = false;
-    let early = 0;
     for (const e of effects) {
       const first =
         e.kind === 'reply'
@@ -379,13 +381,14 @@ export class RaftRuntime {
               : (e.kind === 'read' || e.kind === 'readTxn') && !held;
       if (first) {
         this.perform(e);
-        early++;
       } else {
         if (e.kind === 'apply') held = true;
         rest.push(e);
       }
     }
-    if (early > 0 && !this.failed) this.opts.host.beforeSync!();
+    // Even with nothing of ours: the host may hold answers of its own (a
+    // follower relaying the leader's answers to its clients).
+    if (!this.failed) this.opts.host.beforeSync!();
     return rest;
   }
 

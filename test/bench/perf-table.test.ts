@@ -72,6 +72,10 @@ describe('bench:perf measurements', () => {
     expect(bottleneck({ ...base, offered: 10000, meanInFlight: 40 })).toMatch(/^the bench \(30% of a core\): offered 33% .* only 33% of its 120 threads busy/);
     // ... unless the machine gave it no CPU.
     expect(bottleneck({ ...base, offered: 10000, meanInFlight: 40, machineBusy: 0.99 })).toMatch(/^the machine \(99% of 2 cores busy.*\): the bench, at 30% of a core, offered 33%/);
+    // ... or faults held operations up (the failover case), with CPU to spare.
+    expect(bottleneck({ ...base, faults: true, offered: 10000, meanInFlight: 40 })).toMatch(/^the faults: operations they held up .* offered 33% .* only 33% of its 120 threads busy on average, the bench at 30% of a core/);
+    // A bench near a full core is still at fault, faults or not.
+    expect(bottleneck({ ...base, faults: true, offered: 10000, meanInFlight: 40, benchCpuShare: 0.85 })).toMatch(/^the bench \(85% of a core\)/);
     // Every thread waiting: the closed loop, and who is hot.
     const closed = { ...base, offered: 10000, meanInFlight: 119 };
     expect(bottleneck({ ...closed, nodeCpuShare: { n0: 0.95, n1: 0.3, n2: 0.3 } })).toMatch(/^n0 \(95% of a core\); closed loop: 99% of 120 threads .* at most 10,000 ops\/s/);

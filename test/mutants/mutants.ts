@@ -498,6 +498,13 @@ export const MUTANTS: readonly Mutant[] = [
     why: 'RAFT_BATCH_MS is ignored by a follower: each batch of proxied requests goes at once',
   },
   {
+    id: 'answers-wait-for-fsync',
+    file: R,
+    find: 'if (!this.failed) this.opts.host.beforeSync!();',
+    replace: 'if (false) this.opts.host.beforeSync!();',
+    why: "the binary holds a batch's client answers (and a follower's relayed ones) until after its fsync: correct, but each waits for a disk write it does not depend on",
+  },
+  {
     id: 'answer-first-raft-replies',
     file: R,
     find: '? CLIENT_ANSWERS.has(e.body.type)',

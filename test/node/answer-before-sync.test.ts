@@ -2,10 +2,11 @@
 // after it (src/runtime/runtime.ts beforeSync), but for a leader's
 // AppendEntries with RAFT_LEADER_SYNC=parallel (test/node/leader-sync.test.ts).
 // A leader answers a committed write without waiting for the disk write of
-// the entries other requests of the same batch appended; a follower
-// acknowledges those entries only once they are durable. With one server
-// nothing is committed before the leader's own disk has it, so there every
-// answer waits for the fsync.
+// the entries other requests of the same batch appended, and a follower
+// relays the leader's answer without waiting for the fsync of the
+// AppendEntries that came with it; a follower acknowledges entries only once
+// they are durable. With one server nothing is committed before the
+// leader's own disk has it, so there every answer waits for the fsync.
 import { describe, expect, it } from 'vitest';
 import { LocalCluster } from '../support/local-cluster.js';
 import { SimDisk } from '../../src/sim/disk.js';
@@ -43,7 +44,8 @@ function cluster(nodeCount: number, leaderSync: LeaderSyncMode = 'parallel'): { 
     }
     return d;
   };
-  const c = new LocalCluster({ nodeCount, delayMs: 1, nodeOptions: { config: { leaderSync }, openStorage: (id, ids) => openNodeStorage(diskOf(id), id, ids) } });
+  // Output held as the binary holds it: it leaves at the end of the batch, or before the fsync when the node flushes it.
+  const c = new LocalCluster({ nodeCount, delayMs: 1, bufferOutput: true, nodeOptions: { config: { leaderSync }, openStorage: (id, ids) => openNodeStorage(diskOf(id), id, ids) } });
   c.tap = (m) => sent.push(m);
   c.run(2000);
   expect(c.leaders()).toHaveLength(1);
@@ -95,6 +97,32 @@ describe('client answers before the fsync, Raft messages after', () => {
       expect(ack).toBeGreaterThan(got);
       expect(syncs.some((s) => s.node === f && s.sentBefore > got && s.sentBefore <= ack)).toBe(true);
     }
+  });
+
+  it("a follower relays the leader's answer before the fsync of the AppendEntries that came with it", () => {
+    const { c, sent, syncs } = cluster(3);
+    const leader = c.leaders()[0]!.id;
+    const [f] = c.ids.filter((n) => n !== leader);
+    c.request('c2', f!, { type: 'write', msg_id: 3, key: 'k', value: 3 });
+    // One batch at f: the AppendEntries of write 3, the leader's answer to it
+    // (the other follower's acknowledgement commits it), and the AppendEntries
+    // of write 4, which another client sent the leader meanwhile.
+    c.nodes.get(f!)!.batch(() => {
+      c.run(1.5);
+      c.request('c3', leader, { type: 'write', msg_id: 4, key: 'k', value: 4 });
+      c.run(6);
+    });
+    c.run(5);
+    expect(c.inbox.get('c2')!.map((m) => [m.body.type, m.body.in_reply_to])).toEqual([['write_ok', 3]]);
+    const relayed = sent.findIndex((m) => m.src === f && m.dest === 'c2');
+    const got4 = sent.findIndex((m) => m.dest === f && isWrite(4)(m));
+    const ack = sent.findIndex((m, i) => i > relayed && m.src === f && m.body.type === 'append_entries_res');
+    // The situation arose: write 4 reached f before f relayed the answer (the same batch).
+    expect(got4).toBeGreaterThanOrEqual(0);
+    expect(got4).toBeLessThan(relayed);
+    // f's fsync of write 4 came after the relayed answer and before its acknowledgement.
+    expect(syncs.filter((s) => s.node === f && s.sentBefore > got4 && s.sentBefore <= relayed)).toHaveLength(0);
+    expect(syncs.some((s) => s.node === f && s.sentBefore > relayed && s.sentBefore <= ack)).toBe(true);
   });
 
   it('with one server, the answer waits for the fsync of its own entry', () => {

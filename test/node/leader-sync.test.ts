@@ -50,7 +50,8 @@ function run(leaderSync: LeaderSyncMode): { sent: Sent[]; syncs: Sync[]; answers
       replace: (n, data) => sim.replace(n, data),
     };
   };
-  c = new LocalCluster({ nodeCount: 3, delayMs: 1, nodeOptions: { config: { leaderSync }, openStorage: (id, ids) => openNodeStorage(diskOf(id), id, ids) } });
+  // Output held as the binary holds it: it leaves at the end of a batch, or before the fsync when the node flushes it.
+  c = new LocalCluster({ nodeCount: 3, delayMs: 1, bufferOutput: true, nodeOptions: { config: { leaderSync }, openStorage: (id, ids) => openNodeStorage(diskOf(id), id, ids) } });
   const cluster = c;
   cluster.tap = (msg) => {
     const n = cluster.nodes.get(msg.src);

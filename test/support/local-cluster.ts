@@ -15,7 +15,14 @@ export interface LocalClusterOptions {
   /** Mean one-way delay between servers (ms); each message takes 0.5 to 1.5 times it. */
   readonly delayMs?: number;
   readonly seed?: number;
-  readonly nodeOptions?: Partial<Omit<NodeOptions, 'output' | 'clock'>>;
+  readonly nodeOptions?: Partial<Omit<NodeOptions, 'output' | 'flushOutput' | 'clock'>>;
+  /**
+   * Hold each node's output as the binary does (src/maelstrom/main.ts): what
+   * a node sends while it handles input leaves when the handling ends (after
+   * its fsync), or earlier when the node asks (NodeOptions.flushOutput).
+   * Without it every message leaves the moment it is sent.
+   */
+  readonly bufferOutput?: boolean;
 }
 
 export class LocalCluster {
@@ -28,6 +35,8 @@ export class LocalCluster {
   tap: ((msg: Message) => void) | undefined;
   private readonly net: SimNetwork;
   private readonly sim: { label: StepLabel | undefined; touched: string | undefined } = { label: undefined, touched: undefined };
+  /** With bufferOutput: what each node sent that has not left yet. */
+  private readonly held = new Map<string, Message[]>();
 
   constructor(opts: LocalClusterOptions) {
     this.ids = Array.from({ length: opts.nodeCount }, (_, i) => `n${i}`);
@@ -35,20 +44,39 @@ export class LocalCluster {
     this.net.addClient('c-init', { deliver: () => {} });
     for (const [i, id] of this.ids.entries()) {
       const nodeClock = new NodeClock(this.clock, id, this.sim);
+      const leave = (msg: Message): void => {
+        this.tap?.(msg);
+        this.net.send(msg);
+      };
+      const held: Message[] = [];
+      this.held.set(id, held);
       const node = new RaftNode({
         logLevel: 'warn',
         ...opts.nodeOptions,
         clock: nodeClock,
         seed: (opts.seed ?? 1) * 1000 + i + 1,
-        output: (msg) => {
-          this.tap?.(msg);
-          this.net.send(msg);
-        },
+        output: opts.bufferOutput ? (msg) => held.push(msg) : leave,
+        ...(opts.bufferOutput ? { flushOutput: () => this.release(id) } : {}),
       });
       this.nodes.set(id, node);
       this.net.addNode(id, { deliver: (msg) => node.handle(msg) }, nodeClock);
       node.handle({ src: 'c-init', dest: id, body: { type: 'init', msg_id: 1, node_id: id, node_ids: this.ids } });
     }
+    this.drain();
+  }
+
+  /** With bufferOutput: sends what `id` holds. */
+  private release(id: string): void {
+    const held = this.held.get(id)!;
+    for (const msg of held.splice(0)) {
+      this.tap?.(msg);
+      this.net.send(msg);
+    }
+  }
+
+  /** With bufferOutput: sends what every node that is not in the middle of its input holds (a turn of its event loop ended). */
+  drain(): void {
+    for (const [id, node] of this.nodes) if (!node.handlingInput) this.release(id);
   }
 
   /** Messages sent so far, by every node. */
@@ -72,6 +100,7 @@ export class LocalCluster {
       this.net.addClient(client, { deliver: (msg) => this.inbox.get(client)!.push(msg) });
     }
     this.nodes.get(node)!.handle({ src: client, dest: node, body });
+    this.drain();
   }
 
   /** Sends several client requests into a node as one batch of input (as one read of stdin brings them). */
@@ -79,10 +108,14 @@ export class LocalCluster {
     this.nodes.get(node)!.batch(() => {
       for (const body of bodies) this.request(client, node, body);
     });
+    this.drain();
   }
 
+  /** Runs the clock `ms` on; each event (a delivery, a timer) ends a turn of the node's loop. */
   run(ms: number): void {
-    this.clock.advance(ms);
+    const until = this.clock.now() + ms;
+    while (this.clock.step(until)) this.drain();
+    this.clock.runUntil(until);
   }
 
   leaders(): { id: string; term: number }[] {
