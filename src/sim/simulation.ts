@@ -231,7 +231,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
   const diedInSave = new Set<string>();
   const diedAfterSend = new Map<string, number>();
   let crashesAfterSend = 0;
-  /** AppendEntries each node sent since its last save or output flush. */
+  /** AppendEntries each node sent in this step since its last save or output flush. */
   const appendsOut = new Map<string, number>();
   /** Nodes whose AppendEntries went out before the save now coming (beforeSync flushed them). */
   const sentBeforeSave = new Set<string>();
@@ -601,6 +601,9 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     tracer?.hold();
     diedInSave.clear();
     diedAfterSend.clear();
+    // AppendEntries of earlier steps went out after those steps' saves: only this step's count.
+    appendsOut.clear();
+    sentBeforeSave.clear();
     clock.step(end);
     steps++;
     // A process that died during this step (in the middle of a disk write) is down now.
