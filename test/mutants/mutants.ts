@@ -530,6 +530,7 @@ export const MUTANTS: readonly Mutant[] = [
     file: R,
     find: 'this.opts.host.beforeSync && this.opts.nodes.length > 1 && this.saveDue()',
     replace: 'this.opts.host.beforeSync && this.saveDue()',
+    also: [{ find: '? !held && e.upTo < tracked', replace: '? !held' }],
     why: "a single server's quorum is the leader alone: it counts its own entry before it is on its disk and answers before the fsync",
   },
   {
