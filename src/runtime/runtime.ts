@@ -47,7 +47,6 @@ export interface RuntimeHost {
 /** Replies that answer a client (a Raft response never goes before the fsync). */
 const CLIENT_ANSWERS: ReadonlySet<string> = new Set(['error', 'read_ok', 'write_ok', 'cas_ok', 'txn_ok']);
 
-
 /** One chart transition taken, as reported to `onTransition`. */
 export interface TransitionStep {
   /** The transition's name in spec/chart.ts. */
