@@ -44,6 +44,16 @@ export type ReadMode = (typeof READ_MODES)[number];
 export const TXN_READ_MODES = ['log', 'readindex', 'local', 'lease'] as const;
 export type TxnReadMode = (typeof TXN_READ_MODES)[number];
 
+/**
+ * When a leader's AppendEntries carrying new entries leave (RAFT_LEADER_SYNC;
+ * src/runtime/runtime.ts beforeSync): `parallel` (the default) before its
+ * own fsync of those entries, so that the disk write and the network round
+ * trip overlap (Raft thesis 10.2.1); `before-send` after it, as every other
+ * Raft message.
+ */
+export const LEADER_SYNC_MODES = ['parallel', 'before-send'] as const;
+export type LeaderSyncMode = (typeof LEADER_SYNC_MODES)[number];
+
 export interface RaftConfig {
   /** Leader heartbeat period (ms). */
   readonly heartbeatMs: number;
@@ -73,6 +83,8 @@ export interface RaftConfig {
    * The runtime keeps the time, the chart only sees when `flush` comes.
    */
   readonly batchWaitMs: number;
+  /** Whether a leader's AppendEntries go before its own fsync (see LEADER_SYNC_MODES). The runtime's, as batchWaitMs. */
+  readonly leaderSync: LeaderSyncMode;
   /** Most client requests awaiting their entry's application at one node. */
   readonly maxPending: number;
   /** How reads are served (see READ_MODES). */
@@ -107,6 +119,7 @@ export const defaultConfig: RaftConfig = {
   maxBatchBytes: 512 * 1024,
   maxInflight: 16,
   batchWaitMs: 0,
+  leaderSync: 'parallel',
   maxPending: 4096,
   reads: 'readindex',
   txnReads: 'readindex',

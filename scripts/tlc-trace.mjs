@@ -534,6 +534,8 @@ async function main(argv) {
           const lines = [];
           const r = runSimulation({ seed: s, duration, recovery, faults, ...(config ? { config } : {}), checkLinearizability: false, trace: (l) => lines.push(l) });
           if (!r.ok) lines.simFailed = r.violation ? `${r.violation.invariant} violated` : 'simulation failed';
+          lines.crashesAfterSend = r.crashesAfterSend;
+          lines.entriesLostAfterSend = r.entriesLostAfterSend;
           return lines;
         },
       });
@@ -544,6 +546,8 @@ async function main(argv) {
   let totalLines = 0;
   // Snapshot steps in the traces: taken (takeSnapshot), installed (installSnapshot lines that changed the log's start)
   const snapshotSteps = { taken: 0, installed: 0, tracesTaking: 0, tracesInstalling: 0 };
+  // Leaders that died in the write after their early AppendEntries (RAFT_LEADER_SYNC=parallel), and in how many traces that validate
+  const afterSend = { crashes: 0, lost: 0, traces: 0, tracesLosing: 0, validated: 0 };
   let tlcSeconds = 0;
   let simSeconds = 0;
   const wall = process.hrtime.bigint();
@@ -555,7 +559,7 @@ async function main(argv) {
       const lines = w.lines();
       simSeconds += Number(process.hrtime.bigint() - t0) / 1e9;
       try {
-        traces.push({ name: w.name, simFailed: lines.simFailed, ...parseTrace(lines) });
+        traces.push({ name: w.name, simFailed: lines.simFailed, crashesAfterSend: lines.crashesAfterSend ?? 0, entriesLostAfterSend: lines.entriesLostAfterSend ?? 0, ...parseTrace(lines) });
       } catch (e) {
         failed++;
         console.log(`FAIL ${w.name}: unreadable trace: ${e.message}`);
@@ -579,8 +583,15 @@ async function main(argv) {
       snapshotSteps.installed += installed;
       if (taken > 0) snapshotSteps.tracesTaking++;
       if (installed > 0) snapshotSteps.tracesInstalling++;
+      afterSend.crashes += t.crashesAfterSend;
+      afterSend.lost += t.entriesLostAfterSend;
+      if (t.entriesLostAfterSend > 0) afterSend.tracesLosing++;
+      if (t.crashesAfterSend > 0) {
+        afterSend.traces++;
+        if (res.ok) afterSend.validated++;
+      }
       console.log(
-        `${res.ok ? 'ok  ' : 'FAIL'} ${t.name}: ${res.lines} lines (${taken} snapshots taken, ${installed} installed), ${res.ok ? 'a behaviour of Raft.tla' : 'NOT a behaviour of Raft.tla'}` +
+        `${res.ok ? 'ok  ' : 'FAIL'} ${t.name}: ${res.lines} lines (${taken} snapshots taken, ${installed} installed${t.crashesAfterSend > 0 ? `, ${t.crashesAfterSend} leader crashes after early AppendEntries, ${t.entriesLostAfterSend} entries lost` : ''}), ${res.ok ? 'a behaviour of Raft.tla' : 'NOT a behaviour of Raft.tla'}` +
           `${t.simFailed ? ` (the simulator itself reported: ${t.simFailed})` : ''}`,
       );
       for (const l of explain(res)) console.log(l);
@@ -594,6 +605,7 @@ async function main(argv) {
   console.log(
     `tlc:trace: ${work.length - failed} of ${work.length} traces validate (${totalLines} lines, ${(totalLines / Math.max(1, work.length)).toFixed(0)} per trace; ` +
       `${snapshotSteps.taken} snapshots taken in ${snapshotSteps.tracesTaking} traces, ${snapshotSteps.installed} installed in ${snapshotSteps.tracesInstalling}; ` +
+      `${afterSend.crashes} leader crashes after early AppendEntries in ${afterSend.traces} traces (${afterSend.validated} validate), ${afterSend.lost} entries lost in ${afterSend.tracesLosing}; ` +
       `simulator ${simSeconds.toFixed(0)} s, TLC ${tlcSeconds.toFixed(0)} s = ${(tlcSeconds / Math.max(1, work.length)).toFixed(1)} s per trace; ${secs.toFixed(0)} s in all)`,
   );
   return failed === 0 ? EXIT_OK : EXIT_UNEXPECTED;

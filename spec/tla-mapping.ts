@@ -61,9 +61,9 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
     tla: 'Restart',
     guardNotModelled: 'isRestarting says the node was started from durable state; in the spec a crash and restart may happen at any time',
     alsoWrites: {
-      vars: ['state', 'leader', 'commitIndex', 'lastApplied', 'appliedLog', 'preVotes', 'votesGranted', 'nextIndex', 'matchIndex', 'heartbeatSeq', 'acked', 'reads', 'pending', 'heard'],
+      vars: ['state', 'leader', 'log', 'commitIndex', 'lastApplied', 'appliedLog', 'preVotes', 'votesGranted', 'nextIndex', 'matchIndex', 'heartbeatSeq', 'acked', 'reads', 'pending', 'heard'],
       why:
-        'the runtime starts a restarted node with a fresh context (its term, vote and log recovered, everything else initial, and its start as the last time it heard a leader: leaderHeardAt, the quarantine of leases) before restart runs',
+        'the runtime starts a restarted node with a fresh context (its term, vote and log recovered, everything else initial, and its start as the last time it heard a leader: leaderHeardAt, the quarantine of leases) before restart runs; the log recovered may lack entries a leader sent before it synced them (RAFT_LEADER_SYNC=parallel)',
     },
   },
   updateTerm: { tla: 'UpdateTerm' },

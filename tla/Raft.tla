@@ -18,7 +18,8 @@
 (* network is a bag of messages: any message may be received next;         *)
 (* DropMessage and DuplicateMessage are the network losing and copying     *)
 (* one.  Restart is a crash and restart of a server that keeps its        *)
-(* persistent state (currentTerm, votedFor, its snapshot and its log).     *)
+(* persistent state (currentTerm, votedFor, its snapshot and its log; a    *)
+(* leader may lose the entries of its term it had not synced yet).         *)
 (*                                                                         *)
 (* Log compaction (Raft section 7): TakeSnapshot discards the log up to    *)
 (* the applied index; a leader sends its snapshot (SendSnapshot) to a      *)
@@ -67,8 +68,11 @@ KnownBugs == {
                                \* though our entry there is of another term
     "LeaseNoDriftMargin",      \* a follower may time out or vote before the leader's
                                \* lease that counts on it has run out
-    "LeaseNoQuarantine"        \* a restarted server may vote at once, though it may
+    "LeaseNoQuarantine",       \* a restarted server may vote at once, though it may
                                \* have answered a leased broadcast just before
+    "LeaderCountsUnsynced"     \* a leader counts its own entries in a commit quorum
+                               \* before they are on its disk: a restart may lose
+                               \* entries of its term it had committed
 }
 Bug(name) == name \in Bugs
 
@@ -1053,13 +1057,39 @@ HandleInstallSnapshotResponse(m) ==
    applied) and rebuilt from the log as entries commit again.  Messages in
    flight stay in flight.  What i heard survives (a quarantine: the code
    counts its start as the last time it heard a leader), unless the
-   LeaseNoQuarantine bug forgets it. *)
+   LeaseNoQuarantine bug forgets it.
+
+   A leader sends the AppendEntries carrying its new entries before it
+   writes them to its own disk (Raft thesis 10.2.1; the runtime's
+   RAFT_LEADER_SYNC=parallel), so a leader that crashes in between comes
+   back without a suffix of them, which followers may hold.  Restart may
+   therefore cut a suffix of i's log made of entries that may not have been
+   synced: i is leader and they are of its term (so it appended them as
+   leader) and above its commit index.  That over-approximates "not yet
+   synced": the code syncs at the end of every batch of input, and the
+   leader counts its own log in a quorum only after a follower acknowledged,
+   which it can do only for an entry sent after the batch that appended it
+   ended (synced), so what a leader committed is on its disk.  It never
+   cuts an entry of an earlier term (which may be committed without i
+   knowing) nor into the snapshot.  With the LeaderCountsUnsynced bug, a
+   restart may also lose entries of its term at or below its commit index
+   (the leader counted them before they were durable). *)
+MayBeUnsynced(i, x) ==   \* the x-th entry of log[i] (index snapshotIndex[i] + x)
+    /\ state[i] = Leader
+    /\ log[i][x].term = currentTerm[i]
+    /\ \/ snapshotIndex[i] + x > commitIndex[i]
+       \/ Bug("LeaderCountsUnsynced")
+(* The lengths (after the snapshot) i's log may come back with. *)
+RecoveredLens(i) ==
+    {n \in 0..Len(log[i]) : \A x \in (n + 1)..Len(log[i]) : MayBeUnsynced(i, x)}
+
 Restart(i) ==
     /\ state' = [state EXCEPT ![i] = Follower]
     /\ leader' = [leader EXCEPT ![i] = Nil]
     /\ IF Bug("VoteNotPersisted")
        THEN votedFor' = [votedFor EXCEPT ![i] = Nil]          \* the bug
        ELSE UNCHANGED votedFor
+    /\ \E n \in RecoveredLens(i) : log' = [log EXCEPT ![i] = SubSeq(@, 1, n)]
     /\ commitIndex' = [commitIndex EXCEPT ![i] = snapshotIndex[i]]
     /\ lastApplied' = [lastApplied EXCEPT ![i] = snapshotIndex[i]]
     /\ appliedLog' = [appliedLog EXCEPT ![i] = SnapshotData(i)]
@@ -1073,7 +1103,7 @@ Restart(i) ==
     /\ pending' = [pending EXCEPT ![i] = {}]
     /\ restartCount' = restartCount + 1
     /\ heard' = IF Bug("LeaseNoQuarantine") THEN [heard EXCEPT ![i] = NoHeard] ELSE heard
-    /\ UNCHANGED <<currentTerm, log, snapshotVars, msgs, elected, committed, answered, expired>>
+    /\ UNCHANGED <<currentTerm, snapshotVars, msgs, elected, committed, answered, expired>>
 
 -----------------------------------------------------------------------------
 (* Actions of the environment: the network loses and duplicates messages. *)

@@ -17,6 +17,10 @@
 //   RAFT_BATCH_MS       how long a leader waits after a batch of input before it
 //                       sends what the batch made due (default 0: at once); a
 //                       wait lets requests share AppendEntries, at that latency
+//   RAFT_LEADER_SYNC    parallel (default): a leader sends the AppendEntries
+//                       carrying new entries before its own fsync of them
+//                       (Raft thesis 10.2.1) | before-send: after it, as every
+//                       other message
 //   RAFT_DATA_DIR       directory for this node's durable state (term, vote, log);
 //                       unset: memory only, and a restarted node comes back empty
 //   RAFT_READS          how reads are served: log | readindex (default) | local
@@ -29,7 +33,7 @@
 //   RAFT_LEASE_MS       lease mode: the lease (default and most: electionMin *
 //                       (1 - rho) / (1 + rho) - 5 ms); a longer one is refused
 
-import { defaultConfig, leaseConfigProblem, leaseDuration, READ_MODES, TXN_READ_MODES, usesLeases, type RaftConfig } from '../../machines/context.js';
+import { defaultConfig, LEADER_SYNC_MODES, leaseConfigProblem, leaseDuration, READ_MODES, TXN_READ_MODES, usesLeases, type RaftConfig } from '../../machines/context.js';
 import { realClock } from '../runtime/clock.js';
 import { LOG_LEVELS, RaftNode, type LogLevel, type Message } from './node.js';
 import { NodeTraceLog } from '../runtime/trace.js';
@@ -91,6 +95,8 @@ function configFromEnv(env: NodeJS.ProcessEnv): { config: Partial<RaftConfig>; l
   if (reads !== undefined) config.reads = reads;
   const txnReads = mode('RAFT_TXN_READS', TXN_READ_MODES, defaultConfig.txnReads);
   if (txnReads !== undefined) config.txnReads = txnReads;
+  const leaderSync = mode('RAFT_LEADER_SYNC', LEADER_SYNC_MODES, defaultConfig.leaderSync);
+  if (leaderSync !== undefined) config.leaderSync = leaderSync;
   // Lease settings are not corrected to a default: an unsafe one stops the node (below).
   if (env.RAFT_LEASE_DRIFT !== undefined && env.RAFT_LEASE_DRIFT !== '') config.leaseDriftRatio = Number(env.RAFT_LEASE_DRIFT);
   if (env.RAFT_LEASE_MS !== undefined && env.RAFT_LEASE_MS !== '') config.leaseMs = Number(env.RAFT_LEASE_MS);

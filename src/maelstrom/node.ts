@@ -35,8 +35,8 @@ export interface NodeOptions {
   /**
    * Writes out what `output` buffered, now (the binary buffers a batch's
    * output until the batch ends). Called before a batch's fsync once its
-   * client answers are out (RuntimeHost.answersReady), so that they do not
-   * wait for the disk.
+   * client answers and a leader's AppendEntries are out
+   * (RuntimeHost.beforeSync), so that they do not wait for the disk.
    */
   readonly flushOutput?: () => void;
   readonly clock: Clock;
@@ -532,7 +532,7 @@ export class RaftNode {
         reply: (to, inReplyTo, b) => this.answer(to, inReplyTo, b),
         proxy: (leader, client, inReplyTo, b) => this.proxy(leader, client, inReplyTo, b),
         log: (level, text) => this.log(level, text),
-        answersReady: () => {
+        beforeSync: () => {
           // Answers to proxied requests go to their followers now too.
           this.sendGathered(this.replyOut, 'proxy_batch_res', 'replies');
           this.opts.flushOutput?.();

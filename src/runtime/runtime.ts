@@ -34,12 +34,14 @@ export interface RuntimeHost {
   proxy(leader: string, client: string, inReplyTo: number | undefined, body: ReplyBody): void;
   log(level: LogLevel, text: string): void;
   /**
-   * The answers to clients given so far in this batch may go out now: the
-   * runtime is about to make the batch durable (fsync), and none of them
-   * depends on what it saves (see RaftRuntime.answerFirst). Without it,
-   * every answer waits for the fsync.
+   * What the runtime handed over so far in this batch may go out now: it is
+   * about to make the batch durable (fsync), and none of it depends on what
+   * it saves (RaftRuntime.beforeSync: client answers from committed state,
+   * and a leader's AppendEntries). The host writes it out before it returns
+   * (the binary flushes its buffered output). Without it, everything waits
+   * for the fsync.
    */
-  answersReady?(): void;
+  beforeSync?(): void;
 }
 
 /** Replies that answer a client (a Raft response never goes before the fsync). */
@@ -107,6 +109,10 @@ export class RaftRuntime {
   private durable: HardState;
   /** The snapshot index the storage's log starts after. */
   private durableBase = 0;
+  /** The last log index the storage holds (as of the last save, snapshot or restore). */
+  private durableLast = 0;
+  /** Whether the node was leader when its previous step ended (the role at the start of this batch). */
+  private leaderBefore = false;
   private readonly logChanges: LogTracker;
   /** The latest snapshot of the state machine (taken here, or installed from the leader). */
   private snapshot: Snapshot | undefined;
@@ -140,6 +146,7 @@ export class RaftRuntime {
     this.durable = opts.recovered?.hardState ?? { term: 0, votedFor: null };
     // Changes to the log from here on are what the storage has not seen.
     this.logChanges = this.actor.getSnapshot().context.raft.log.track();
+    this.durableLast = this.actor.getSnapshot().context.raft.log.lastIndex;
     // Effects are emitted at the end of a macrostep, then observers are told:
     // gather them, then carry them out as one batch.
     this.actor.on('effects', (e: EffectsEmitted) => {
@@ -246,13 +253,14 @@ export class RaftRuntime {
    * (term, vote, log entries), then carry out the effects in the order the
    * chart emitted them. Nothing leaves the node before what it depends on is
    * on disk: a vote granted, an AppendEntries acknowledged, a leader's own
-   * entry counted in a quorum and answered.
+   * entry counted in a quorum and answered. What depends on nothing the
+   * batch saves goes before the fsync (beforeSync).
    */
   private endOfStep(): void {
     if (this.holds > 0 || this.failed) return;
     let effects = this.batch;
     this.batch = [];
-    if (this.opts.host.answersReady && this.opts.nodes.length > 1 && this.saveDue()) effects = this.answerFirst(effects);
+    if (this.opts.host.beforeSync && this.opts.nodes.length > 1 && this.saveDue()) effects = this.beforeSync(effects);
     if (this.failed) return;
     try {
       this.persist();
@@ -261,6 +269,7 @@ export class RaftRuntime {
       return;
     }
     for (const e of effects) this.perform(e);
+    this.leaderBefore = this.role === 'leader';
     this.observe();
     this.maybeSnapshot();
   }
@@ -284,6 +293,7 @@ export class RaftRuntime {
     }
     this.durable = { term: ctx.term, votedFor: ctx.votedFor };
     this.durableBase = index;
+    this.durableLast = ctx.log.lastIndex;
     this.logChanges.take();
     this.snapshot = snap;
     this.persistStats.snapshots++;
@@ -315,44 +325,60 @@ export class RaftRuntime {
   }
 
   /**
-   * Before a batch's fsync: carry out the effects that only answer clients
-   * from committed state (applying committed entries and answering those
-   * who wait for them, reads, errors to clients), let the host send those
-   * answers and its own (answersReady: a follower relays the leader's
-   * answers to its clients), and return the rest, in order, for after the
-   * fsync. A client's answer then does not wait for the fsync of entries
-   * that other requests of the same batch appended, nor a relayed answer
-   * for the fsync of the AppendEntries that came with it.
+   * Before a batch's fsync: carry out the effects that depend on nothing the
+   * fsync makes durable, let the host send what they produced and what it
+   * holds of its own (beforeSync: a follower relays the leader's answers to
+   * its clients), and return the rest, in order, for after the fsync. Two
+   * kinds go first.
    *
-   * Safe with two or more servers (the caller checks): an entry commits only
-   * once a follower acknowledged it, which it can do only after this leader
-   * sent it, which happens only after the batch that appended it was made
-   * durable here; so what a committed answer rests on is already on this
-   * disk and on a majority's. Raft's own messages (votes, acknowledgements,
-   * AppendEntries) still wait for the fsync. Order is kept where it matters:
-   * an `apply` that could reach an index a `track` of this batch registers
-   * waits, and so does every state-machine effect after it; a snapshot
-   * restored in the batch keeps everything in order. (The first rule alone
-   * already keeps a single server's answers after its fsync, where an entry
-   * commits in the batch that appends it; the caller's two-server condition
-   * says the same for the whole method, whatever the effects.)
+   * Client answers from committed state (applying committed entries and
+   * answering those who wait for them, reads, errors to clients): a
+   * client's answer then does not wait for the fsync of entries that other
+   * requests of the same batch appended, nor a relayed answer the fsync of
+   * the AppendEntries that came with it. Safe with two or more servers (the
+   * caller checks): an entry commits only once a follower acknowledged it,
+   * which it can do only after this leader sent it, which happens only once
+   * the batch that appended it ended, fsync included (the fsync is
+   * synchronous: no input is handled before it returns); so what a
+   * committed answer rests on is already on this disk and on a majority's.
+   * Order is kept where it matters: an `apply` that could reach an index a
+   * `track` of this batch registers waits, and so does every state-machine
+   * effect after it; a snapshot restored in the batch keeps everything in
+   * order. (The first rule alone already keeps a single server's answers
+   * after its fsync, where an entry commits in the batch that appends it;
+   * the caller's two-server condition says the same for the whole method.)
+   *
+   * A leader's AppendEntries (config leaderSync `parallel`, Raft thesis 10.2.1),
+   * when the batch only appended entries past what is durable while the
+   * node led throughout (leader before and after, term and vote unchanged,
+   * so already durable): the leader writes its disk while they travel. It
+   * still counts itself in a commit quorum only for durable entries: by the
+   * argument above, an entry a follower acknowledged was synced here before
+   * the acknowledgement could arrive. A crash between the send and the fsync
+   * loses entries followers may hold; they were not committed, and the
+   * restarted node is a follower of the same term with its vote kept, so
+   * neither it nor anyone else leads that term again (tla/Raft.tla Restart).
+   * Votes, acknowledgements and every other Raft message wait for the fsync.
    */
-  private answerFirst(effects: Effect[]): Effect[] {
+  private beforeSync(effects: Effect[]): Effect[] {
     let tracked = Infinity;
     for (const e of effects) {
       if (e.kind === 'restore') return effects;
       if (e.kind === 'track' && e.index < tracked) tracked = e.index;
     }
+    const appends = this.appendsMayGoFirst();
     const rest: Effect[] = [];
     let held = false;
     for (const e of effects) {
-      const early =
+      const first =
         e.kind === 'reply'
           ? CLIENT_ANSWERS.has(e.body.type)
-          : e.kind === 'apply'
-            ? !held && e.upTo < tracked
-            : (e.kind === 'read' || e.kind === 'readTxn') && !held;
-      if (early) {
+          : e.kind === 'send'
+            ? appends && e.body.type === 'append_entries'
+            : e.kind === 'apply'
+              ? !held && e.upTo < tracked
+              : (e.kind === 'read' || e.kind === 'readTxn') && !held;
+      if (first) {
         this.perform(e);
       } else {
         if (e.kind === 'apply') held = true;
@@ -361,8 +387,21 @@ export class RaftRuntime {
     }
     // Even with nothing of ours: the host may hold answers of its own (a
     // follower relaying the leader's answers to its clients).
-    if (!this.failed) this.opts.host.answersReady!();
+    if (!this.failed) this.opts.host.beforeSync!();
     return rest;
+  }
+
+  /**
+   * Whether this batch's AppendEntries may go before its fsync: the node led
+   * before the batch and leads after it, its term and vote are the durable
+   * ones, and its log only grew past what is durable (no snapshot since).
+   */
+  private appendsMayGoFirst(): boolean {
+    if (this.context.config.leaderSync !== 'parallel') return false;
+    if (!this.leaderBefore || this.role !== 'leader') return false;
+    const ctx = this.context;
+    if (ctx.term !== this.durable.term || ctx.votedFor !== this.durable.votedFor) return false;
+    return ctx.log.snapshotIndex === this.durableBase && this.logChanges.peek() > this.durableLast;
   }
 
   /** Saves the hard state and the log from its lowest changed index, if anything changed. */
@@ -386,6 +425,7 @@ export class RaftRuntime {
     }
     storage.save(update);
     this.durable = hs;
+    if (!rebased) this.durableLast = ctx.log.lastIndex;
     this.persistStats.saves++;
     if (!rebased && storage.appendedBytes > Math.max(REWRITE_AFTER_BYTES, storage.rewrittenBytes)) {
       storage.rewrite({ hardState: hs, ...(this.snapshot && this.snapshot.index === this.durableBase ? { snapshot: this.snapshot } : {}), entries: ctx.log.slice(ctx.log.snapshotIndex + 1, Infinity) });
@@ -502,6 +542,7 @@ export class RaftRuntime {
     }
     this.durable = { term: ctx.term, votedFor: ctx.votedFor };
     this.durableBase = snap.index;
+    this.durableLast = ctx.log.lastIndex;
     this.logChanges.take();
   }
 

@@ -160,11 +160,23 @@ export class TraceWriter {
     this.held ??= [];
   }
 
-  /** Writes the held lines in order, without the transitions of the nodes in `died`. */
-  release(died: ReadonlySet<string> = new Set()): void {
+  /** How many lines are held (a mark for `release`'s `cut`). */
+  get heldLines(): number {
+    return this.held?.length ?? 0;
+  }
+
+  /**
+   * Writes the held lines in order, without the transitions of the nodes in
+   * `died`, nor those of a node in `cut` from the held line its mark names
+   * on (a process that died part way through the step).
+   */
+  release(died: ReadonlySet<string> = new Set(), cut: ReadonlyMap<string, number> = new Map()): void {
     const held = this.held ?? [];
     this.held = undefined;
-    for (const h of held) if (h.node === undefined || !died.has(h.node)) this.emit(h.line, h.node !== undefined);
+    held.forEach((h, k) => {
+      if (h.node !== undefined && (died.has(h.node) || k >= (cut.get(h.node) ?? Infinity))) return;
+      this.emit(h.line, h.node !== undefined);
+    });
   }
 
   private emit(line: Record<string, unknown>, numbered: boolean, node?: string): void {

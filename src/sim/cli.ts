@@ -10,7 +10,7 @@ import { TraceCollector } from '../viz/viewer/trace-file.js';
 import { BUG_NAMES, type BugName } from './bugs.js';
 import { FAULTS, type FaultName } from './network.js';
 import { defaultSimOptions, runSimulation, SIM_WORKLOADS, type SimOptions, type SimResult, type SimWorkload } from './simulation.js';
-import { READ_MODES, TXN_READ_MODES, type ReadMode, type TxnReadMode } from '../../machines/context.js';
+import { LEADER_SYNC_MODES, READ_MODES, TXN_READ_MODES, type LeaderSyncMode, type ReadMode, type TxnReadMode } from '../../machines/context.js';
 
 const USAGE = `usage: raftchart sim [options]
 
@@ -42,6 +42,8 @@ options:
   --batch-ms N        batch wait (RAFT_BATCH_MS): a leader's sends and a follower's proxied
                       requests wait N ms to share messages (node config, default 0)
   --heartbeat MS      leader heartbeat period (node config, default 50)
+  --leader-sync MODE  when a leader's AppendEntries leave (RAFT_LEADER_SYNC): ${LEADER_SYNC_MODES.join(' or ')}
+                      (node config, default parallel: before its own fsync)
   --snapshot-entries N  snapshot and compact the log every N applied entries
                       (node config; default ${defaultSimOptions.config?.snapshotEntries} here, so snapshots and
                       InstallSnapshot happen in most runs; 10000 in the binary)
@@ -164,6 +166,12 @@ export function parseSimArgs(args: readonly string[]): ParsedSimArgs | string {
         case '--heartbeat':
           o.config = { ...o.config, heartbeatMs: int(1) };
           break;
+        case '--leader-sync': {
+          const v = value();
+          if (!(LEADER_SYNC_MODES as readonly string[]).includes(v)) throw new Error(`--leader-sync: one of ${LEADER_SYNC_MODES.join(', ')}, got '${v}'`);
+          o.config = { ...o.config, leaderSync: v as LeaderSyncMode };
+          break;
+        }
         case '--steps':
           o.recentSteps = int(0);
           break;
@@ -230,6 +238,7 @@ export function reproCommand(seed: number, o: Omit<SimOptions, 'seed'>): string 
   if (o.config?.batchWaitMs !== undefined) parts.push(`--batch-ms ${o.config.batchWaitMs}`);
   if (o.config?.snapshotEntries !== undefined && o.config.snapshotEntries !== defaultSimOptions.config?.snapshotEntries) parts.push(`--snapshot-entries ${o.config.snapshotEntries}`);
   if (o.config?.heartbeatMs !== undefined) parts.push(`--heartbeat ${o.config.heartbeatMs}`);
+  if (o.config?.leaderSync !== undefined) parts.push(`--leader-sync ${o.config.leaderSync}`);
   if (o.config?.reads !== undefined) parts.push(`--reads ${o.config.reads}`);
   if (o.config?.txnReads !== undefined) parts.push(`--txn-reads ${o.config.txnReads}`);
   if (o.bug) parts.push(`--bug ${o.bug}`);
@@ -258,7 +267,7 @@ export function describeResult(r: SimResult): string {
     `seed ${r.seed} ${r.ok ? 'ok' : 'FAILED'}: ${r.simSeconds.toFixed(1)} sim s, ${r.steps} steps, ` +
     `${n.sent} msgs (${n.dropped} dropped, ${n.duplicated} duplicated), ` +
     `${ops.invoked} ops (${ops.ok} ok, ${ops.fail} fail, ${ops.info} info), ` +
-    `${r.elections} elections, max term ${r.maxTerm}, ${r.committed} committed, ${r.snapshots} snapshots, ${r.installs} installed, ${r.nemesis} nemesis${r.crashes > 0 ? ` (${r.crashes} crashes, ${r.restarts} restarts, ${r.tornBytes} torn bytes)` : ''}; ${verdict}`
+    `${r.elections} elections, max term ${r.maxTerm}, ${r.committed} committed, ${r.snapshots} snapshots, ${r.installs} installed, ${r.nemesis} nemesis${r.crashes > 0 ? ` (${r.crashes} crashes, ${r.crashesAfterSend} after a leader's early AppendEntries (${r.entriesLostAfterSend} entries lost), ${r.restarts} restarts, ${r.tornBytes} torn bytes)` : ''}; ${verdict}`
   );
 }
 
@@ -300,6 +309,9 @@ export async function runSimCli(args: string[]): Promise<number> {
   let ran = 0;
   let simSeconds = 0;
   let steps = 0;
+  let afterSend = 0;
+  let afterSendSeeds = 0;
+  let lostAfterSend = 0;
   const failing: number[] = [];
   let fd: number | undefined;
   if (tracePath !== undefined) fd = openSync(tracePath, 'w');
@@ -321,6 +333,9 @@ export async function runSimCli(args: string[]): Promise<number> {
       ran++;
       simSeconds += r.simSeconds;
       steps += r.steps;
+      afterSend += r.crashesAfterSend;
+      if (r.crashesAfterSend > 0) afterSendSeeds++;
+      lostAfterSend += r.entriesLostAfterSend;
       if (!r.ok) {
         failed++;
         failing.push(s);
@@ -340,7 +355,8 @@ export async function runSimCli(args: string[]): Promise<number> {
         `faults ${options.faults.length > 0 ? options.faults.join(',') : 'none'}${options.bug ? `, bug ${options.bug}` : ''}` +
         `${options.workload !== defaultSimOptions.workload ? `, ${options.workload}` : ''}` +
         `${options.config?.reads !== undefined ? `, reads ${options.config.reads}` : ''}${options.config?.txnReads !== undefined ? `, txn reads ${options.config.txnReads}` : ''}: ` +
-        `${ran - failed} ok, ${failed} failed${failing.length > 0 ? ` (seeds ${failing.slice(0, 20).join(', ')}${failing.length > 20 ? ', ...' : ''})` : ''}`,
+        `${ran - failed} ok, ${failed} failed${failing.length > 0 ? ` (seeds ${failing.slice(0, 20).join(', ')}${failing.length > 20 ? ', ...' : ''})` : ''}` +
+        `${afterSend > 0 ? `; ${afterSend} leader crashes after early AppendEntries, in ${afterSendSeeds} seeds, ${lostAfterSend} entries lost` : ''}`,
     );
   }
   const wall = (performance.now() - wall0) / 1000;

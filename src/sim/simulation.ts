@@ -121,6 +121,14 @@ export interface SimResult {
   readonly crashes: number;
   readonly restarts: number;
   readonly tornBytes: number;
+  /**
+   * Leaders that died in the write making a batch durable after that batch's
+   * AppendEntries had gone out (RAFT_LEADER_SYNC=parallel): the window where
+   * followers hold entries the restarted leader may have lost.
+   */
+  readonly crashesAfterSend: number;
+  /** Log entries those leaders came back without (sent, not synced). */
+  readonly entriesLostAfterSend: number;
 }
 
 interface Recent {
@@ -140,6 +148,8 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
   const nemesisRng = root.fork(3);
   const nodeSeedRng = root.fork(4);
   const diskRng = root.fork(5);
+  // The crash nemesis's choices about a leader's early AppendEntries (apart, so that the other draws stay as they were).
+  const windowRng = root.fork(6);
 
   const clock = new VirtualClock();
   const sim: { label: StepLabel | undefined; touched: string | undefined } = { label: undefined, touched: undefined };
@@ -181,7 +191,9 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
           if (tracer) {
             const sent = effectsOf.get(node.id!) ?? [];
             effectsOf.set(node.id!, []);
-            tracer.transition(clock.now(), node.id!, step, checker.watchOf(node as never)?.traces, sent);
+            const watch = checker.watchOf(node as never);
+            // A restart writes the whole log recovered: it may be shorter than before the crash.
+            tracer.transition(clock.now(), node.id!, step, step.name === 'restart' ? undefined : watch?.traces, sent);
           }
         }
       : undefined;
@@ -207,19 +219,43 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       ? new ReadWitness(ids, () => net.blockedLinks, o.config.heartbeatMs ?? defaultConfig.heartbeatMs)
       : undefined;
   // Nodes whose process died inside `save`, the write that makes a step's
-  // term, vote and log durable before any of its effects: nothing of that
-  // step happened (no message left, nothing survives), so the trace leaves
-  // out its transitions. A death in a later write of the step (a snapshot)
-  // comes after the step's messages went out: its lines stay.
+  // term, vote and log durable before the step's other effects. Most of the
+  // time nothing of that step happened (no message left, nothing survives),
+  // so the trace leaves out its transitions. But a leader sends its
+  // AppendEntries before that write (RAFT_LEADER_SYNC=parallel): then the
+  // step happened up to the save (its messages are in the network), and the
+  // trace keeps its transitions up to there (diedAfterSend: where the held
+  // lines were when the save began); the restart shows what the disk kept.
+  // A death in a later write of the step (a snapshot) comes after the step's
+  // messages went out: its lines stay.
   const diedInSave = new Set<string>();
-  const noteDeathInSave = (id: string, disk: SimDisk, storage: Storage): Storage => ({
+  const diedAfterSend = new Map<string, number>();
+  let crashesAfterSend = 0;
+  /** AppendEntries each node sent in this step since its last save or output flush. */
+  const appendsOut = new Map<string, number>();
+  /** Nodes whose AppendEntries went out before the save now coming (beforeSync flushed them). */
+  const sentBeforeSave = new Set<string>();
+  /** Leaders the crash nemesis will kill in the next save that follows an early AppendEntries. */
+  const crashAfterSend = new Set<string>();
+  const watchSave = (id: string, disk: SimDisk, storage: Storage): Storage => ({
     save: (update) => {
       const wasDead = disk.dead;
+      const early = sentBeforeSave.delete(id);
+      const mark = tracer?.heldLines ?? 0;
+      appendsOut.set(id, 0);
       try {
         storage.save(update);
       } finally {
+        appendsOut.set(id, 0);
         // A disk dies inside one of its operations; the process goes on until the step ends, its writes lost.
-        if (disk.dead && !wasDead) diedInSave.add(id);
+        if (disk.dead && !wasDead) {
+          if (early) {
+            crashesAfterSend++;
+            diedAfterSend.set(id, mark);
+          } else {
+            diedInSave.add(id);
+          }
+        }
       }
     },
     get appendedBytes() {
@@ -231,6 +267,16 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     rewrite: (state) => storage.rewrite(state),
     saveSnapshot: (snapshot, hardState, entriesAfter) => storage.saveSnapshot(snapshot, hardState, entriesAfter),
   });
+  /** The node's output before its fsync went out (RuntimeHost.beforeSync): did it hold AppendEntries? */
+  const flushedBeforeSave = (id: string): void => {
+    if ((appendsOut.get(id) ?? 0) === 0) return;
+    appendsOut.set(id, 0);
+    sentBeforeSave.add(id);
+    if (crashAfterSend.delete(id)) {
+      // Die in the save that follows: in its append (torn or lost) or its sync (the unsynced tail kept or not).
+      disks.get(id)?.armCrash(1 + windowRng.int(2));
+    }
+  };
   const makeNode = (id: string): RaftNode => {
     const disk = disks.get(id);
     effectsOf.set(id, []);
@@ -246,10 +292,12 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       // A process that died in the middle of a step sends nothing more.
       output: (msg: Message) => {
         if (disk?.dead || down.has(id)) return;
+        if (msg.body.type === 'append_entries') appendsOut.set(id, (appendsOut.get(id) ?? 0) + 1);
         witness?.sent(node, msg, clock.now());
         if (events) events.send(msg, () => net.send(msg));
         else net.send(msg);
       },
+      flushOutput: () => flushedBeforeSave(id),
       logLevel: 'error',
       seed: seeds.get(id)!,
       ...(o.config ? { config: o.config } : {}),
@@ -260,7 +308,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
             openStorage: (nid: string, nids: readonly string[]) => {
               const opened = openNodeStorage(disk, nid, nids);
               const storage = bug?.storage ? bug.storage(opened.storage) : opened.storage;
-              return { ...opened, storage: tracer ? noteDeathInSave(id, disk, storage) : storage };
+              return { ...opened, storage: watchSave(id, disk, storage) };
             },
           }
         : {}),
@@ -308,7 +356,11 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       snapshotStats.installed += st.snapshotsInstalled;
     }
   };
+  /** The last log index of a node that died after its early AppendEntries, when it died. */
+  const lastIndexAtDeath = new Map<string, number>();
+  let entriesLostAfterSend = 0;
   const crash = (id: string): void => {
+    if (diedAfterSend.has(id)) lastIndexAtDeath.set(id, nodes.get(id)!.context?.log.lastIndex ?? 0);
     countSnapshots(nodes.get(id)!);
     nodes.get(id)!.stop();
     down.add(id);
@@ -327,6 +379,9 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     events?.restart(id);
     restartTraced = false;
     const node = makeNode(id);
+    const before = lastIndexAtDeath.get(id);
+    lastIndexAtDeath.delete(id);
+    if (before !== undefined) entriesLostAfterSend += Math.max(0, before - (node.context?.log.lastIndex ?? 0));
     // A process that had made nothing durable (it died in term 0) starts as
     // new and takes no `restart` transition; for the spec it is still a
     // Restart (its volatile state is gone), so the trace says so.
@@ -406,8 +461,15 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
         // Die in the middle of one of its next disk writes: the write is torn
         // or lost, and nothing after it reaches the disk or the network.
         const n = 1 + nemesisRng.int(3);
-        disks.get(target)!.armCrash(n);
-        text = `crash ${target} during its disk operation #${n} from now`;
+        if (target === leader && windowRng.chance(0.8)) {
+          // The leader: mostly in the write of its next batch that sent
+          // AppendEntries before its fsync (followers may hold entries its disk lost).
+          crashAfterSend.add(target);
+          text = `crash ${target} in its next disk write after it sent AppendEntries`;
+        } else {
+          disks.get(target)!.armCrash(n);
+          text = `crash ${target} during its disk operation #${n} from now`;
+        }
       } else {
         crash(target);
         text = `crash ${target}`;
@@ -438,6 +500,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
       } else if (kind === 'crash') {
         const t = [...down].sort();
         for (const d of disks.values()) d.disarm();
+        crashAfterSend.clear();
         for (const id of t) restart(id);
         sim.label = { kind: 'nemesis', text: t.length > 0 ? `restart ${t.join(' ')}` : 'restart (nobody down)' };
         return;
@@ -537,6 +600,10 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     // step durable loses all of it, so its transitions are left out.
     tracer?.hold();
     diedInSave.clear();
+    diedAfterSend.clear();
+    // AppendEntries of earlier steps went out after those steps' saves: only this step's count.
+    appendsOut.clear();
+    sentBeforeSave.clear();
     clock.step(end);
     steps++;
     // A process that died during this step (in the middle of a disk write) is down now.
@@ -549,7 +616,7 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
         }
       }
     }
-    tracer?.release(diedInSave);
+    tracer?.release(diedInSave, diedAfterSend);
     let v: Violation | undefined;
     const touched = sim.touched;
     // Only the node a step touched can have changed (client and nemesis steps touch none);
@@ -662,6 +729,8 @@ export function runSimulation(options: Partial<SimOptions> & { seed: number }): 
     crashes: [...disks.values()].reduce((n, d) => n + d.stats.crashes, 0),
     restarts,
     tornBytes: [...disks.values()].reduce((n, d) => n + d.stats.tornBytes, 0),
+    crashesAfterSend,
+    entriesLostAfterSend,
   };
 }
 

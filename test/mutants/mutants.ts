@@ -500,8 +500,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'answers-wait-for-fsync',
     file: R,
-    find: 'if (!this.failed) this.opts.host.answersReady!();',
-    replace: 'if (false) this.opts.host.answersReady!();',
+    find: 'if (!this.failed) this.opts.host.beforeSync!();',
+    replace: 'if (false) this.opts.host.beforeSync!();',
     why: "the binary holds a batch's client answers (and a follower's relayed ones) until after its fsync: correct, but each waits for a disk write it does not depend on",
   },
   {
@@ -510,6 +510,28 @@ export const MUTANTS: readonly Mutant[] = [
     find: '? CLIENT_ANSWERS.has(e.body.type)',
     replace: '? true',
     why: "Raft's own replies go before the fsync too: a follower acknowledges entries (and grants votes) that are not yet on its disk",
+  },
+  {
+    id: 'all-before-fsync',
+    file: R,
+    find: "const first =\n        e.kind === 'reply'",
+    replace: "const first = e.kind !== 'restore' ||\n        e.kind === 'reply'",
+    why: 'every effect of a batch goes before its fsync: votes and acknowledgements leave before what they promise is durable',
+  },
+  {
+    id: 'leader-sync-ignored',
+    file: R,
+    find: "if (this.context.config.leaderSync !== 'parallel') return false;",
+    replace: '',
+    why: "RAFT_LEADER_SYNC=before-send is ignored: a leader's AppendEntries still go before its fsync",
+  },
+  {
+    id: 'single-server-counts-unsynced',
+    file: R,
+    find: 'this.opts.host.beforeSync && this.opts.nodes.length > 1 && this.saveDue()',
+    replace: 'this.opts.host.beforeSync && this.saveDue()',
+    also: [{ find: '? !held && e.upTo < tracked', replace: '? !held' }],
+    why: "a single server's quorum is the leader alone: it counts its own entry before it is on its disk and answers before the fsync",
   },
   {
     id: 'duplicates-not-dropped',

@@ -19,6 +19,7 @@ export const FAST_SUITE = [
   'test/node/proxy-batch.test.ts',
   'test/node/batch-wait.test.ts',
   'test/node/answer-before-sync.test.ts',
+  'test/node/leader-sync.test.ts',
   'test/sim/quick.test.ts',
 ] as const;
 

@@ -1,18 +1,19 @@
 // A batch's client answers go out before its fsync; Raft's own messages
-// after it (src/runtime/runtime.ts answerFirst). A leader answers a committed
-// write without waiting for the disk write of the entries other requests of
-// the same batch appended, and a follower relays the leader's answer without
-// waiting for the fsync of the AppendEntries that came with it; the leader
-// sends the AppendEntries carrying new entries, and a follower its
-// acknowledgement, only once they are durable. With one
-// server nothing is committed before the leader's own disk has it, so there
-// every answer waits for the fsync.
+// after it (src/runtime/runtime.ts beforeSync), but for a leader's
+// AppendEntries with RAFT_LEADER_SYNC=parallel (test/node/leader-sync.test.ts).
+// A leader answers a committed write without waiting for the disk write of
+// the entries other requests of the same batch appended, and a follower
+// relays the leader's answer without waiting for the fsync of the
+// AppendEntries that came with it; a follower acknowledges entries only once
+// they are durable. With one server nothing is committed before the
+// leader's own disk has it, so there every answer waits for the fsync.
 import { describe, expect, it } from 'vitest';
 import { LocalCluster } from '../support/local-cluster.js';
 import { SimDisk } from '../../src/sim/disk.js';
 import { Rng } from '../../src/core/random.js';
 import { openNodeStorage, type Disk } from '../../src/core/storage.js';
 import type { Message } from '../../src/maelstrom/node.js';
+import type { LeaderSyncMode } from '../../machines/context.js';
 
 interface Sync {
   readonly node: string;
@@ -21,7 +22,7 @@ interface Sync {
 }
 
 /** A cluster whose nodes keep their state on simulated disks, noting every fsync and every message in one order. */
-function cluster(nodeCount: number): { c: LocalCluster; sent: Message[]; syncs: Sync[] } {
+function cluster(nodeCount: number, leaderSync: LeaderSyncMode = 'parallel'): { c: LocalCluster; sent: Message[]; syncs: Sync[] } {
   const sent: Message[] = [];
   const syncs: Sync[] = [];
   const disks = new Map<string, Disk>();
@@ -44,7 +45,7 @@ function cluster(nodeCount: number): { c: LocalCluster; sent: Message[]; syncs: 
     return d;
   };
   // Output held as the binary holds it: it leaves at the end of the batch, or before the fsync when the node flushes it.
-  const c = new LocalCluster({ nodeCount, delayMs: 1, bufferOutput: true, nodeOptions: { openStorage: (id, ids) => openNodeStorage(diskOf(id), id, ids) } });
+  const c = new LocalCluster({ nodeCount, delayMs: 1, bufferOutput: true, nodeOptions: { config: { leaderSync }, openStorage: (id, ids) => openNodeStorage(diskOf(id), id, ids) } });
   c.tap = (m) => sent.push(m);
   c.run(2000);
   expect(c.leaders()).toHaveLength(1);
@@ -55,8 +56,8 @@ const isWrite = (value: number) => (m: Message): boolean =>
   m.body.type === 'append_entries' && (m.body.entries as { op: { value?: number } }[]).some((e) => e.op.value === value);
 
 describe('client answers before the fsync, Raft messages after', () => {
-  it('a leader answers a committed write before the fsync of the write that came with its acknowledgement', () => {
-    const { c, sent, syncs } = cluster(3);
+  it.each(['before-send', 'parallel'] as const)('a leader answers a committed write before the fsync of the write that came with its acknowledgement (leader sync %s)', (mode) => {
+    const { c, sent, syncs } = cluster(3, mode);
     const leader = c.leaders()[0]!.id;
     c.request('c1', leader, { type: 'write', msg_id: 1, key: 'k', value: 1 });
     // One batch at the leader: the followers' acknowledgements of write 1 (the
@@ -77,10 +78,17 @@ describe('client answers before the fsync, Raft messages after', () => {
     expect(answer1).toBeGreaterThanOrEqual(0);
     expect(append2).toBeGreaterThan(answer1);
     expect(sync2).toBeDefined();
-    // The situation arose: answer 1 and write 2's AppendEntries in one batch, with one fsync between them.
+    // The situation arose: answer 1 and write 2's AppendEntries in one batch, answer 1 before its fsync.
     expect(sync2!.sentBefore).toBeGreaterThan(answer1);
-    expect(sync2!.sentBefore).toBeLessThanOrEqual(append2);
-    expect(syncs.filter((s) => s.node === leader && s.sentBefore > answer1 && s.sentBefore <= append2)).toHaveLength(1);
+    if (mode === 'before-send') {
+      // write 2's AppendEntries after that fsync, the only one between them
+      expect(sync2!.sentBefore).toBeLessThanOrEqual(append2);
+      expect(syncs.filter((s) => s.node === leader && s.sentBefore > answer1 && s.sentBefore <= append2)).toHaveLength(1);
+    } else {
+      // write 2's AppendEntries before it too, and no fsync of the leader between answer 1 and it
+      expect(sync2!.sentBefore).toBeGreaterThan(append2);
+      expect(syncs.filter((s) => s.node === leader && s.sentBefore > answer1 && s.sentBefore <= append2)).toHaveLength(0);
+    }
 
     // Every follower acknowledged write 2 only after its own fsync of it.
     for (const f of c.ids.filter((n) => n !== leader)) {

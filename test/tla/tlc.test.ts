@@ -112,7 +112,7 @@ describe('TLC runner (no TLC needed)', () => {
     const models = listModels();
     expect(models[0]?.name).toBe('MCRaft');
     const bugs = models.filter((m) => m.expectViolation);
-    for (const name of ['MCRaftBugTwoVotes', 'MCRaftBugNoStepDown', 'MCRaftBugTruncate', 'MCRaftBugVoteNotPersisted', 'MCRaftBugStaleVote', 'MCRaftBugLogOkIgnoresTerm2x2']) {
+    for (const name of ['MCRaftBugTwoVotes', 'MCRaftBugNoStepDown', 'MCRaftBugTruncate', 'MCRaftBugVoteNotPersisted', 'MCRaftBugStaleVote', 'MCRaftBugLogOkIgnoresTerm2x2', 'MCRaftBugLeaderCountsUnsynced']) {
       expect(bugs.map((m) => m.name)).toContain(name);
     }
     for (const bug of bugs) expect(bug.invariants.length).toBeGreaterThan(0);
