@@ -63,10 +63,15 @@ for (;;) {
  * worker cannot start. `now` is the bench clock (ms), `origin` its zero in
  * absolute ms (performance.timeOrigin + the performance.now() it counts from).
  */
-export function deliveryTimer(now: () => number, origin: number, fire: () => void, opts: { readonly worker?: boolean } = {}): DeliveryTimer {
+export function deliveryTimer(
+  now: () => number,
+  origin: number,
+  fire: () => void,
+  opts: { readonly worker?: boolean; /** Tests only: another worker program (one that fails, say). */ readonly workerSource?: string } = {},
+): DeliveryTimer {
   if (opts.worker !== false) {
     try {
-      return new WorkerTimer(origin, fire);
+      return new WorkerTimer(origin, fire, now, opts.workerSource ?? WORKER_SOURCE);
     } catch {
       // No worker threads here: the coarse timer still delivers, only later.
     }
@@ -82,16 +87,20 @@ class WorkerTimer implements DeliveryTimer {
   private gen = 0;
   private armed = false;
   private closed = false;
+  /** Set if the worker thread failed: the coarse timer takes over, late but never lost. */
+  private fallback: CoarseTimer | undefined;
 
   constructor(
     private readonly origin: number,
     fire: () => void,
+    now: () => number,
+    source: string,
   ) {
     const sab = new SharedArrayBuffer(16);
     this.ctl = new Int32Array(sab, 0, 2);
     this.due = new Float64Array(sab, 8, 1);
     this.due[0] = Infinity;
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { sab, spin: SPIN_MS } });
+    this.worker = new Worker(source, { eval: true, workerData: { sab, spin: SPIN_MS } });
     // Only an armed timer keeps the process alive, as a pending setTimeout would.
     this.worker.unref();
     this.worker.on('message', (gen: number) => {
@@ -100,9 +109,13 @@ class WorkerTimer implements DeliveryTimer {
       fire();
     });
     this.worker.on('error', () => {
-      // Cannot happen short of a bug in the source above.
-      this.closed = true;
+      // Cannot happen short of a bug in the source above; the deadline armed
+      // now must still fire, so setTimeout takes it over.
+      if (this.closed || this.fallback) return;
+      const pending = this.armed ? this.due[0]! - this.origin : undefined;
       this.setArmed(false);
+      this.fallback = new CoarseTimer(now, fire);
+      if (pending !== undefined) this.fallback.arm(pending);
     });
   }
 
@@ -121,11 +134,13 @@ class WorkerTimer implements DeliveryTimer {
 
   arm(at: number): void {
     if (this.closed) return;
+    if (this.fallback) return this.fallback.arm(at);
     this.publish(this.origin + at);
     this.setArmed(true);
   }
 
   cancel(): void {
+    if (this.fallback) return this.fallback.cancel();
     if (this.closed || !this.armed) return;
     this.publish(Infinity);
     this.setArmed(false);
@@ -134,6 +149,7 @@ class WorkerTimer implements DeliveryTimer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.fallback?.close();
     this.setArmed(false);
     Atomics.store(this.ctl, 1, 1);
     this.publish(Infinity);

@@ -46,6 +46,24 @@ describe('the bench delivery timer', () => {
     expect(await firing(t, 2.5)).toBeGreaterThanOrEqual(0);
   });
 
+  it('if the worker thread fails, setTimeout takes over the deadline armed, and later ones', async () => {
+    const fired: number[] = [];
+    let due = 0;
+    // A worker that fails once it has started.
+    const timer = deliveryTimer(now, origin, () => fired.push(now() - due), { workerSource: 'setTimeout(() => { throw new Error("boom"); }, 20);' });
+    open.push(timer);
+    due = now() + 60;
+    timer.arm(due);
+    await sleep(200);
+    expect(fired).toHaveLength(1);
+    expect(fired[0]!).toBeGreaterThanOrEqual(0);
+    due = now() + 5;
+    timer.arm(due);
+    await sleep(100);
+    expect(fired).toHaveLength(2);
+    expect(fired[1]!).toBeGreaterThanOrEqual(0);
+  });
+
   it('a new arm replaces the old one; cancel and close stop it', async () => {
     const fired: number[] = [];
     const timer = deliveryTimer(now, origin, () => fired.push(now()));
