@@ -9,8 +9,7 @@
 // leader's own disk has it, so there every answer waits for the fsync.
 import { describe, expect, it } from 'vitest';
 import { LocalCluster } from '../support/local-cluster.js';
-import { SimDisk } from '../../src/sim/disk.js';
-import { Rng } from '../../src/core/random.js';
+import { watchedDisk } from '../support/watched-disk.js';
 import { openNodeStorage, type Disk } from '../../src/core/storage.js';
 import type { Message } from '../../src/maelstrom/node.js';
 import type { LeaderSyncMode } from '../../machines/context.js';
@@ -28,20 +27,7 @@ function cluster(nodeCount: number, leaderSync: LeaderSyncMode = 'parallel'): { 
   const disks = new Map<string, Disk>();
   const diskOf = (id: string): Disk => {
     let d = disks.get(id);
-    if (!d) {
-      const sim = new SimDisk(new Rng(7));
-      d = {
-        read: (n) => sim.read(n),
-        append: (n, data) => sim.append(n, data),
-        sync: (n) => {
-          syncs.push({ node: id, sentBefore: sent.length });
-          sim.sync(n);
-        },
-        truncate: (n, size) => sim.truncate(n, size),
-        replace: (n, data) => sim.replace(n, data),
-      };
-      disks.set(id, d);
-    }
+    if (!d) disks.set(id, (d = watchedDisk(() => syncs.push({ node: id, sentBefore: sent.length }))));
     return d;
   };
   // Output held as the binary holds it: it leaves at the end of the batch, or before the fsync when the node flushes it.

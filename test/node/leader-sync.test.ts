@@ -9,8 +9,7 @@
 // before its entries are on the leader's disk.
 import { describe, expect, it } from 'vitest';
 import { LocalCluster } from '../support/local-cluster.js';
-import { SimDisk } from '../../src/sim/disk.js';
-import { Rng } from '../../src/core/random.js';
+import { watchedDisk } from '../support/watched-disk.js';
 import { openNodeStorage, type Disk } from '../../src/core/storage.js';
 import type { Message } from '../../src/maelstrom/node.js';
 import type { LeaderSyncMode } from '../../machines/context.js';
@@ -35,21 +34,12 @@ function run(leaderSync: LeaderSyncMode): { sent: Sent[]; syncs: Sync[]; answers
   const sent: Sent[] = [];
   const syncs: Sync[] = [];
   let c: LocalCluster | undefined = undefined;
-  const diskOf = (id: string): Disk => {
-    const sim = new SimDisk(new Rng(7));
-    return {
-      read: (n) => sim.read(n),
-      append: (n, data) => sim.append(n, data),
-      sync: (n) => {
-        sim.sync(n);
-        // The runtime syncs inside persist: its context is what the fsync made durable.
-        const ctx = c?.nodes.get(id)?.context;
-        if (ctx) syncs.push({ node: id, sentBefore: sent.length, term: ctx.term, votedFor: ctx.votedFor, lastIndex: ctx.log.lastIndex });
-      },
-      truncate: (n, size) => sim.truncate(n, size),
-      replace: (n, data) => sim.replace(n, data),
-    };
-  };
+  const diskOf = (id: string): Disk =>
+    watchedDisk(() => {
+      // The runtime syncs inside persist: its context is what the fsync made durable.
+      const ctx = c?.nodes.get(id)?.context;
+      if (ctx) syncs.push({ node: id, sentBefore: sent.length, term: ctx.term, votedFor: ctx.votedFor, lastIndex: ctx.log.lastIndex });
+    });
   // Output held as the binary holds it: it leaves at the end of a batch, or before the fsync when the node flushes it.
   c = new LocalCluster({ nodeCount: 3, delayMs: 1, bufferOutput: true, nodeOptions: { config: { leaderSync }, openStorage: (id, ids) => openNodeStorage(diskOf(id), id, ids) } });
   const cluster = c;
