@@ -411,7 +411,7 @@ export class RaftNode {
   private clientRequest(src: string, body: Message['body'], canReply: boolean): void {
     // A duplicated request must not be appended twice, nor refused after
     // its first copy was accepted: the same (src, msg_id) is handled once.
-    if (body.msg_id !== undefined && this.recent.seen(`${src}#${body.msg_id}`)) {
+    if (body.msg_id !== undefined && this.recent.seen(src, body.msg_id)) {
       this.stats.duplicates++;
       this.log('debug', `duplicate request ${body.msg_id} from ${src} ignored`);
       return;
@@ -642,23 +642,46 @@ function plausibleId(v: unknown): string | undefined {
   return typeof v === 'string' && /^[A-Za-z0-9][\w.-]{0,63}$/.test(v) ? v : undefined;
 }
 
-/** A bounded set of the most recent keys: `seen` records a key and says whether it was already there. */
+/**
+ * A bounded set of the most recent requests, each known by its sender and
+ * msg_id: `seen` records one and says whether it was already there. The
+ * oldest is forgotten once `capacity` are held. Kept as a set of msg_ids per
+ * sender (numbers hash and compare cheaply; a string key per request would
+ * be built and hashed for every request).
+ */
 export class RecentKeys {
-  private readonly keys = new Set<string>();
-  private readonly ring: string[];
+  private readonly bySrc = new Map<string, Set<number>>();
+  /** The requests held, oldest at `next` once the ring is full. */
+  private readonly ringSrc: (string | undefined)[];
+  private readonly ringId: Float64Array;
   private next = 0;
 
   constructor(private readonly capacity: number) {
-    this.ring = new Array<string>(capacity);
+    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+    this.ringSrc = new Array<string | undefined>(capacity);
+    this.ringId = new Float64Array(capacity);
   }
 
-  seen(key: string): boolean {
-    if (this.keys.has(key)) return true;
-    const old = this.ring[this.next];
-    if (old !== undefined) this.keys.delete(old);
-    this.ring[this.next] = key;
+  seen(src: string, msgId: number): boolean {
+    let ids = this.bySrc.get(src);
+    if (ids !== undefined && ids.has(msgId)) return true;
+    const old = this.ringSrc[this.next];
+    if (old !== undefined) {
+      const oldIds = this.bySrc.get(old)!;
+      oldIds.delete(this.ringId[this.next]!);
+      if (oldIds.size === 0) {
+        this.bySrc.delete(old);
+        if (old === src) ids = undefined;
+      }
+    }
+    if (ids === undefined) {
+      ids = new Set();
+      this.bySrc.set(src, ids);
+    }
+    ids.add(msgId);
+    this.ringSrc[this.next] = src;
+    this.ringId[this.next] = msgId;
     this.next = (this.next + 1) % this.capacity;
-    this.keys.add(key);
     return false;
   }
 }

@@ -536,7 +536,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'duplicates-not-dropped',
     file: N,
-    find: 'if (body.msg_id !== undefined && this.recent.seen(`${src}#${body.msg_id}`)) {',
+    find: 'if (body.msg_id !== undefined && this.recent.seen(src, body.msg_id)) {',
     replace: 'if (false) {',
     why: 'a duplicated request is appended twice',
   },
