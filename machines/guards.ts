@@ -20,10 +20,10 @@ export function needsSnapshot(ctx: RaftContext, peer: string): boolean {
   return (ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1) <= ctx.log.snapshotIndex;
 }
 
-/** Is it time to send our snapshot to this peer (never sent, or unanswered for a while)? */
-export function snapshotDue(ctx: RaftContext, peer: string): boolean {
+/** Is it time to send our snapshot to this peer (never sent, or unanswered for a while), in broadcast `seq`? */
+export function snapshotDue(ctx: RaftContext, peer: string, seq = ctx.heartbeatSeq): boolean {
   const sent = ctx.snapshotSent[peer];
-  return sent === undefined || ctx.heartbeatSeq - sent >= ctx.config.snapshotRetryTicks;
+  return sent === undefined || seq - sent >= ctx.config.snapshotRetryTicks;
 }
 
 /** Is this peer in the replicate state (an answer showed its log matches ours up to its match index)? */
