@@ -73,6 +73,9 @@ export interface NodeOptions {
   readonly maxSnapshotChars?: number;
 }
 
+/** How much larger, at most, JSON re-encoded from parsed text is than the text, in bytes (entryProblem). */
+const MAX_REENCODE_GROWTH = 25;
+
 interface Proxied {
   readonly client: string;
   readonly inReplyTo: number | undefined;
@@ -150,7 +153,8 @@ export class RaftNode {
     this.stats.received++;
     this.handling++;
     try {
-      if (Buffer.byteLength(line, 'utf8') > this.limits.maxLineBytes) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: only a line that long may be over.
+      if (line.length * 3 > this.limits.maxLineBytes && Buffer.byteLength(line, 'utf8') > this.limits.maxLineBytes) {
         this.refuseLine(`line of ${Buffer.byteLength(line, 'utf8')} bytes exceeds RAFT_MAX_LINE_BYTES=${this.limits.maxLineBytes}`, envelopeOf(line), line);
         return;
       }
@@ -337,7 +341,7 @@ export class RaftNode {
       this.init(msg.src, body as Message['body']);
       return;
     }
-    if (CLIENT_EVENTS.has(type) && this.refusedAsTooBig(msg.src, body as Message['body'], depth, canReply)) return;
+    if (CLIENT_EVENTS.has(type) && this.refusedAsTooBig(msg.src, body as Message['body'], depth, line?.length, canReply)) return;
     if (!this.runtime) {
       // A peer initialised before us: its Raft messages are dropped (it retries).
       if (RAFT_EVENTS.has(type)) {
@@ -377,7 +381,7 @@ export class RaftNode {
         // requests[i]), all in one batch of the chart's work.
         const src = msg.src;
         this.runtime.batchOf(() => {
-          for (const req of body.requests as Message['body'][]) this.proxiedRequest(src, req, depth - 2);
+          for (const req of body.requests as Message['body'][]) this.proxiedRequest(src, req, depth - 2, line?.length);
         });
       } else {
         for (const rep of body.replies as Message['body'][]) {
@@ -394,7 +398,7 @@ export class RaftNode {
   }
 
   /** One request of a peer's proxy_batch: checked like a message of its own, then handled as a client request. */
-  private proxiedRequest(src: string, req: Message['body'], depth: number): void {
+  private proxiedRequest(src: string, req: Message['body'], depth: number, lineChars: number | undefined): void {
     const canReply = Number.isSafeInteger(req.msg_id) && (req.msg_id as number) >= 0;
     const v = validateBody(req);
     const problem = !v.ok ? v.text : !CLIENT_EVENTS.has(req.type) ? `proxy_batch may carry client requests only, not ${String(req.type).slice(0, 40)}` : undefined;
@@ -404,7 +408,7 @@ export class RaftNode {
       else this.log('warn', `${problem} (in proxy_batch from ${src}, no msg_id to reply to)`);
       return;
     }
-    if (!this.refusedAsTooBig(src, req, depth, canReply)) this.clientRequest(src, req, canReply);
+    if (!this.refusedAsTooBig(src, req, depth, lineChars, canReply)) this.clientRequest(src, req, canReply);
   }
 
   /** A client request (from a client, or proxied by a peer): bounded, deduplicated, admitted, then handed to the chart. */
@@ -425,8 +429,8 @@ export class RaftNode {
   }
 
   /** A client request too deep or too large to become a log entry: refused with 12 (true), or not (false). */
-  private refusedAsTooBig(src: string, body: Message['body'], depth: number, canReply: boolean): boolean {
-    const tooBig = this.entryProblem(body, depth);
+  private refusedAsTooBig(src: string, body: Message['body'], depth: number, lineChars: number | undefined, canReply: boolean): boolean {
+    const tooBig = this.entryProblem(body, depth, lineChars);
     if (tooBig === undefined) return false;
     this.stats.malformed++;
     if (canReply) this.answer(src, body.msg_id as number, { type: 'error', code: ErrorCode.MalformedRequest, text: tooBig });
@@ -439,11 +443,18 @@ export class RaftNode {
    * Why a client request may not become a log entry, if it may not: too deep
    * to travel inside Raft's messages, or too large.
    */
-  private entryProblem(body: object, depth: number): string | undefined {
+  private entryProblem(body: object, depth: number, lineChars: number | undefined): string | undefined {
     const maxClientDepth = this.limits.maxDepth - CLIENT_DEPTH_MARGIN;
     if (depth > maxClientDepth) {
       return `request nests ${depth} deep; at most RAFT_MAX_DEPTH - ${CLIENT_DEPTH_MARGIN} = ${maxClientDepth} (Raft's messages add ${CLIENT_DEPTH_MARGIN} levels around a value)`;
     }
+    // A request parsed from a line of n UTF-16 units (at most 3n bytes)
+    // re-encodes to at most 25 bytes per byte of its source text: a number
+    // to at most 25 characters (-0.0000012345678901234567), a string to at
+    // most twice its bytes (a lone surrogate, 3 bytes, becomes \udxxx), the
+    // rest to the same or less. A line that short cannot hold a request too
+    // large, and is not encoded again to find out.
+    if (lineChars !== undefined && lineChars * 3 * MAX_REENCODE_GROWTH <= this.limits.maxEntryBytes) return undefined;
     const bytes = Buffer.byteLength(JSON.stringify(body), 'utf8');
     if (bytes > this.limits.maxEntryBytes) return `request of ${bytes} bytes exceeds RAFT_MAX_ENTRY_BYTES=${this.limits.maxEntryBytes}`;
     return undefined;
