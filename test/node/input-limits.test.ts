@@ -81,7 +81,7 @@ describe('re-encoded JSON', () => {
 
   it('is at most 25 bytes per byte of the text it was parsed from', () => {
     fc.assert(
-      fc.property(value, (text) => {
+      fc.property(value as fc.Arbitrary<string>, (text) => {
         const again = JSON.stringify(JSON.parse(text));
         expect(Buffer.byteLength(again)).toBeLessThanOrEqual(25 * Buffer.byteLength(text));
       }),
