@@ -149,7 +149,7 @@ export class RaftNode {
 
   /** Handles one line of input (a JSON message). Never throws. */
   handleLine(line: string): void {
-    if (line.trim() === '') return;
+    if (line.charCodeAt(0) !== 0x7b /* { */ && line.trim() === '') return;
     this.stats.received++;
     this.handling++;
     try {
