@@ -77,7 +77,10 @@ export interface Storage {
 /**
  * Files as the write-ahead log needs them. `append` may stay in a cache
  * until `sync`; `replace` writes a whole file atomically (a temporary file,
- * synced, then renamed over the old one, and the directory synced).
+ * synced, then renamed over the old one, and the directory synced). A disk
+ * may preallocate the files it appends to with zero bytes and leave them out
+ * when it reads (src/runtime/file-disk.ts), so a file's content must not end
+ * with a zero byte: a record ends with its JSON payload.
  */
 export interface Disk {
   read(name: string): Uint8Array | undefined;
