@@ -19,6 +19,7 @@ import {
   type BroadcastTime,
   type Effect,
   type MessageEvent,
+  type PendingRead,
   type RaftContext,
   type ReadQuery,
 } from './context.js';
@@ -55,6 +56,19 @@ export function opOfRequest(body: MessageEvent['body']): Op {
 /** What a read request asks: a key's value, or a read-only txn's reads. */
 function queryOf(body: MessageEvent['body']): ReadQuery {
   return body.type === 'txn' ? { txn: body.txn as readonly MicroOp[] } : { key: body.key as string | number };
+}
+
+/**
+ * A read that waits for broadcast `seq` and for the state machine to reach
+ * `readIndex`. (Written out, not as a spread of queryOf's result and more
+ * fields: V8 makes that slow, see withField in src/maelstrom/node.ts.)
+ */
+function pendingRead(ev: MessageEvent, seq: number, readIndex: number): PendingRead {
+  const to = ev.src;
+  const inReplyTo = ev.body.msg_id as number;
+  return ev.body.type === 'txn'
+    ? { txn: ev.body.txn as readonly MicroOp[], seq, readIndex, to, inReplyTo }
+    : { key: ev.body.key as string | number, seq, readIndex, to, inReplyTo };
 }
 
 /** The effect that answers a read from the state machine as it stands (by lease: only while the lease holds). */
@@ -102,7 +116,7 @@ function renewLease(ctx: RaftContext, acked: Readonly<Record<string, number>>): 
  * empty heartbeat. To a peer that needs our snapshot: an empty one from the
  * snapshot index (the snapshot goes separately).
  */
-function appendEntriesTo(ctx: RaftContext, peer: string, withEntries = true, from?: number): Effect & { kind: 'send' } {
+function appendEntriesTo(ctx: RaftContext, peer: string, seq: number, withEntries = true, from?: number): Effect & { kind: 'send' } {
   const snapshot = needsSnapshot(ctx, peer);
   const next = snapshot ? ctx.log.snapshotIndex + 1 : (from ?? ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1);
   const prev = next - 1;
@@ -118,17 +132,17 @@ function appendEntriesTo(ctx: RaftContext, peer: string, withEntries = true, fro
       prev_log_term: ctx.log.termAt(prev) ?? 0,
       entries: withEntries ? ctx.log.slice(next, ctx.config.maxBatch, ctx.config.maxBatchBytes) : [],
       leader_commit: ctx.commitIndex,
-      seq: ctx.heartbeatSeq,
+      seq,
     },
   };
 }
 
-/** The AppendEntries (at most `room`) that send a peer the entries after `sentUpTo`. */
-function appendEntriesAfter(ctx: RaftContext, peer: string, sentUpTo: number, room: number): (Effect & { kind: 'send' })[] {
+/** The AppendEntries (at most `room`) that send a peer the entries after `sentUpTo`, in broadcast `seq`. */
+function appendEntriesAfter(ctx: RaftContext, peer: string, sentUpTo: number, room: number, seq: number): (Effect & { kind: 'send' })[] {
   const sends: (Effect & { kind: 'send' })[] = [];
   let from = sentUpTo + 1;
   while (sends.length < room && from <= ctx.log.lastIndex) {
-    const e = appendEntriesTo(ctx, peer, true, from);
+    const e = appendEntriesTo(ctx, peer, seq, true, from);
     sends.push(e);
     from = lastIndexCarried(e) + 1;
   }
@@ -153,9 +167,10 @@ function lastIndexCarried(e: Effect & { kind: 'send' }): number {
 /**
  * replicateLog's sends: to each peer what its flow control lets go (see
  * replicateLog); with `everyPeer`, an empty AppendEntries to each peer that
- * gets nothing else (a broadcast that reads wait for).
+ * gets nothing else (a broadcast that reads wait for). They carry broadcast
+ * number `seq` (the latest, unless a new one is being sent).
  */
-function replicate(ctx: RaftContext, everyPeer: boolean): ActionResult {
+function replicate(ctx: RaftContext, everyPeer: boolean, seq = ctx.heartbeatSeq): ActionResult {
   let inflight: Record<string, readonly number[]> | undefined;
   let snapshotSent: Record<string, number> | undefined;
   let sentSinceTick: string[] | undefined;
@@ -166,29 +181,32 @@ function replicate(ctx: RaftContext, everyPeer: boolean): ActionResult {
   for (const p of ctx.peers) {
     const flying = ctx.inflight[p] ?? [];
     if (needsSnapshot(ctx, p)) {
-      if (flying.length === 0 && snapshotDue(ctx, p)) {
+      if (flying.length === 0 && snapshotDue(ctx, p, seq)) {
         effects.push({ kind: 'sendSnapshot', to: p });
-        (snapshotSent ??= { ...ctx.snapshotSent })[p] = ctx.heartbeatSeq;
+        (snapshotSent ??= { ...ctx.snapshotSent })[p] = seq;
         (inflight ??= { ...ctx.inflight })[p] = [ctx.log.snapshotIndex];
       }
-      if (everyPeer) effects.push(appendEntriesTo(ctx, p, false));
+      if (everyPeer) effects.push(appendEntriesTo(ctx, p, seq, false));
       continue;
     }
-    const sends = appendEntriesAfter(ctx, p, sentUpTo(ctx, p), windowRoom(ctx, p));
+    const sends = appendEntriesAfter(ctx, p, sentUpTo(ctx, p), windowRoom(ctx, p), seq);
     if (sends.length > 0) {
       effects.push(...sends);
       (inflight ??= { ...ctx.inflight })[p] = [...flying, ...sends.map(lastIndexCarried)];
       sentTo(p);
     } else if (everyPeer) {
-      effects.push(appendEntriesTo(ctx, p, false));
+      effects.push(appendEntriesTo(ctx, p, seq, false));
       sentTo(p);
     }
   }
   if (effects.length === 0) return {};
-  return {
-    assign: { ...(inflight ? { inflight } : {}), ...(snapshotSent ? { snapshotSent } : {}), ...(sentSinceTick ? { sentSinceTick } : {}) },
-    effects,
-  };
+  // Built field by field: an object made by a spread and then given more
+  // fields takes a slow path in V8 (see withField in src/maelstrom/node.ts).
+  const assign: { inflight?: typeof inflight; snapshotSent?: typeof snapshotSent; sentSinceTick?: typeof sentSinceTick } = {};
+  if (inflight) assign.inflight = inflight;
+  if (snapshotSent) assign.snapshotSent = snapshotSent;
+  if (sentSinceTick) assign.sentSinceTick = sentSinceTick;
+  return { assign, effects };
 }
 
 export const actions = {
@@ -378,7 +396,8 @@ export const actions = {
   sendHeartbeats: (ctx) => {
     const inflight: Record<string, readonly number[]> = {};
     const effects: Effect[] = [];
-    const sending = { ...ctx, heartbeatSeq: ctx.heartbeatSeq + 1 };
+    // The number of the broadcast this tick sends.
+    const seq = ctx.heartbeatSeq + 1;
     let snapshotSent: Record<string, number> | undefined;
     // A follower sent entries since the last tick already knows we lead and
     // restarted its election timer: no heartbeat of its own (unless reads
@@ -391,23 +410,23 @@ export const actions = {
       }
       // From the next index: a retransmission of what is still unanswered
       // (nothing went to this peer for a whole tick, so it was likely lost).
-      const e = appendEntriesTo(sending, p);
+      const e = appendEntriesTo(ctx, p, seq);
       effects.push(e);
       const carried = lastIndexCarried(e);
       inflight[p] = carried > 0 ? [carried] : [];
-      if (needsSnapshot(ctx, p) && snapshotDue(sending, p)) {
+      if (needsSnapshot(ctx, p) && snapshotDue(ctx, p, seq)) {
         effects.push({ kind: 'sendSnapshot', to: p });
-        (snapshotSent ??= { ...ctx.snapshotSent })[p] = sending.heartbeatSeq;
+        (snapshotSent ??= { ...ctx.snapshotSent })[p] = seq;
         inflight[p] = [ctx.log.snapshotIndex];
       }
     }
     return {
       assign: {
         inflight,
-        heartbeatSeq: sending.heartbeatSeq,
+        heartbeatSeq: seq,
         sentSinceTick: [],
         ...(snapshotSent ? { snapshotSent } : {}),
-        ...withBroadcastTime(ctx, sending.heartbeatSeq),
+        ...withBroadcastTime(ctx, seq),
       },
       effects,
     };
@@ -415,18 +434,7 @@ export const actions = {
 
   /** ReadIndex: remember the commit index; answer once a later broadcast is acknowledged by a majority. */
   queueRead: (ctx, ev) => ({
-    assign: {
-      reads: [
-        ...ctx.reads,
-        {
-          ...queryOf(ev.body),
-          seq: ctx.heartbeatSeq + 1,
-          readIndex: ctx.commitIndex,
-          to: ev.src,
-          inReplyTo: ev.body.msg_id as number,
-        },
-      ],
-    },
+    assign: { reads: [...ctx.reads, pendingRead(ev, ctx.heartbeatSeq + 1, ctx.commitIndex)] },
   }),
 
   /** RAFT_READS=local: answer from this node's state machine as it stands, whatever it has applied (unsafe). */
@@ -481,9 +489,10 @@ export const actions = {
    * a peer due none).
    */
   confirmReads: (ctx) => {
-    const sending = { ...ctx, heartbeatSeq: ctx.heartbeatSeq + 1 };
-    const r = replicate(sending, true);
-    return { assign: { ...r.assign, heartbeatSeq: sending.heartbeatSeq, ...withBroadcastTime(ctx, sending.heartbeatSeq) }, effects: r.effects ?? [] };
+    const seq = ctx.heartbeatSeq + 1;
+    const r = replicate(ctx, true, seq);
+    const assign: Partial<RaftContext> = Object.assign({}, r.assign, { heartbeatSeq: seq }, withBroadcastTime(ctx, seq));
+    return { assign, effects: r.effects ?? [] };
   },
 
   /** A follower installed our snapshot: it holds everything up to the snapshot's index. */

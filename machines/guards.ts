@@ -8,10 +8,15 @@ export type Guard = (ctx: RaftContext, ev: MessageEvent) => boolean;
 
 const termOf = (ev: MessageEvent): number => ev.body.term as number;
 
+/** Reused by majorityMatchIndex (called after every event a leader handles). */
+const matches: number[] = [];
+
 /** The highest index stored on a majority, the leader's own log included. */
 export function majorityMatchIndex(ctx: RaftContext): number {
-  const matches = [ctx.log.lastIndex];
-  for (const p of ctx.peers) matches.push(ctx.matchIndex[p] ?? 0);
+  const peers = ctx.peers;
+  matches.length = peers.length + 1;
+  matches[0] = ctx.log.lastIndex;
+  for (let i = 0; i < peers.length; i++) matches[i + 1] = ctx.matchIndex[peers[i]!] ?? 0;
   return quorumIndex(matches);
 }
 
@@ -20,10 +25,10 @@ export function needsSnapshot(ctx: RaftContext, peer: string): boolean {
   return (ctx.nextIndex[peer] ?? ctx.log.lastIndex + 1) <= ctx.log.snapshotIndex;
 }
 
-/** Is it time to send our snapshot to this peer (never sent, or unanswered for a while)? */
-export function snapshotDue(ctx: RaftContext, peer: string): boolean {
+/** Is it time to send our snapshot to this peer (never sent, or unanswered for a while), in broadcast `seq`? */
+export function snapshotDue(ctx: RaftContext, peer: string, seq = ctx.heartbeatSeq): boolean {
   const sent = ctx.snapshotSent[peer];
-  return sent === undefined || ctx.heartbeatSeq - sent >= ctx.config.snapshotRetryTicks;
+  return sent === undefined || seq - sent >= ctx.config.snapshotRetryTicks;
 }
 
 /** Is this peer in the replicate state (an answer showed its log matches ours up to its match index)? */

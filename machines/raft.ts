@@ -6,7 +6,7 @@
 // Test-only variants (the simulator's bug hunts) swap guard or action
 // implementations by name; the chart itself never changes.
 
-import { enqueueActions, raise, setup, type AnyEventObject } from 'xstate';
+import { emit, enqueueActions, raise, setup, type AnyEventObject } from 'xstate';
 import { entryActions, initialRole, roles, timers, transitions, type Role } from '../spec/chart.js';
 import { actions as pureActions, type Action } from './actions.js';
 import type { ActionResult, Effect, MessageEvent, RaftContext, RaftInput } from './context.js';
@@ -25,14 +25,47 @@ export interface EffectsEmitted {
 }
 
 /**
- * The XState context wraps the Raft variables in one field: XState copies the
- * top-level context on every assign with Object.assign, which V8 makes slow
- * for objects of more than a dozen fields, while a spread of the inner record
- * stays fast.
+ * The XState context wraps the Raft variables in one field, `raft`, which the
+ * actions below change in place: XState never copies the context (no
+ * `assign` is used), so one MachineContext lives as long as the actor, and
+ * its RaftContext is updated field by field after each action. That saves
+ * copying the whole context (two dozen fields) per action and the snapshot
+ * XState would clone per assign. Nobody keeps an earlier RaftContext to
+ * compare with a later one: the runtime, the simulator's checkers and the
+ * traces read the context as it stands (a trace at each microstep, as it is
+ * taken). The pure actions still change nothing but the log: they return
+ * their changes.
  */
 export interface MachineContext {
   readonly raft: RaftContext;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The effects of an action that has none: emitted as they are, never changed. */
+const NO_EFFECTS: readonly Effect[] = Object.freeze([]);
+
+/**
+ * Actions that must give XState a new snapshot when they change the
+ * context: those of eventless (`always`) transitions, and entry actions.
+ * After an eventless transition XState looks for another only if the
+ * snapshot changed (a transition that changed nothing could otherwise loop
+ * for ever); a transition that changed the context in place would look to
+ * it as if it had changed nothing. For them an `assign` of the same
+ * RaftContext (a new one-field MachineContext, a new snapshot) marks the
+ * change, as an assign of a new RaftContext did. The other actions run on
+ * events, after which XState looks for eventless transitions whatever the
+ * snapshot: they need none.
+ */
+const snapshotSensitive: ReadonlySet<string> = new Set([
+  ...transitions.filter((t) => t.on.includes('always')).flatMap((t) => t.actions),
+  ...roles.flatMap((r) => entryActions[r]),
+]);
+
+/** An assign that keeps the context's RaftContext: only the snapshot is new. */
+const SAME_RAFT = ({ context }: { context: MachineContext }): MachineContext => ({ raft: context.raft });
+
+type EnqueueLike = { assign(f: typeof SAME_RAFT): void; emit(e: EffectsEmitted): void };
 
 type XTransition = {
   guard?: string;
@@ -76,11 +109,6 @@ export function chartConfig() {
   return { id: 'raft', initial: initialRole, on: root.on, always: root.always, states };
 }
 
-function hasKeys(o: object): boolean {
-  for (const _ in o) return true;
-  return false;
-}
-
 /** Creates the Raft machine; `overrides` swap implementations for test-only variants. */
 export function createRaftMachine(overrides: MachineOverrides = {}) {
   const guardImpls = { ...pureGuards, ...overrides.guards };
@@ -91,40 +119,68 @@ export function createRaftMachine(overrides: MachineOverrides = {}) {
     guards[name] = ({ context, event }) => g(context.raft, event as MessageEvent);
   }
 
+  // What one action did: its effects, and whether it changed the context.
+  let changed = false;
+  const run = (name: string, a: Action, context: MachineContext, event: AnyEventObject): readonly Effect[] => {
+    const raft = context.raft as Mutable<RaftContext>;
+    changed = false;
+    // The event's time (the runtime stamps every event it hands over; timer
+    // expiries carry none) moves the context's clock forward first.
+    const before = raft.now;
+    const at = (event as MessageEvent).at;
+    if (typeof at === 'number' && at > before) {
+      raft.now = at;
+      changed = true;
+    }
+    // The log is the one store an action changes in place: it does so
+    // inside a transaction, undone if the action throws.
+    const log = raft.log;
+    let result: ActionResult;
+    log.begin();
+    try {
+      result = a(raft, event as MessageEvent);
+      log.commit();
+    } catch (err) {
+      // A bug must not kill the node (XState would stop the actor), nor
+      // leave it half-changed: report it loudly, undo what the action did
+      // to the log, and leave the context as it was.
+      log.rollback();
+      raft.now = before;
+      changed = false;
+      const text = `action ${name} failed on ${event.type}: ${err instanceof Error ? err.message : String(err)}`;
+      return [{ kind: 'log', level: 'error', text }];
+    }
+    const assign = result.assign as Partial<Mutable<RaftContext>> | undefined;
+    if (assign !== undefined) {
+      for (const key in assign) {
+        (raft as Record<string, unknown>)[key] = assign[key as keyof RaftContext];
+        changed = true;
+      }
+    }
+    return result.effects ?? NO_EFFECTS;
+  };
+
   const actions: Record<string, unknown> = {};
-  for (const [name, a] of Object.entries(actionImpls)) {
-    actions[name] = enqueueActions(({ context, event, enqueue }) => {
-      let result: ActionResult;
-      // The event's time (the runtime stamps every event it hands over; timer
-      // expiries carry none) moves the context's clock forward first.
-      const before = (context as MachineContext).raft;
-      const at = (event as MessageEvent).at;
-      const raft = typeof at === 'number' && at > before.now ? { ...before, now: at } : before;
-      // The log is the one store an action changes in place: it does so
-      // inside a transaction, undone if the action throws.
-      const log = raft.log;
-      log.begin();
-      try {
-        result = a(raft, event as MessageEvent);
-        log.commit();
-      } catch (err) {
-        // A bug must not kill the node (XState would stop the actor), nor
-        // leave it half-changed: report it loudly, undo what the action did
-        // to the log, and leave the context as it was.
-        log.rollback();
-        const text = `action ${name} failed on ${event.type}: ${err instanceof Error ? err.message : String(err)}`;
-        enqueue.emit({ type: 'effects', effects: [{ kind: 'log', level: 'error', text }] } as never);
-        return;
-      }
-      if (result.assign && hasKeys(result.assign)) {
-        enqueue.assign({ raft: { ...raft, ...result.assign } });
-      } else if (raft !== before) {
-        enqueue.assign({ raft });
-      }
-      if (result.effects && result.effects.length > 0) {
-        enqueue.emit({ type: 'effects', effects: result.effects } as never);
-      }
-    });
+  for (const [name, a] of Object.entries(actionImpls) as [string, Action][]) {
+    if (!snapshotSensitive.has(name)) {
+      // An `emit` whose event is computed when XState resolves the action
+      // (in order, before the next guard is evaluated): the pure action
+      // runs, its changes are written into the context, and its effects
+      // are what is emitted (none: an empty list, which the runtime passes
+      // over).
+      actions[name] = emit(({ context, event }: { context: MachineContext; event: AnyEventObject }): EffectsEmitted => ({
+        type: 'effects',
+        effects: run(name, a, context, event),
+      }));
+    } else {
+      // The same, and a new XState snapshot when the context changed (see
+      // snapshotSensitive).
+      actions[name] = enqueueActions(({ context, event, enqueue }: { context: MachineContext; event: AnyEventObject; enqueue: EnqueueLike }) => {
+        const effects = run(name, a, context, event);
+        if (changed) enqueue.assign(SAME_RAFT);
+        if (effects.length > 0) enqueue.emit({ type: 'effects', effects });
+      });
+    }
   }
   actions.reprocessEvent = raise(({ event }: { event: AnyEventObject }) => event);
 

@@ -28,6 +28,9 @@ export function entryBytes(entry: Entry<unknown>): number {
   return (JSON.stringify(entry.op)?.length ?? 4) + 20;
 }
 
+/** A size not worked out yet (RaftLog's sizes). */
+const UNSIZED = -1;
+
 /** The lowest log index changed since the tracker was last asked. */
 export class LogTracker {
   private dirty = Infinity;
@@ -62,7 +65,12 @@ interface Tx<Op> {
 export class RaftLog<Op = unknown> {
   /** entries[k] is the entry at index base + 1 + k. */
   private entries: Entry<Op>[] = [];
-  /** entryBytes of each entry, so a batch can be bounded in bytes without serialising it. */
+  /**
+   * entryBytes of each entry, so a batch can be bounded in bytes without
+   * serialising it again: worked out when first needed (UNSIZED until
+   * then), since a follower never needs them unless it comes to lead, and a
+   * leader needs them once, when it first sends the entry.
+   */
   private sizes: number[] = [];
   /** The snapshot index: entries up to it are compacted away. */
   private base = 0;
@@ -77,7 +85,7 @@ export class RaftLog<Op = unknown> {
     log.baseTerm = snapshotTerm;
     for (const e of entries) {
       log.entries.push(e);
-      log.sizes.push(entryBytes(e));
+      log.sizes.push(UNSIZED);
     }
     return log;
   }
@@ -109,8 +117,14 @@ export class RaftLog<Op = unknown> {
   /** Bytes of the entries held, near enough (see entryBytes). */
   get bytes(): number {
     let n = 0;
-    for (const s of this.sizes) n += s;
+    for (let i = 0; i < this.sizes.length; i++) n += this.sizeAt(i);
     return n;
+  }
+
+  /** entryBytes of entries[i], worked out on first use. */
+  private sizeAt(i: number): number {
+    const s = this.sizes[i]!;
+    return s !== UNSIZED ? s : (this.sizes[i] = entryBytes(this.entries[i]!));
   }
 
   /**
@@ -192,7 +206,7 @@ export class RaftLog<Op = unknown> {
   append(entry: Entry<Op>): number {
     this.touch(this.lastIndex + 1);
     this.entries.push(entry);
-    this.sizes.push(entryBytes(entry));
+    this.sizes.push(UNSIZED);
     return this.lastIndex;
   }
 
@@ -312,7 +326,7 @@ export class RaftLog<Op = unknown> {
     if (maxBytes !== Infinity) {
       let bytes = 0;
       for (let i = start; i < end; i++) {
-        bytes += this.sizes[i]!;
+        bytes += this.sizeAt(i);
         if (bytes > maxBytes && i > start) {
           end = i;
           break;

@@ -396,8 +396,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'read-seq-current',
     file: A,
-    find: 'seq: ctx.heartbeatSeq + 1,\n          readIndex: ctx.commitIndex,',
-    replace: 'seq: ctx.heartbeatSeq,\n          readIndex: ctx.commitIndex,',
+    find: 'pendingRead(ev, ctx.heartbeatSeq + 1, ctx.commitIndex)',
+    replace: 'pendingRead(ev, ctx.heartbeatSeq, ctx.commitIndex)',
     why: 'a read waits for the broadcast already in flight, sent before it arrived',
   },
   {
@@ -536,7 +536,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'duplicates-not-dropped',
     file: N,
-    find: 'if (body.msg_id !== undefined && this.recent.seen(`${src}#${body.msg_id}`)) {',
+    find: 'if (body.msg_id !== undefined && this.recent.seen(src, body.msg_id)) {',
     replace: 'if (false) {',
     why: 'a duplicated request is appended twice',
   },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RaftLog, type Entry } from '../../src/core/log.js';
+import { entryBytes, RaftLog, type Entry } from '../../src/core/log.js';
 
 const e = (term: number, n = 0): Entry<number> => ({ term, op: n });
 
@@ -84,6 +84,37 @@ describe('RaftLog', () => {
     expect(log.slice(1, 100, 3500)).toHaveLength(3);
     expect(log.slice(1, 2, 1_000_000)).toHaveLength(2);
     expect(log.slice(5, 100, 10)).toHaveLength(1);
+  });
+
+  it('bounds batches in bytes by each entry\'s entryBytes through appends, truncations, compactions and rollbacks', () => {
+    // Sizes are worked out when a batch first needs them: the bound must be
+    // the same whenever that is.
+    let seed = 3;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+    const op = () => ({ f: 'write', key: rnd(5), value: 'x'.repeat(rnd(300)) });
+    const recovered = Array.from({ length: 5 }, () => ({ term: 1, op: op() }));
+    const log = RaftLog.after<unknown>(2, 1, recovered);
+    for (let step = 0; step < 400; step++) {
+      const r = rnd(10);
+      const tx = rnd(4) === 0;
+      if (tx) log.begin();
+      if (r < 5) log.append({ term: 2, op: op() });
+      else if (r < 7 && log.lastIndex > log.snapshotIndex + 1) log.truncateFrom(log.snapshotIndex + 1 + rnd(log.lastIndex - log.snapshotIndex));
+      else if (r < 8 && log.lastIndex > log.snapshotIndex) log.compactTo(log.snapshotIndex + 1 + rnd(Math.min(3, log.lastIndex - log.snapshotIndex)));
+      if (tx && rnd(2) === 0) log.rollback();
+      else if (tx) log.commit();
+      if (log.lastIndex === log.snapshotIndex) continue;
+      const all = log.slice(log.snapshotIndex + 1, Infinity);
+      expect(log.bytes).toBe(all.reduce((n, x) => n + entryBytes(x), 0));
+      const from = log.snapshotIndex + 1 + rnd(all.length);
+      const maxBytes = rnd(1500);
+      let want = 0;
+      for (let bytes = 0, k = from - log.snapshotIndex - 1; k < all.length; k++, want++) {
+        bytes += entryBytes(all[k]!);
+        if (bytes > maxBytes && want > 0) break;
+      }
+      expect(log.slice(from, 100, maxBytes)).toHaveLength(want);
+    }
   });
 
   it('finds the first conflicting index without changing anything', () => {

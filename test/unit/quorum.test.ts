@@ -28,4 +28,18 @@ describe('quorum arithmetic', () => {
       expect(quorumIndex(xs)).toBe(best);
     }
   });
+
+  it('is the sorted copy\'s element a majority reaches, for any numbers (NaN too) and up to 15 servers', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 1000);
+    const reference = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length - majority(xs.length)];
+    for (let k = 0; k < 2000; k++) {
+      const n = 1 + (k % 15);
+      const xs = Array.from({ length: n }, () => {
+        const r = rnd();
+        return r < 20 ? NaN : r < 500 ? r % 7 : r * 1e12;
+      });
+      expect(quorumIndex(xs)).toBe(reference(xs));
+    }
+  });
 });
