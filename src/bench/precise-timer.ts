@@ -168,13 +168,20 @@ class CoarseTimer implements DeliveryTimer {
 
   arm(at: number): void {
     this.cancel();
-    this.timer = setTimeout(
-      () => {
-        this.timer = null;
-        this.fire();
-      },
-      Math.max(0, Math.ceil(at - this.now())),
-    );
+    // setTimeout counts on the event loop's clock, whole milliseconds read
+    // once per turn, which can run behind ours: it may go off a fraction of
+    // a millisecond before `at`. Then it waits again, so that it never fires
+    // early (late by up to a millisecond more, as setTimeout always is).
+    const check = (): void => {
+      const left = at - this.now();
+      if (left > 0) {
+        this.timer = setTimeout(check, Math.max(1, Math.ceil(left)));
+        return;
+      }
+      this.timer = null;
+      this.fire();
+    };
+    this.timer = setTimeout(check, Math.max(0, Math.ceil(at - this.now())));
   }
 
   cancel(): void {
