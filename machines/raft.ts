@@ -1,8 +1,9 @@
 // Builds the XState v5 Raft machine from the chart declared in spec/chart.ts.
 //
 // Guards and actions come from machines/guards.ts and machines/actions.ts;
-// each pure action's result becomes an `assign` (context changes) and an
-// `emit` of `{ type: 'effects', effects }` that the runtime carries out.
+// each pure action's result is written into the context in place (its
+// changes; see MachineContext) and its effects go out as an `emit` of
+// `{ type: 'effects', effects }` that the runtime carries out.
 // Test-only variants (the simulator's bug hunts) swap guard or action
 // implementations by name; the chart itself never changes.
 
