@@ -63,12 +63,17 @@ function queryOf(body: MessageEvent['body']): ReadQuery {
  * `readIndex`. (Written out, not as a spread of queryOf's result and more
  * fields: V8 makes that slow, see withField in src/maelstrom/node.ts.)
  */
-function pendingRead(ev: MessageEvent, seq: number, readIndex: number): PendingRead {
+function pendingRead(ev: MessageEvent, seq: number, readIndex: number, by?: string): PendingRead {
   const to = ev.src;
   const inReplyTo = ev.body.msg_id as number;
+  if (by === undefined) {
+    return ev.body.type === 'txn'
+      ? { txn: ev.body.txn as readonly MicroOp[], seq, readIndex, to, inReplyTo }
+      : { key: ev.body.key as string | number, seq, readIndex, to, inReplyTo };
+  }
   return ev.body.type === 'txn'
-    ? { txn: ev.body.txn as readonly MicroOp[], seq, readIndex, to, inReplyTo }
-    : { key: ev.body.key as string | number, seq, readIndex, to, inReplyTo };
+    ? { txn: ev.body.txn as readonly MicroOp[], seq, readIndex, by, to, inReplyTo }
+    : { key: ev.body.key as string | number, seq, readIndex, by, to, inReplyTo };
 }
 
 /** The effect that answers a read from the state machine as it stands (by lease: only while the lease holds). */
@@ -354,6 +359,20 @@ export const actions = {
     ],
   }),
 
+  /** As proxyToLeader, with our term: the leader may count it as a confirmation of the read. */
+  forwardReadToLeader: (ctx, ev) => ({
+    effects: [
+      {
+        kind: 'proxy',
+        to: ctx.leader as string,
+        client: ev.src,
+        inReplyTo: ev.body.msg_id,
+        body: ev.body as ReplyBody,
+        term: ctx.term,
+      },
+    ],
+  }),
+
   recordVote: (ctx, ev) => (ctx.votesGranted.includes(ev.src) ? {} : { assign: { votesGranted: [...ctx.votesGranted, ev.src] } }),
 
   /** Initialise leader state and append a no-op of the new term (commits earlier entries promptly). */
@@ -435,6 +454,11 @@ export const actions = {
   /** ReadIndex: remember the commit index; answer once a later broadcast is acknowledged by a majority. */
   queueRead: (ctx, ev) => ({
     assign: { reads: [...ctx.reads, pendingRead(ev, ctx.heartbeatSeq + 1, ctx.commitIndex)] },
+  }),
+
+  /** As queueRead, for a read a follower forwarded: the follower counts as one confirmation. */
+  queueForwardedRead: (ctx, ev) => ({
+    assign: { reads: [...ctx.reads, pendingRead(ev, ctx.heartbeatSeq + 1, ctx.commitIndex, ev.src)] },
   }),
 
   /** RAFT_READS=local: answer from this node's state machine as it stands, whatever it has applied (unsafe). */

@@ -197,6 +197,12 @@ export type PendingRead = ReadQuery & {
   readonly seq: number;
   /** The commit index when the read arrived: answer once applied up to it. */
   readonly readIndex: number;
+  /**
+   * The follower that forwarded the read to us in a term no later than ours
+   * (absent for a read a client sent us): it counts as one confirmation, as
+   * an answer to broadcast `seq` would. See canServeForwardedRead.
+   */
+  readonly by?: string;
   readonly to: string;
   readonly inReplyTo: number;
 };
@@ -366,13 +372,18 @@ export type Effect =
   | { readonly kind: 'send'; readonly to: string; readonly body: ReplyBody }
   /** Answer a message. */
   | { readonly kind: 'reply'; readonly to: string; readonly inReplyTo: number; readonly body: ReplyBody }
-  /** Forward a client request to the leader and relay its answer to `client`. */
+  /**
+   * Forward a client request to the leader and relay its answer to `client`.
+   * A forwarded read carries our term (`term`), which the leader may count as
+   * a confirmation of it (forwardRead).
+   */
   | {
       readonly kind: 'proxy';
       readonly to: string;
       readonly client: string;
       readonly inReplyTo: number | undefined;
       readonly body: ReplyBody;
+      readonly term?: number;
     }
   /**
    * Apply the committed entries `from`..`upTo` to the state machine, in

@@ -61,12 +61,40 @@ export function replicationDue(ctx: RaftContext, peer: string): boolean {
   return windowRoom(ctx, peer) > 0 && sentUpTo(ctx, peer) < ctx.log.lastIndex;
 }
 
-/** Confirmed by a majority (self included) answering broadcast `seq` or later, and applied. */
-export function isReadReady(ctx: RaftContext, read: { seq: number; readIndex: number }): boolean {
+/**
+ * Confirmed by a majority, and applied. Each server counts once: the leader
+ * itself, every peer that answered broadcast `seq` or later, and the
+ * follower that forwarded the read (`by`, see canServeForwardedRead).
+ */
+export function isReadReady(ctx: RaftContext, read: { seq: number; readIndex: number; by?: string | undefined }): boolean {
   if (ctx.lastApplied < read.readIndex) return false;
   let acks = 1;
-  for (const p of ctx.peers) if ((ctx.acked[p] ?? 0) >= read.seq) acks++;
+  for (const p of ctx.peers) if (p === read.by || (ctx.acked[p] ?? 0) >= read.seq) acks++;
   return acks >= majority(ctx.nodes.length);
+}
+
+/**
+ * A read a follower forwarded to us (a peer's request carrying the term it
+ * was in when it forwarded it, `proxy_term`), in a term no later than ours.
+ */
+export function isForwardedRead(ctx: RaftContext, ev: MessageEvent): boolean {
+  const t = ev.body.proxy_term;
+  return typeof t === 'number' && t <= ctx.term && ctx.peers.includes(ev.src);
+}
+
+/** A follower proxies requests that come from clients (never twice) to a leader it knows. */
+function canProxy(ctx: RaftContext, ev: MessageEvent): boolean {
+  return ctx.leader !== null && !ctx.nodes.includes(ev.src);
+}
+
+/**
+ * A read (or, with RAFT_TXN_READS=readindex, a read-only txn) can skip the
+ * log (ReadIndex, Raft thesis §6.4) once this leader has committed an entry
+ * of its own term, so its commit index is up to date, while it holds fewer
+ * than maxPending reads. Lease mode without a lease comes here too.
+ */
+function canServeReadIndex(ctx: RaftContext, ev: MessageEvent): boolean {
+  return isReadServedBy(ctx, ev, 'readindex') && ctx.log.termAt(ctx.commitIndex) === ctx.term && ctx.reads.length < ctx.config.maxPending;
 }
 
 /** A txn whose every micro-op is a read (validation has checked the shape). */
@@ -153,7 +181,14 @@ export const guards = {
   },
 
   /** A follower proxies requests that come from clients (never twice) to a leader it knows. */
-  canProxy: (ctx, ev) => ctx.leader !== null && !ctx.nodes.includes(ev.src),
+  canProxy,
+
+  /**
+   * A read (or read-only txn) the leader serves by ReadIndex, at a follower
+   * that can proxy it: it goes with our term, which the leader counts as a
+   * confirmation of the read (canServeForwardedRead).
+   */
+  canForwardRead: (ctx, ev) => canProxy(ctx, ev) && isReadServedBy(ctx, ev, 'readindex'),
 
   /**
    * Lease mode (thesis §6.4.1): a leader that has committed an entry of its
@@ -166,16 +201,23 @@ export const guards = {
     ctx.lastApplied >= ctx.commitIndex &&
     leaseHolds(ctx, timeOf(ctx, ev)),
 
+  /** See canServeReadIndex above. */
+  canServeReadIndex,
+
   /**
-   * A read (or, with RAFT_TXN_READS=readindex, a read-only txn) can skip the
-   * log (ReadIndex, Raft thesis §6.4) once this leader has committed an entry
-   * of its own term, so its commit index is up to date. Lease mode without a
-   * lease comes here too.
+   * A read a follower forwarded in a term no later than ours, at a leader
+   * that can serve ReadIndex: as readIndex, and the follower counts as one
+   * confirmation (with three servers, leader and follower are a majority and
+   * the read waits for no broadcast). Safe because the follower was in a
+   * term no later than ours after the client sent the read, and so were we:
+   * neither of us had voted for a leader of a later term by then. A leader
+   * elected before the read was sent, in a term later than ours, had the
+   * votes of a majority without us two; the confirmations of the read (us,
+   * the follower, and the peers that answer a broadcast sent after it
+   * arrived) are a majority, which would share a server with it, one that
+   * voted in the later term and then confirmed our earlier one: impossible.
    */
-  canServeReadIndex: (ctx, ev) =>
-    isReadServedBy(ctx, ev, 'readindex') &&
-    ctx.log.termAt(ctx.commitIndex) === ctx.term &&
-    ctx.reads.length < ctx.config.maxPending,
+  canServeForwardedRead: (ctx, ev) => canServeReadIndex(ctx, ev) && isForwardedRead(ctx, ev),
 
   /**
    * RAFT_READS=local (or RAFT_TXN_READS=local for a read-only txn): any node,

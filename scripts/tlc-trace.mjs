@@ -117,6 +117,7 @@ const RAFT_TYPES = new Set([
   'append_entries_res',
   'install_snapshot',
   'install_snapshot_res',
+  'forwarded_read',
 ]);
 /** Messages a transition with `sendsVia` sends by later steps (AppendEntries, SendSnapshot). */
 const LATER_TYPES = new Set(['append_entries', 'install_snapshot']);
@@ -159,6 +160,10 @@ export function specMessage(m, base, names) {
     case 'install_snapshot_res':
       o.msuccess = m.msuccess === true;
       o.mmatchIndex = int(m.mmatchIndex, 'mmatchIndex');
+      break;
+    case 'forwarded_read':
+      // the follower's term only; without the history the spec's message
+      // carries (mmustSee, see tla/TraceRaft.tla)
       break;
     default:
       throw new Error(`not a Raft message type: ${m.mtype}`);
@@ -227,7 +232,9 @@ export function specVars(v, node, prev, servers, base, names) {
   }
   const leads = v.state === 'leader';
   const rel = (seq) => relative(base, node, v.currentTerm, seq);
-  if (!same('reads')) o.reads = v.reads.map(([seq, readIndex]) => ({ seq: int(leads ? rel(seq) : seq, 'seq'), readIndex: int(readIndex, 'readIndex') }));
+  if (!same('reads')) {
+    o.reads = v.reads.map(([seq, readIndex, by]) => ({ seq: int(leads ? rel(seq) : seq, 'seq'), readIndex: int(readIndex, 'readIndex'), by: server(by ?? node) }));
+  }
   if (leads) {
     o.heartbeatSeq = int(rel(v.heartbeatSeq), 'heartbeatSeq');
     o.acked = Object.fromEntries(peers.map((p) => [p, (v.acked[p] ?? 0) === 0 ? 0 : int(rel(v.acked[p]), 'acked')]));

@@ -24,7 +24,9 @@
 //  - `restore`: the runtime replaces the state machine with a snapshot;
 //  - `answer`: a reply to a client that carries a result;
 //  - `refuse`: a reply to a client with error 11 (nothing happened);
-//  - `proxy`: a client request forwarded to the leader.
+//  - `proxy`: a client request forwarded to the leader;
+//  - `forward`: a read forwarded to the leader with our term (a message the
+//    spec models: ForwardedRead).
 // Log lines for stderr are not writes.
 
 export type Write =
@@ -61,7 +63,8 @@ export type Write =
   | 'restore'
   | 'answer'
   | 'refuse'
-  | 'proxy';
+  | 'proxy'
+  | 'forward';
 
 export const actionWrites: Readonly<Record<string, readonly Write[]>> = {
   recover: ['restarting'],
@@ -81,11 +84,13 @@ export const actionWrites: Readonly<Record<string, readonly Write[]>> = {
   recordLeader: ['leader', 'leaderHeardAt'],
   handleAppendEntries: ['log', 'commitIndex', 'send'],
   proxyToLeader: ['proxy'],
+  forwardReadToLeader: ['forward'],
   recordVote: ['votesGranted'],
   becomeLeader: ['log', 'leader', 'nextIndex', 'matchIndex', 'inflight', 'sentSinceTick', 'heard', 'leaseTick', 'acked', 'reads', 'snapshotSent', 'broadcastTimes', 'leaseUntil'],
   sendHeartbeats: ['inflight', 'sentSinceTick', 'heartbeatSeq', 'send', 'snapshotSent', 'sendSnapshot', 'broadcastTimes'],
   confirmReads: ['heartbeatSeq', 'inflight', 'sentSinceTick', 'send', 'snapshotSent', 'sendSnapshot', 'broadcastTimes'],
   queueRead: ['reads'],
+  queueForwardedRead: ['reads'],
   answerReads: ['reads', 'read'],
   serveLocalRead: ['read'],
   serveLeaseRead: ['read'],

@@ -215,6 +215,15 @@ export const transitions: readonly TransitionSpec[] = [
       "UNSAFE, only with RAFT_READS=local (or RAFT_TXN_READS=local for a read-only txn): answer the read at once from this follower's own state machine instead of proxying it; a follower cut off from the leader answers with stale values.",
   },
   {
+    name: 'forwardRead',
+    source: 'follower',
+    on: ['client_request'],
+    guard: 'canForwardRead',
+    actions: ['forwardReadToLeader'],
+    description:
+      'A read (or read-only txn) the leader serves by ReadIndex, at a follower that knows the leader: forward it with our term, which tells the leader we had voted for no later leader when the read was sent, and relay the answer.',
+  },
+  {
     name: 'proxyToLeader',
     source: 'follower',
     on: ['client_request'],
@@ -341,6 +350,15 @@ export const transitions: readonly TransitionSpec[] = [
     actions: ['serveLeaseRead'],
     description:
       'A read (RAFT_READS=lease; or a read-only txn with RAFT_TXN_READS=lease) at a leader that has committed an entry of its term, applied up to its commit index and holds a lease (a majority answered a broadcast sent less than the lease ago on its clock): answer from the state machine at once, with no confirmation round (thesis §6.4.1). Without a lease the read takes readIndex.',
+  },
+  {
+    name: 'forwardedReadIndex',
+    source: 'leader',
+    on: ['client_request'],
+    guard: 'canServeForwardedRead',
+    actions: ['queueForwardedRead'],
+    description:
+      'A read a follower forwarded in a term no later than ours, at a leader that has committed an entry of its term: as readIndex, and the follower counts as one confirmation of it (with three servers it and the leader are a majority, and the read waits for no broadcast).',
   },
   {
     name: 'readIndex',

@@ -35,10 +35,19 @@ export type ClientRequestType = (typeof clientRequests)[number];
 
 export const schemas: Readonly<Record<string, BodySchema>> = {
   init: { from: 'maelstrom', fields: { node_id: 'string', node_ids: 'nodeIds' }, description: 'Maelstrom tells a node its id and the cluster.' },
-  read: { from: 'client', fields: { key: 'key' }, description: 'lin-kv read; read_ok {value} or error 20.' },
+  read: {
+    from: 'client',
+    fields: { key: 'key', proxy_term: 'nat?' },
+    description:
+      'lin-kv read; read_ok {value} or error 20. A follower that forwards it to the leader adds proxy_term, its term then (the leader counts the forward as a confirmation of the read).',
+  },
   write: { from: 'client', fields: { key: 'key', value: 'any' }, description: 'lin-kv write; write_ok.' },
   cas: { from: 'client', fields: { key: 'key', from: 'any', to: 'any' }, description: 'lin-kv compare-and-set; cas_ok, error 20 or 22.' },
-  txn: { from: 'client', fields: { txn: 'txn' }, description: 'txn-list-append transaction; txn_ok with reads filled in.' },
+  txn: {
+    from: 'client',
+    fields: { txn: 'txn', proxy_term: 'nat?' },
+    description: 'txn-list-append transaction; txn_ok with reads filled in. A forwarded read-only txn carries proxy_term, as a read does.',
+  },
   pre_vote: {
     from: 'peer',
     fields: { term: 'nat', candidate_id: 'string', last_log_index: 'nat', last_log_term: 'nat' },

@@ -88,6 +88,7 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
     tla: null,
     why: 'forwards a client request to the known leader; the leader appending it is ClientRequest',
   },
+  forwardRead: { tla: 'ForwardRead' },
   preCandidateElectionTimeout: { tla: 'Timeout' },
   recordPreVote: { tla: 'HandlePreVoteResponse' },
   becomeCandidate: { tla: 'BecomeCandidate' },
@@ -100,6 +101,13 @@ export const tlaMapping: Readonly<Record<string, MirrorEntry>> = {
   // timing: the spec's HasLease holds a lease from any broadcast a majority
   // answered whose window no follower has closed (see Raft.tla, "Leader leases").
   leaseRead: { tla: 'LeaseRead' },
+  forwardedReadIndex: {
+    tla: 'HandleForwardedRead',
+    alsoWrites: {
+      vars: ['msgs'],
+      why: 'the read arrives as the client request the follower forwarded (an event of the protocol layer, not a Raft message); in the spec it is the ForwardedRead message, which the step takes out of the network',
+    },
+  },
   readIndex: { tla: 'ReadIndex' },
   answerReads: { tla: 'AnswerReads' },
   followerLocalRead: { tla: 'LocalRead' },
@@ -180,6 +188,7 @@ export const tlaVariables: Readonly<Record<string, string | readonly string[] | 
   restore: ['appliedLog', 'pending'],
   refuse: null,
   proxy: null,
+  forward: 'msgs',
 };
 
 /** The TLA+ variable of the role (a transition with a target writes it). */

@@ -82,6 +82,8 @@ describe('mirror check: chart <-> mapping <-> tla/Raft.tla', () => {
       'AdvanceCommitIndex',
       'ApplyEntry',
       'ReadIndex',
+      'ForwardRead',
+      'HandleForwardedRead',
       'ConfirmReads',
       'AnswerReads',
       'LeaseRead',

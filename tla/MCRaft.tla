@@ -20,6 +20,8 @@ CONSTANTS
     MaxCopies,       \* at most this many copies of one message
     MaxRestarts,     \* at most this many Restart steps in a behaviour
     MaxReads,        \* at most this many reads waiting or answered
+    MaxForwarded,    \* at most this many forwarded reads on their way or waiting
+                     \* (0: followers forward none; reads still reach the leader)
     MaxSeq,          \* no leader starts more than this many broadcasts in a term
     LeaderPlan       \* <<>>, or who may win each term (a directed search)
 
@@ -30,10 +32,17 @@ InFlightOf(P(_)) ==
     LET D == {m \in DOMAIN msgs : P(m)} IN
     IF D = {} THEN 0 ELSE BagCardinality([m \in D |-> msgs[m]])
 
-(* Reads that arrived and were not abandoned: waiting or answered. *)
+(* Reads that arrived and were not abandoned: waiting or answered, or on
+   their way from a follower to the leader. *)
 ReadsSeen ==
     Cardinality({a \in answered : a.kind = "read"})
     + Cardinality(UNION {{<<i, k>> : k \in 1..Len(reads[i])} : i \in Server})
+    + InFlightOf(LAMBDA m : m.mtype = ForwardedRead)
+
+(* Forwarded reads on their way to the leader or waiting there. *)
+ForwardedSeen ==
+    InFlightOf(LAMBDA m : m.mtype = ForwardedRead)
+    + Cardinality(UNION {{<<i, k>> : k \in {x \in 1..Len(reads[i]) : reads[i][x].by /= i}} : i \in Server})
 
 (* A directed search (LeaderPlan /= <<>>): only the server the plan names for
    a term asks for pre-votes or votes for that term, so only it can win it. *)
@@ -58,6 +67,7 @@ StateBounds ==
     /\ MaxAppend < MaxInFlight => InFlightOf(LAMBDA m : m.mtype \notin ElectionTypes) <= MaxAppend
     /\ restartCount <= MaxRestarts
     /\ ReadsSeen <= MaxReads
+    /\ ForwardedSeen <= MaxForwarded
     /\ LeaderPlan /= << >> => PlanFollowed
 
 (* Three narrower searches a directed model may add to its plan (each cfg

@@ -29,7 +29,9 @@
 (*                                                                         *)
 (* Clients: ClientRequest is a write entering a leader's log, ReadIndex    *)
 (* and AnswerReads serve reads without the log (ReadIndex, Raft thesis     *)
-(* 6.4), LeaseRead serves them at once by a leader lease (thesis 6.4.1,    *)
+(* 6.4; a read a follower forwards with its term, ForwardRead, counts the  *)
+(* follower as one confirmation: HandleForwardedRead),                     *)
+(* LeaseRead serves them at once by a leader lease (thesis 6.4.1,          *)
 (* with Leases; see "Leader leases" below), ApplyEntry answers the writes  *)
 (* a server holds.  Every answer is    *)
 (* recorded in `answered`, and AnswersLinearizable checks it against the   *)
@@ -70,6 +72,8 @@ KnownBugs == {
                                \* lease that counts on it has run out
     "LeaseNoQuarantine",       \* a restarted server may vote at once, though it may
                                \* have answered a leased broadcast just before
+    "ReadConfirmedBySender",   \* a read counts its sender as a confirmation, though
+                               \* only a forwarding follower's term says anything
     "LeaderCountsUnsynced"     \* a leader counts its own entries in a commit quorum
                                \* before they are on its disk: a restart may lose
                                \* entries of its term it had committed
@@ -109,7 +113,8 @@ VARIABLES
                    \* broadcast in its term (1 after BecomeLeader)
     acked,         \* acked[i][j]: highest broadcast number j answered in i's term
     reads          \* reads[i]: reads waiting at the leader i, oldest first:
-                   \* [seq, readIndex, mustSee] (mustSee is history, see below)
+                   \* [seq, readIndex, mustSee, by] (mustSee is history, see
+                   \* below; by is the follower that forwarded the read, or i)
 
 (* Kept by the node's runtime beside the chart (the `track` and `apply`
    effects): the writes i must answer once applied, as [index, term]. *)
@@ -285,6 +290,7 @@ AppendEntriesRequest == "append_entries"
 AppendEntriesResponse == "append_entries_res"
 InstallSnapshotRequest == "install_snapshot"
 InstallSnapshotResponse == "install_snapshot_res"
+ForwardedRead == "forwarded_read"   \* a client's read a follower forwards (ForwardRead)
 
 (* Does the follower j need entries the leader i has compacted away (so its
    snapshot)?  The code's needsSnapshot. *)
@@ -407,9 +413,14 @@ CanServeReadIndex(i) ==
    broadcast numbered at least the read's, and the leader applied up to the
    read's index. *)
 IsReadReady(i, r) ==
+    LET confirmed == {i, r.by} \cup {j \in Server \ {i} : acked[i][j] >= r.seq}
+    IN
     /\ lastApplied[i] >= r.readIndex
-    /\ \/ {i} \cup {j \in Server \ {i} : acked[i][j] >= r.seq} \in Quorum
+    /\ \/ confirmed \in Quorum
        \/ Bug("ReadWithoutConfirmation")
+       \/ /\ Bug("ReadConfirmedBySender")   \* a client counted as a server
+          /\ r.by = i
+          /\ Cardinality(confirmed) * 2 + 2 > Cardinality(Server)
 HasConfirmedRead(i) == reads[i] /= << >> /\ IsReadReady(i, Head(reads[i]))
 
 (* The chart's eventless transitions (becomeCandidate, becomeLeader,
@@ -442,6 +453,7 @@ UpdateTerm(m) ==
     /\ \/ m.mtype /= PreVoteRequest
        \/ Bug("PreVoteRaisesTerm")
     /\ ~(Bug("LeaderIgnoresHigherTerm") /\ m.mtype = AppendEntriesResponse /\ state[i] = Leader)
+    /\ m.mtype /= ForwardedRead   \* a client's request to the chart, not a Raft message
     /\ IsHigherTerm(i, m)
     /\ currentTerm' = [currentTerm EXCEPT ![i] = m.mterm]
     /\ votedFor' = [votedFor EXCEPT ![i] = Nil]
@@ -829,7 +841,8 @@ ConfirmReads(i) ==
 ReadIndex(i) ==
     LET rs == Append(reads[i], [seq |-> heartbeatSeq[i] + 1,
                                 readIndex |-> commitIndex[i],
-                                mustSee |-> CommittedLen])
+                                mustSee |-> CommittedLen,
+                                by |-> i])
     IN
     /\ Settled(i)
     /\ state[i] = Leader
@@ -837,6 +850,49 @@ ReadIndex(i) ==
     /\ reads' = [reads EXCEPT ![i] = rs]
     /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, heartbeatSeq, acked,
                    pending, msgs, historyVars, leaseVars>>
+
+(* Chart: forwardRead (follower).  A follower that knows the leader of its
+   term forwards a client's read to it with its term (the code: the request
+   with proxy_term).  mustSee records (history) the highest index committed
+   when the follower got the read: what the client may expect it to see, since
+   the read was sent just before. *)
+CanForwardRead(j) == leader[j] /= Nil
+
+ForwardRead(j) ==
+    /\ Settled(j)
+    /\ state[j] = Follower
+    /\ CanForwardRead(j)
+    /\ Send([mtype |-> ForwardedRead, mterm |-> currentTerm[j], mmustSee |-> CommittedLen,
+             msource |-> j, mdest |-> leader[j]])
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, clientVars,
+                   historyVars, leaseVars>>
+
+(* Chart: forwardedReadIndex (leader).  A read a follower forwarded in a term
+   no later than ours waits as ReadIndex does, and the follower counts as one
+   confirmation (by): it was in a term no later than ours after the client sent
+   the read, and so were we, so neither of us had voted for a leader of a later
+   term by then, and the confirmations, a majority, leave no majority for one.
+   With three servers the leader and the follower are a majority: the read
+   waits for no broadcast. *)
+CanServeForwardedRead(i, m) ==
+    /\ CanServeReadIndex(i)
+    /\ m.mterm <= currentTerm[i]
+
+HandleForwardedRead(m) ==
+    LET i == m.mdest
+        rs == Append(reads[i], [seq |-> heartbeatSeq[i] + 1,
+                                readIndex |-> commitIndex[i],
+                                mustSee |-> m.mmustSee,
+                                by |-> m.msource])
+    IN
+    /\ m.mtype = ForwardedRead
+    /\ Settled(i)
+    /\ state[i] = Leader
+    /\ CanServeForwardedRead(i, m)
+    /\ reads' = [reads EXCEPT ![i] = rs]
+    /\ Discard(m)
+    /\ UNCHANGED <<serverVars, logVars, candidateVars, leaderVars, heartbeatSeq, acked,
+                   pending, historyVars, leaseVars>>
 
 (* Chart: answerReads (leader, eventless).  Answer every confirmed read whose
    read index is applied, oldest first, from the state machine (the entries
@@ -1141,6 +1197,8 @@ Next ==
     \/ \E i \in Server : AdvanceCommitIndex(i)
     \/ \E i \in Server : ApplyEntry(i)
     \/ \E i \in Server : ReadIndex(i)
+    \/ \E j \in Server : ForwardRead(j)
+    \/ \E m \in DOMAIN msgs : HandleForwardedRead(m)
     \/ \E i \in Server : ConfirmReads(i)
     \/ \E i \in Server : AnswerReads(i)
     \/ \E i \in Server : LeaseRead(i)
@@ -1177,6 +1235,7 @@ Message ==
           mlastIncludedTerm : Nat, mdata : Seq(Entry), msource : Server, mdest : Server]
     \cup [mtype : {InstallSnapshotResponse}, mterm : Nat, msuccess : BOOLEAN,
           mmatchIndex : Nat, msource : Server, mdest : Server]
+    \cup [mtype : {ForwardedRead}, mterm : Nat, mmustSee : Nat, msource : Server, mdest : Server]
 
 TypeOK ==
     /\ currentTerm \in [Server -> Nat]
@@ -1196,7 +1255,7 @@ TypeOK ==
     /\ heartbeatSeq \in [Server -> Nat]
     /\ acked \in [Server -> [Server -> Nat]]
     /\ \A i \in Server : \A k \in 1..Len(reads[i]) :
-          reads[i][k] \in [seq : Nat, readIndex : Nat, mustSee : Nat]
+          reads[i][k] \in [seq : Nat, readIndex : Nat, mustSee : Nat, by : Server]
     /\ \A i \in Server : pending[i] \subseteq [index : Nat \ {0}, term : Nat]
     /\ IsABag(msgs) /\ BagToSet(msgs) \subseteq Message
     /\ elected \subseteq Nat \X Server

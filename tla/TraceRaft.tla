@@ -61,16 +61,22 @@ Node == Line.node
 Rec == Line.vars
 IsEvent == "mtype" \in DOMAIN Line.event   \* a message, not a timer or a client
 
-(* A message without the data of a snapshot (the trace does not record it). *)
+(* A message without the data of a snapshot, or the history a forwarded read
+   carries (the trace records neither). *)
 NoData(x) == IF x.mtype = InstallSnapshotRequest
              THEN [f \in DOMAIN x \ {"mdata"} |-> x[f]]
+             ELSE IF x.mtype = ForwardedRead
+             THEN [f \in DOMAIN x \ {"mmustSee"} |-> x[f]]
              ELSE x
 
 (* The message the line received: as recorded, or for a snapshot the one
-   sent with its data. *)
-Msg == IF IsEvent /\ Line.event.mtype = InstallSnapshotRequest
-       THEN IF \E x \in sent : NoData(x) = Line.event
-            THEN CHOOSE x \in sent : NoData(x) = Line.event
+   sent with its data, and for a forwarded read one sent with its history
+   (one still in the network, if any: copies differ only in history). *)
+Sent == {x \in sent : NoData(x) = Line.event}
+InNetwork == {x \in Sent : x \in DOMAIN msgs}
+Msg == IF IsEvent /\ Line.event.mtype \in {InstallSnapshotRequest, ForwardedRead}
+       THEN IF InNetwork /= {} THEN CHOOSE x \in InNetwork : TRUE
+            ELSE IF Sent /= {} THEN CHOOSE x \in Sent : TRUE
             ELSE Line.event
        ELSE Line.event
 
@@ -116,6 +122,7 @@ ReadsMatch(i) ==
          /\ \A x \in 1..Len(Rec.reads) :
                /\ reads'[i][x].seq = Rec.reads[x].seq
                /\ reads'[i][x].readIndex = Rec.reads[x].readIndex
+               /\ reads'[i][x].by = Rec.reads[x].by
 
 Peers(i) == Server \ {i}
 
@@ -195,6 +202,8 @@ ActionStep(a, i) ==
       [] a = "AdvanceCommitIndex" -> AdvanceCommitIndex(i)
       [] a = "ApplyEntry" -> ApplyEntry(i)
       [] a = "ReadIndex" -> ReadIndex(i)
+      [] a = "ForwardRead" -> ForwardRead(i)
+      [] a = "HandleForwardedRead" -> HandleForwardedRead(Msg)
       [] a = "ConfirmReads" -> ConfirmReads(i)
       [] a = "AnswerReads" -> AnswerReads(i)
       [] a = "LeaseRead" -> LeaseRead(i)

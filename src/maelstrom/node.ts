@@ -545,7 +545,7 @@ export class RaftNode {
       host: {
         send: (to, b) => this.emit(to, withField(b, 'msg_id', ++this.nextMsgId)),
         reply: (to, inReplyTo, b) => this.answer(to, inReplyTo, b),
-        proxy: (leader, client, inReplyTo, b) => this.proxy(leader, client, inReplyTo, b),
+        proxy: (leader, client, inReplyTo, b, term) => this.proxy(leader, client, inReplyTo, b, term),
         log: (level, text) => this.log(level, text),
         beforeSync: () => {
           // Answers to proxied requests go to their followers now too.
@@ -562,7 +562,7 @@ export class RaftNode {
     this.scheduleSweep();
   }
 
-  private proxy(leader: string, client: string, inReplyTo: number | undefined, body: ReplyBody): void {
+  private proxy(leader: string, client: string, inReplyTo: number | undefined, body: ReplyBody, term: number | undefined): void {
     const max = this.opts.maxProxied ?? 4096;
     if (this.proxied.size >= max) {
       this.sweep();
@@ -575,14 +575,16 @@ export class RaftNode {
       }
     }
     const msgId = ++this.nextMsgId;
-    const { msg_id: _drop, ...rest } = body as { msg_id?: number };
+    // A client's own proxy_term (a field only a forwarding node may set) goes no further.
+    const { msg_id: _drop, proxy_term: _term, ...rest } = body as { msg_id?: number; proxy_term?: unknown };
     this.proxied.set(msgId, {
       client,
       inReplyTo,
       expires: this.opts.clock.now() + (this.opts.proxyTimeoutMs ?? 5000),
     });
     this.stats.proxied++;
-    this.gather(this.proxyOut, leader, withField(rest as { type: string }, 'msg_id', msgId));
+    const forwarded = withField(rest as { type: string }, 'msg_id', msgId);
+    this.gather(this.proxyOut, leader, term === undefined ? forwarded : withField(forwarded, 'proxy_term', term));
   }
 
   private handleReply(src: string, body: Message['body']): void {

@@ -30,8 +30,11 @@ export interface RuntimeHost {
   send(to: string, body: ReplyBody): void;
   /** An answer to a message. */
   reply(to: string, inReplyTo: number, body: ReplyBody): void;
-  /** Forward a client request to the leader and relay its answer to `client`. */
-  proxy(leader: string, client: string, inReplyTo: number | undefined, body: ReplyBody): void;
+  /**
+   * Forward a client request to the leader and relay its answer to `client`;
+   * a forwarded read goes with our term (`term`, the request's `proxy_term`).
+   */
+  proxy(leader: string, client: string, inReplyTo: number | undefined, body: ReplyBody, term?: number): void;
   log(level: LogLevel, text: string): void;
   /**
    * What the runtime handed over so far in this batch may go out now: it is
@@ -444,7 +447,7 @@ export class RaftRuntime {
         host.reply(e.to, e.inReplyTo, e.body);
         break;
       case 'proxy':
-        host.proxy(e.to, e.client, e.inReplyTo, e.body);
+        host.proxy(e.to, e.client, e.inReplyTo, e.body, e.term);
         break;
       case 'log':
         host.log(e.level, e.text);

@@ -35,7 +35,9 @@
 // transition line also lists in `sends` the messages to other servers that
 // the transition itself sent (in the spec's field names, as `event`), `vars`
 // carries the ReadIndex bookkeeping the spec models (heartbeatSeq, acked,
-// reads as [seq, readIndex] pairs), AppendEntries requests and answers carry
+// reads as [seq, readIndex, by] triples: `by` the follower that forwarded the
+// read, or the leader itself), a read a follower forwards is the message
+// `forwarded_read` (msource, mdest, and the follower's term as mterm), AppendEntries requests and answers carry
 // their broadcast number as `mseq`, and the simulator's header gives `maxBatch`.
 
 import { tlaMapping } from '../../spec/tla-mapping.js';
@@ -93,6 +95,9 @@ export function tlaMessage(ev: TransitionStep['event'], self: string): Record<st
       // batch of input: not messages
       return undefined;
     default:
+      // A read a follower forwarded with its term: the spec's ForwardedRead
+      // message (its mmustSee is history, which the trace cannot know).
+      if (typeof b.proxy_term === 'number') return { mtype: 'forwarded_read', msource: ev.src, mdest: self, mterm: b.proxy_term };
       // A client request (read/write/cas/txn): the spec's ClientRequest value.
       return { mtype: 'client_request', msource: ev.src, mdest: self, value: b };
   }
@@ -118,6 +123,10 @@ export function tlaSend(self: string, e: Effect, ctx?: RaftContext): Record<stri
       mlastIncludedIndex: ctx.log.snapshotIndex,
       mlastIncludedTerm: ctx.log.snapshotTerm,
     };
+  }
+  if (e.kind === 'proxy') {
+    // forwardRead: a read forwarded with our term is the spec's ForwardedRead
+    return e.term === undefined ? undefined : { mtype: 'forwarded_read', msource: self, mdest: e.to, mterm: e.term };
   }
   if (e.kind !== 'send' && e.kind !== 'reply') return undefined;
   if (!raftMessageTypes.has(e.body.type)) return undefined;
@@ -259,7 +268,7 @@ export function varsOf(role: string, ctx: RaftContext, logFrom = Infinity): Reco
     log,
     heartbeatSeq: ctx.heartbeatSeq,
     acked: Object.fromEntries(ctx.peers.map((p) => [p, ctx.acked[p] ?? 0])),
-    reads: ctx.reads.map((r) => [r.seq, r.readIndex]),
+    reads: ctx.reads.map((r) => [r.seq, r.readIndex, r.by ?? ctx.self]),
   };
 }
 

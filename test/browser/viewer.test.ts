@@ -19,7 +19,7 @@ import { FIXTURE_LABEL, writeHandmadeRun } from '../viz/fixture.js';
 import { chromiumPath, launch, NO_CHROMIUM_MESSAGE, SCREENSHOT_DIR, watch, type Session } from './chromium.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const FIG8_ARGS = ['--seed', '535', '--faults', 'partition,pause', '--nemesis-interval', '2', '--max-batch', '1', '--bug', 'commit-earlier-term'];
+const FIG8_ARGS = ['--seed', '1777', '--faults', 'partition,pause', '--nemesis-interval', '2', '--max-batch', '1', '--bug', 'commit-earlier-term'];
 
 if (!chromiumPath) process.stderr.write(`\n*** ${NO_CHROMIUM_MESSAGE} ***\n\n`);
 

@@ -167,6 +167,64 @@ describe('ReadIndex (Raft thesis 6.4)', () => {
   });
 });
 
+describe('forwarded reads', () => {
+  const read = { seq: 3, readIndex: 3, key: 'k', to: 'n1', inReplyTo: 1 };
+  const five = (over: Partial<RaftContext>): RaftContext => {
+    const base = initialContext({ self: 'n0', nodes: ['n0', 'n1', 'n2', 'n3', 'n4'] });
+    for (const t of [1, 2, 2]) base.log.append({ term: t, op: noop });
+    return { ...base, ...over };
+  };
+
+  it('the follower that forwarded a read counts as one confirmation: with three servers the read waits for no broadcast', () => {
+    const ctx = ctxWith({ term: 2, commitIndex: 3, lastApplied: 3, reads: [{ ...read, by: 'n1' }] }, [1, 2, 2]);
+    expect(guards.hasConfirmedRead(ctx)).toBe(true);
+    // a client's own read still waits for a peer's answer
+    expect(guards.hasConfirmedRead({ ...ctx, reads: [read] })).toBe(false);
+    // and nothing is answered before the state machine reaches the read index
+    expect(guards.hasConfirmedRead({ ...ctx, lastApplied: 2 })).toBe(false);
+  });
+
+  it('with five servers the forwarder is one confirmation, not a majority, and counts once', () => {
+    const fwd = { ...read, by: 'n1' };
+    expect(guards.hasConfirmedRead(five({ term: 2, commitIndex: 3, lastApplied: 3, reads: [fwd] }))).toBe(false);
+    // the forwarder's own answer to the broadcast adds nothing
+    expect(guards.hasConfirmedRead(five({ term: 2, commitIndex: 3, lastApplied: 3, reads: [fwd], acked: { n1: 3 } }))).toBe(false);
+    // another peer's answer makes three of five
+    expect(guards.hasConfirmedRead(five({ term: 2, commitIndex: 3, lastApplied: 3, reads: [fwd], acked: { n2: 3 } }))).toBe(true);
+  });
+
+  it('a leader takes a read as forwarded only from a peer, with a term no later than its own', () => {
+    const ctx = ctxWith({ term: 2, commitIndex: 3, lastApplied: 3 }, [1, 2, 2]);
+    const fwd = (src: string, body: Record<string, unknown>) => ev('client_request', src, { type: 'read', key: 'k', ...body });
+    expect(guards.canServeForwardedRead(ctx, fwd('n1', { proxy_term: 2 }))).toBe(true);
+    expect(guards.canServeForwardedRead(ctx, fwd('n1', { proxy_term: 1 }))).toBe(true);
+    // a follower of a later term knows something we do not
+    expect(guards.canServeForwardedRead(ctx, fwd('n1', { proxy_term: 3 }))).toBe(false);
+    // a client cannot vouch for anything
+    expect(guards.canServeForwardedRead(ctx, fwd('c1', { proxy_term: 2 }))).toBe(false);
+    // a peer's request without its term (a proxied write's way) is not one
+    expect(guards.canServeForwardedRead(ctx, fwd('n1', {}))).toBe(false);
+    // nor before the leader committed an entry of its term
+    expect(guards.canServeForwardedRead({ ...ctx, term: 3 }, fwd('n1', { proxy_term: 3 }))).toBe(false);
+    const queued = actions.queueForwardedRead(ctx, fwd('n1', { proxy_term: 2 })).assign?.reads;
+    expect(queued).toEqual([{ key: 'k', seq: 1, readIndex: 3, by: 'n1', to: 'n1', inReplyTo: 1 }]);
+  });
+
+  it('a follower forwards a read with its term, and a write without', () => {
+    const ctx = ctxWith({ term: 4, leader: 'n1' });
+    const rd = ev('client_request', 'c1', { type: 'read', key: 'k' });
+    const wr = ev('client_request', 'c1', { type: 'write', key: 'k', value: 1 });
+    expect(guards.canForwardRead(ctx, rd)).toBe(true);
+    expect(guards.canForwardRead(ctx, wr)).toBe(false);
+    // never a peer's request (a follower does not proxy twice), nor with no leader known
+    expect(guards.canForwardRead(ctx, ev('client_request', 'n2', { type: 'read', key: 'k' }))).toBe(false);
+    expect(guards.canForwardRead({ ...ctx, leader: null }, rd)).toBe(false);
+    expect(actions.forwardReadToLeader(ctx, rd).effects).toEqual([
+      { kind: 'proxy', to: 'n1', client: 'c1', inReplyTo: 1, body: rd.body, term: 4 },
+    ]);
+  });
+});
+
 describe('snapshots', () => {
   it('a snapshot is taken only of an applied index the log still holds', () => {
     const ctx = ctxWith({ term: 2, commitIndex: 3, lastApplied: 2 }, [1, 2, 2]);

@@ -598,6 +598,36 @@ export const abstractEvents: readonly AbstractEvent[] = [
     },
   },
   {
+    type: 'CLIENT_READ_AT_FOLLOWER',
+    label: 'a client reads at a follower that knows the leader',
+    enabled: (r, m) => r === 'follower' && m.leaderKnown && !m.localReads,
+    next: () => 'follower',
+    // Forwarded with our term, which the leader counts as a confirmation.
+    expect: () => ['forwardRead'],
+    update: () => ({}),
+    exec: (h) => h.deliver('c4', { type: 'read', key: 'x' }),
+    observe: (h) => {
+      const fwd = h.repliesTo(OTHER);
+      check(h.repliesTo('c4').length === 0, 'the follower does not answer it itself');
+      check(fwd.length === 1 && fwd[0]!.type === 'read' && fwd[0]!.key === 'x' && fwd[0]!.proxy_term === h.exp.term, `forwarded to the leader with our term: ${JSON.stringify(h.out)}`);
+    },
+  },
+  {
+    type: 'FORWARDED_READ',
+    label: 'a follower forwards a read, in our term, to a leader that has committed in its term',
+    enabled: (r, m) => r === 'leader' && m.committedInTerm && !m.readQueued && !m.localReads && !m.leases,
+    next: () => 'leader',
+    // The leader and the forwarder are a majority of three: answered at once.
+    expect: () => ['forwardedReadIndex', 'answerReads'],
+    update: () => ({}),
+    exec: (h) => h.deliver(OTHER, { type: 'read', key: 'x', proxy_term: h.exp.term }),
+    observe: (h) => {
+      const r = h.repliesTo(OTHER);
+      check(r.length === 1 && (r[0]!.type === 'read_ok' ? r[0]!.value === 1 : r[0]!.code === 20), `answered from the state machine: ${JSON.stringify(r)}`);
+      check(appendEntriesSent(h).length === 0, `no broadcast to confirm it: ${JSON.stringify(h.out)}`);
+    },
+  },
+  {
     type: 'STALE_ACKNOWLEDGEMENT',
     label: 'a peer answers a broadcast sent before the waiting read arrived',
     enabled: (r, m) => r === 'leader' && m.readQueued,

@@ -375,7 +375,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'readindex-before-commit-in-term',
     file: G,
-    find: "isReadServedBy(ctx, ev, 'readindex') &&\n    ctx.log.termAt(ctx.commitIndex) === ctx.term &&",
+    find: "isReadServedBy(ctx, ev, 'readindex') && ctx.log.termAt(ctx.commitIndex) === ctx.term &&",
     replace: "isReadServedBy(ctx, ev, 'readindex') &&",
     why: "a new leader serves reads from a commit index older than its predecessor's (stale read, or 20 for a committed write)",
   },
@@ -389,15 +389,15 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'read-accepts-stale-ack',
     file: G,
-    find: 'if ((ctx.acked[p] ?? 0) >= read.seq) acks++;',
-    replace: 'if ((ctx.acked[p] ?? 0) >= read.seq - 1) acks++;',
+    find: '(ctx.acked[p] ?? 0) >= read.seq) acks++;',
+    replace: '(ctx.acked[p] ?? 0) >= read.seq - 1) acks++;',
     why: 'an acknowledgement of a broadcast sent before the read arrived confirms it (a deposed leader serves a stale read)',
   },
   {
     id: 'read-seq-current',
     file: A,
-    find: 'pendingRead(ev, ctx.heartbeatSeq + 1, ctx.commitIndex)',
-    replace: 'pendingRead(ev, ctx.heartbeatSeq, ctx.commitIndex)',
+    find: 'pendingRead(ev, ctx.heartbeatSeq + 1, ctx.commitIndex)] },',
+    replace: 'pendingRead(ev, ctx.heartbeatSeq, ctx.commitIndex)] },',
     why: 'a read waits for the broadcast already in flight, sent before it arrived',
   },
   {
@@ -420,6 +420,42 @@ export const MUTANTS: readonly Mutant[] = [
     find: 'hasUnsentReadRound: (ctx) => ctx.reads.length > 0 && ctx.reads[ctx.reads.length - 1]!.seq > ctx.heartbeatSeq,',
     replace: 'hasUnsentReadRound: (ctx) => ctx.reads.length > 0,',
     why: 'every batch starts a confirmation round while reads wait, though theirs is already in flight',
+  },
+  // ---- forwarded reads ----------------------------------------------------------
+  {
+    id: 'forwarded-read-confirmed-outright',
+    file: G,
+    find: 'if (ctx.lastApplied < read.readIndex) return false;',
+    replace: 'if (ctx.lastApplied < read.readIndex) return false;\n  if (read.by !== undefined) return true;',
+    why: 'a forwarded read counts as confirmed by its forwarder alone: with five servers a deposed leader and one follower serve a stale read',
+  },
+  {
+    id: 'forwarder-counted-twice',
+    file: G,
+    find: 'for (const p of ctx.peers) if (p === read.by || (ctx.acked[p] ?? 0) >= read.seq) acks++;',
+    replace: 'if (read.by !== undefined) acks++;\n  for (const p of ctx.peers) if ((ctx.acked[p] ?? 0) >= read.seq) acks++;',
+    why: 'the forwarder counts again when it answers the broadcast too: one server taken for two',
+  },
+  {
+    id: 'forwarded-read-from-anyone',
+    file: G,
+    find: "return typeof t === 'number' && t <= ctx.term && ctx.peers.includes(ev.src);",
+    replace: "return typeof t === 'number' && t <= ctx.term;",
+    why: "a client's read that says proxy_term counts its client as a server: with three servers a deposed leader answers it at once, stale (the spec's ReadConfirmedBySender)",
+  },
+  {
+    id: 'forwarded-read-any-term',
+    file: G,
+    find: "return typeof t === 'number' && t <= ctx.term && ctx.peers.includes(ev.src);",
+    replace: "return typeof t === 'number' && ctx.peers.includes(ev.src);",
+    why: 'a follower of a later term, which may have voted for a later leader, counts as a confirmation for a leader of an earlier one',
+  },
+  {
+    id: 'forwarded-read-without-term',
+    file: N,
+    find: "this.gather(this.proxyOut, leader, term === undefined ? forwarded : withField(forwarded, 'proxy_term', term));",
+    replace: 'this.gather(this.proxyOut, leader, forwarded);',
+    why: 'a follower forwards reads without its term: every read at a follower waits for a broadcast at the leader again',
   },
   {
     id: 'reads-not-abandoned',
@@ -449,8 +485,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'proxy-proxied-request',
     file: G,
-    find: 'canProxy: (ctx, ev) => ctx.leader !== null && !ctx.nodes.includes(ev.src),',
-    replace: 'canProxy: (ctx, ev) => ctx.leader !== null,',
+    find: 'return ctx.leader !== null && !ctx.nodes.includes(ev.src);',
+    replace: 'return ctx.leader !== null;',
     why: 'a request a peer proxied is proxied again (loops between nodes that disagree about the leader)',
   },
   {

@@ -25,7 +25,8 @@ export function effectWrite(e: Effect): Write | undefined {
       if (RAFT_REPLIES.has(e.body.type)) return 'send';
       return e.body.type === 'error' && e.body.code === 11 ? 'refuse' : 'answer';
     case 'proxy':
-      return 'proxy';
+      // with our term: a forwarded read, the spec's ForwardedRead message
+      return e.term === undefined ? 'proxy' : 'forward';
     case 'apply':
     case 'track':
     case 'read':

@@ -173,6 +173,47 @@ describe('TLC validates traces and rejects corrupted ones', () => {
     expect(result.results[1]!.rejected?.line?.i).toBe(wrong[k]!.i);
   });
 
+  it.skipIf(why !== null)('accepts a trace with forwarded reads, and rejects one whose read names the wrong forwarder or whose forward was never sent', { timeout: 600_000 }, async () => {
+    let found: { raw: string[]; k: number } | undefined;
+    for (let seed = 1; seed <= 20 && !found; seed++) {
+      const raw = simTrace(seed);
+      const k = parsedLines(raw).findIndex((l) => l.transition === 'forwardedReadIndex');
+      if (k >= 0) found = { raw, k };
+    }
+    expect(found, 'a run where a leader takes a forwarded read').toBeDefined();
+    const { raw, k } = found!;
+    const good = parsedLines(raw);
+    const line = good[k]!;
+    const reads = line.vars.reads as [number, number, string][];
+    expect(reads[reads.length - 1]![2]).toBe(line.event.msource);
+
+    // The leader records itself as the read's confirmer, not the follower.
+    const wrongBy = structuredClone(good);
+    const rs = wrongBy[k]!.vars.reads as [number, number, string][];
+    rs[rs.length - 1]![2] = line.node;
+
+    // The follower's forward is gone from its line: the leader receives a read nobody sent.
+    const unsent = structuredClone(good);
+    const forwards = unsent
+      .map((l, x) => ({ l, x }))
+      .filter(({ l, x }) => x < k && l.transition === 'forwardRead' && l.node === line.event.msource && (l.sends ?? []).some((m) => m.mdest === line.node && m.mterm === line.event.mterm));
+    expect(forwards.length).toBeGreaterThan(0);
+    const f = forwards[forwards.length - 1]!.x;
+    const others = forwards.slice(0, -1);
+    unsent[f]!.sends = [];
+    const traces = [good, wrongBy, ...(others.length === 0 ? [unsent] : [])].map((ls) => parseTrace(write(raw[0]!, ls)));
+    const result = await validateTraces(traces, { jar: jar.path!, java: java.path!, workers: 1, mapping: tlaMapping });
+    expect(result.error).toBeUndefined();
+    expect(result.results[0]!.ok).toBe(true);
+    expect(result.results[1]!.ok).toBe(false);
+    expect(result.results[1]!.rejected?.line?.i).toBe(line.i);
+    if (others.length === 0) {
+      // (with another forward of the same term from the same follower, the leader's read could be that one)
+      expect(result.results[2]!.ok).toBe(false);
+      expect(result.results[2]!.rejected?.line?.i).toBeLessThanOrEqual(line.i);
+    }
+  });
+
   it.skipIf(why !== null)('accepts a trace of a faulty run and rejects a wrong term, a skipped step and a second vote in a term', { timeout: 600_000 }, async () => {
     // A run in which some node refuses a vote in a term it already voted in.
     let found: { raw: string[]; k: number } | undefined;

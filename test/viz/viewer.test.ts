@@ -16,7 +16,7 @@ import { IntervalIndex, RunIndex } from '../../src/viz/viewer/client/run-index.j
 import { writeHandmadeRun } from './fixture.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const FIG8 = { seed: 535, faults: ['partition', 'pause'] as const, nemesisInterval: 2, config: { maxBatch: 1 }, bug: 'commit-earlier-term' as const };
+const FIG8 = { seed: 1777, faults: ['partition', 'pause'] as const, nemesisInterval: 2, config: { maxBatch: 1 }, bug: 'commit-earlier-term' as const };
 
 function trace(opts: Parameters<typeof runSimulation>[0], events = true): { lines: string[]; result: ReturnType<typeof runSimulation> } {
   const lines: string[] = [];
@@ -70,7 +70,7 @@ describe('simulator trace lines for the viewer', () => {
 
 describe('the run model and its indexes', () => {
   const fig8 = trace(FIG8);
-  const model = modelFromTrace(fig8.lines, chartData(), { title: 'seed 535' });
+  const model = modelFromTrace(fig8.lines, chartData(), { title: 'seed 1777' });
   const storedAsDeltas = model.steps.filter((st) => st[1] === 'T' && !Array.isArray(st[6])).length;
   const ix = new RunIndex(model);
 
