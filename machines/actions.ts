@@ -76,6 +76,16 @@ function pendingRead(ev: MessageEvent, seq: number, readIndex: number, by?: stri
     : { key: ev.body.key as string | number, seq, readIndex, by, to, inReplyTo };
 }
 
+/** Forward the client's request to the leader we know (with `term`: a read that our term confirms). */
+function proxyEffect(ctx: RaftContext, ev: MessageEvent, term?: number): Effect {
+  // written out, not spread and added to: see pendingRead
+  const to = ctx.leader as string;
+  const body = ev.body as ReplyBody;
+  return term === undefined
+    ? { kind: 'proxy', to, client: ev.src, inReplyTo: ev.body.msg_id, body }
+    : { kind: 'proxy', to, client: ev.src, inReplyTo: ev.body.msg_id, body, term };
+}
+
 /** The effect that answers a read from the state machine as it stands (by lease: only while the lease holds). */
 function readEffect(q: ReadQuery, to: string, inReplyTo: number, leaseUntil?: number): Effect {
   const lease = leaseUntil === undefined ? {} : { leaseUntil };
@@ -347,31 +357,10 @@ export const actions = {
     return { assign: commitIndex === ctx.commitIndex ? {} : { commitIndex }, effects };
   },
 
-  proxyToLeader: (ctx, ev) => ({
-    effects: [
-      {
-        kind: 'proxy',
-        to: ctx.leader as string,
-        client: ev.src,
-        inReplyTo: ev.body.msg_id,
-        body: ev.body as ReplyBody,
-      },
-    ],
-  }),
+  proxyToLeader: (ctx, ev) => ({ effects: [proxyEffect(ctx, ev)] }),
 
   /** As proxyToLeader, with our term: the leader may count it as a confirmation of the read. */
-  forwardReadToLeader: (ctx, ev) => ({
-    effects: [
-      {
-        kind: 'proxy',
-        to: ctx.leader as string,
-        client: ev.src,
-        inReplyTo: ev.body.msg_id,
-        body: ev.body as ReplyBody,
-        term: ctx.term,
-      },
-    ],
-  }),
+  forwardReadToLeader: (ctx, ev) => ({ effects: [proxyEffect(ctx, ev, ctx.term)] }),
 
   recordVote: (ctx, ev) => (ctx.votesGranted.includes(ev.src) ? {} : { assign: { votesGranted: [...ctx.votesGranted, ev.src] } }),
 
