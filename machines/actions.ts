@@ -66,11 +66,6 @@ function queryOf(body: MessageEvent['body']): ReadQuery {
 function pendingRead(ev: MessageEvent, seq: number, readIndex: number, by?: string): PendingRead {
   const to = ev.src;
   const inReplyTo = ev.body.msg_id as number;
-  if (by === undefined) {
-    return ev.body.type === 'txn'
-      ? { txn: ev.body.txn as readonly MicroOp[], seq, readIndex, to, inReplyTo }
-      : { key: ev.body.key as string | number, seq, readIndex, to, inReplyTo };
-  }
   return ev.body.type === 'txn'
     ? { txn: ev.body.txn as readonly MicroOp[], seq, readIndex, by, to, inReplyTo }
     : { key: ev.body.key as string | number, seq, readIndex, by, to, inReplyTo };
@@ -78,12 +73,7 @@ function pendingRead(ev: MessageEvent, seq: number, readIndex: number, by?: stri
 
 /** Forward the client's request to the leader we know (with `term`: a read that our term confirms). */
 function proxyEffect(ctx: RaftContext, ev: MessageEvent, term?: number): Effect {
-  // written out, not spread and added to: see pendingRead
-  const to = ctx.leader as string;
-  const body = ev.body as ReplyBody;
-  return term === undefined
-    ? { kind: 'proxy', to, client: ev.src, inReplyTo: ev.body.msg_id, body }
-    : { kind: 'proxy', to, client: ev.src, inReplyTo: ev.body.msg_id, body, term };
+  return { kind: 'proxy', to: ctx.leader as string, client: ev.src, inReplyTo: ev.body.msg_id, body: ev.body as ReplyBody, term };
 }
 
 /** The effect that answers a read from the state machine as it stands (by lease: only while the lease holds). */

@@ -200,7 +200,8 @@ export type PendingRead = ReadQuery & {
   /**
    * The follower that forwarded the read to us in a term no later than ours
    * (absent for a read a client sent us): it counts as one confirmation, as
-   * an answer to broadcast `seq` would. See canServeForwardedRead.
+   * an answer to broadcast `seq` would. See canServeForwardedRead. (Present,
+   * undefined, on a client's read: every read has the same fields.)
    */
   readonly by?: string;
   readonly to: string;

@@ -66,7 +66,7 @@ export function replicationDue(ctx: RaftContext, peer: string): boolean {
  * itself, every peer that answered broadcast `seq` or later, and the
  * follower that forwarded the read (`by`, see canServeForwardedRead).
  */
-export function isReadReady(ctx: RaftContext, read: { seq: number; readIndex: number; by?: string | undefined }): boolean {
+export function isReadReady(ctx: RaftContext, read: { seq: number; readIndex: number; by?: string }): boolean {
   if (ctx.lastApplied < read.readIndex) return false;
   let acks = 1;
   for (const p of ctx.peers) if (p === read.by || (ctx.acked[p] ?? 0) >= read.seq) acks++;
