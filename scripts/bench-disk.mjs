@@ -1,4 +1,4 @@
-// `npm run bench:disk -- [--saves N] [--rounds R] [--dir DIR]`
+// `npm run bench:disk -- [--saves N] [--rounds R] [--dir DIR] [--gap MS[,MS...]]`
 //
 // The cost of one durable save of the write-ahead log, as a benchmark (not a
 // timed test): N saves (default 3,000) of a two-entry record through
@@ -8,6 +8,13 @@
 // preallocated), R rounds in turn (default 3). Prints per save the wall time
 // (p50/p90/p99) and the process's CPU. DIR (default store/, on the disk the
 // bench's data directories use) must be on the filesystem to measure.
+//
+// --gap paces the saves: one starts every MS milliseconds (start to start),
+// the process sleeping in between as a node's event loop does between
+// messages; a list measures each pace in turn (default saves per run with a
+// gap: 300). A follower's fsyncs come at the pace of the AppendEntries it
+// gets, and on some disks (virtual ones especially) a flush after an idle
+// spell costs several times one that follows another closely.
 import { parseArgs } from 'node:util';
 import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,13 +22,19 @@ import { importTs, root } from './import-ts.mjs';
 
 const { values } = parseArgs({
   options: {
-    saves: { type: 'string', default: '3000' },
+    saves: { type: 'string' },
+    gap: { type: 'string', default: '0' },
     rounds: { type: 'string', default: '3' },
     dir: { type: 'string', default: join(root, 'store') },
   },
 });
-const N = Number(values.saves);
+const gaps = values.gap.split(',').map((g) => Number(g));
+const N = Number(values.saves ?? (gaps.some((g) => g > 0) ? 300 : 3000));
 const rounds = Number(values.rounds);
+if (!Number.isSafeInteger(N) || N < 1) throw new Error(`--saves must be a positive integer, not ${values.saves}`);
+if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, not ${values.rounds}`);
+if (gaps.some((g) => !Number.isFinite(g) || g < 0 || g > 1000)) throw new Error(`--gap takes milliseconds from 0 to 1000, comma-separated, not ${values.gap}`);
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const base = resolve(values.dir);
 mkdirSync(base, { recursive: true });
 const { FileDisk } = await importTs('src/runtime/file-disk.ts', 'bench-disk-file');
@@ -35,10 +48,16 @@ const update = (i) => ({
   ],
 });
 
-function measure(save) {
+function measure(save, gap) {
   const ts = [];
   const c0 = process.cpuUsage();
+  const start = performance.now();
   for (let i = 1; i <= N; i++) {
+    if (gap > 0) {
+      // Sleep (the CPU idles, as a node's does between messages) until this save's slot.
+      const wait = start + (i - 1) * gap - performance.now();
+      if (wait > 0) Atomics.wait(sleeper, 0, 0, wait);
+    }
     const t = performance.now();
     save(i);
     ts.push(performance.now() - t);
@@ -76,16 +95,19 @@ const cases = {
     return { save: (i) => storage.save(update(i)), close: () => closeSync(fd) };
   },
 };
-console.log(`bench:disk: ${N} saves per run, ${rounds} rounds, in ${base}`);
+console.log(`bench:disk: ${N} saves per run, ${rounds} rounds, in ${base}${gaps.some((g) => g > 0) ? `, gaps ${gaps.join(', ')} ms` : ''}`);
 for (let r = 1; r <= rounds; r++) {
-  for (const [label, open] of Object.entries(cases)) {
-    const dir = mkdtempSync(join(base, 'bench-disk-'));
-    const c = open(dir);
-    try {
-      console.log(`[${r}/${rounds}] ${label.padEnd(36)} ${measure(c.save)}`);
-    } finally {
-      c.close();
-      rmSync(dir, { recursive: true, force: true });
+  for (const gap of gaps) {
+    for (const [label, open] of Object.entries(cases)) {
+      const dir = mkdtempSync(join(base, 'bench-disk-'));
+      const c = open(dir);
+      try {
+        const pace = gap > 0 ? `every ${gap} ms `.padEnd(15) : gaps.length > 1 ? 'back to back   ' : '';
+        console.log(`[${r}/${rounds}] ${pace}${label.padEnd(36)} ${measure(c.save, gap)}`);
+      } finally {
+        c.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
   }
 }
