@@ -55,6 +55,8 @@ describe('the fuzz harness itself', () => {
     expect(b.excuses('n2', answer('n'))).toBe(false);
     expect(b.excuses('n1', answer('n9'))).toBe(false);
     expect(b.excuses('n1', 'not json')).toBe(false);
+    expect(b.excuses('n1', JSON.stringify({ src: 'n', dest: 'cf1', body: 'error' }))).toBe(false);
+    expect(b.excuses('n1', JSON.stringify({ src: 'n', body: { type: 'error' } }))).toBe(false);
     b.initialised = true;
     expect(b.excuses('n1', answer('n'))).toBe(false);
   });

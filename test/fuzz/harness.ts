@@ -179,12 +179,13 @@ export class DestsBeforeInit {
     if (scanned !== undefined) set.add(scanned);
   }
 
-  /** Whether an output line of process `id` whose src is not `id` is such an answer. */
+  /** Whether an output line of process `id` is such an answer: a well-formed message whose src is the one thing amiss. */
   excuses(id: string, line: string): boolean {
     if (this.initialised) return false;
     try {
-      const src = (JSON.parse(line) as { src?: unknown } | null)?.src;
-      return typeof src === 'string' && (this.dests.get(id)?.has(src) ?? false);
+      const m = JSON.parse(line) as { src?: unknown; dest?: unknown; body?: { type?: unknown } | null } | null;
+      if (typeof m !== 'object' || m === null || typeof m.dest !== 'string' || typeof m.body !== 'object' || m.body === null || typeof m.body.type !== 'string') return false;
+      return typeof m.src === 'string' && (this.dests.get(id)?.has(m.src) ?? false);
     } catch {
       return false;
     }
